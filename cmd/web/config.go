@@ -1,0 +1,190 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything the console reads from flags and the environment, loaded once.
+type config struct {
+	Addr           string        // ALERTDESK_ADDR, -addr
+	DataDir        string        // ALERTDESK_DATA_DIR, -data
+	AdminPassword  string        // ALERTDESK_ADMIN_PASSWORD (first start only)
+	BaseURL        string        // ALERTDESK_BASE_URL, default http://<addr>
+	SecureCookies  bool          // ALERTDESK_SECURE_COOKIES
+	Demo           bool          // ALERTDESK_DEMO, -demo
+	AllowedHosts   []string      // ALERTDESK_ALLOWED_WEBHOOK_HOSTS (host:port, comma-separated)
+	IntakeToken    string        // ALERTDESK_INTAKE_TOKEN: optional global intake bearer token
+	Retention      time.Duration // ALERTDESK_RETENTION, default 90 days
+	MaxAge         time.Duration // ALERTDESK_MAX_NOTIFICATION_AGE, default 24h
+	LogFormat      string        // ALERTDESK_LOG_FORMAT: text | json
+	LogLevel       string        // ALERTDESK_LOG_LEVEL: debug | info | warn | error
+	ShutdownWait   time.Duration
+	SessionAuthKey []byte // ALERTDESK_SESSION_KEY (hex, 32 or 64 bytes) or generated into the data dir
+	SessionEncKey  []byte
+	DataKey        []byte // ALERTDESK_ENCRYPTION_KEY (hex, 32 bytes) or generated: encrypts webhook URLs and secrets
+}
+
+func loadConfig(args []string, getenv func(string) string) (config, error) {
+	cfg := config{Addr: "127.0.0.1:8080", DataDir: "./data", Retention: 90 * 24 * time.Hour, MaxAge: 24 * time.Hour,
+		LogFormat: "text", LogLevel: "info", ShutdownWait: 10 * time.Second}
+	envStr := func(key string, dst *string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	envStr("ALERTDESK_ADDR", &cfg.Addr)
+	envStr("ALERTDESK_DATA_DIR", &cfg.DataDir)
+	envStr("ALERTDESK_ADMIN_PASSWORD", &cfg.AdminPassword)
+	envStr("ALERTDESK_BASE_URL", &cfg.BaseURL)
+	envStr("ALERTDESK_INTAKE_TOKEN", &cfg.IntakeToken)
+	envStr("ALERTDESK_LOG_FORMAT", &cfg.LogFormat)
+	envStr("ALERTDESK_LOG_LEVEL", &cfg.LogLevel)
+	var err error
+	if cfg.SecureCookies, err = envBool(getenv, "ALERTDESK_SECURE_COOKIES"); err != nil {
+		return cfg, err
+	}
+	if cfg.Demo, err = envBool(getenv, "ALERTDESK_DEMO"); err != nil {
+		return cfg, err
+	}
+	for _, h := range strings.Split(getenv("ALERTDESK_ALLOWED_WEBHOOK_HOSTS"), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			cfg.AllowedHosts = append(cfg.AllowedHosts, h)
+		}
+	}
+	if v := getenv("ALERTDESK_RETENTION"); v != "" {
+		if cfg.Retention, err = parseDays(v); err != nil {
+			return cfg, fmt.Errorf("ALERTDESK_RETENTION: %w", err)
+		}
+	}
+	if v := getenv("ALERTDESK_MAX_NOTIFICATION_AGE"); v != "" {
+		if cfg.MaxAge, err = parseDays(v); err != nil {
+			return cfg, fmt.Errorf("ALERTDESK_MAX_NOTIFICATION_AGE: %w", err)
+		}
+	}
+
+	fs := flag.NewFlagSet("alertdesk", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (ALERTDESK_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (ALERTDESK_DATA_DIR)")
+	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed a demo team with sandbox robots (ALERTDESK_DEMO)")
+	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "external URL for links (ALERTDESK_BASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		return cfg, fmt.Errorf("flags: %w", err)
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + cfg.Addr
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		return cfg, fmt.Errorf("ALERTDESK_LOG_FORMAT: want text or json, got %q", cfg.LogFormat)
+	}
+	if v := getenv("ALERTDESK_SESSION_KEY"); v != "" {
+		if cfg.SessionAuthKey, err = hex.DecodeString(v); err != nil || (len(cfg.SessionAuthKey) != 32 && len(cfg.SessionAuthKey) != 64) {
+			return cfg, errors.New("ALERTDESK_SESSION_KEY: want 32 or 64 bytes as hex")
+		}
+	}
+	if v := getenv("ALERTDESK_ENCRYPTION_KEY"); v != "" {
+		if cfg.DataKey, err = hex.DecodeString(v); err != nil || len(cfg.DataKey) != 32 {
+			return cfg, errors.New("ALERTDESK_ENCRYPTION_KEY: want 32 bytes as hex")
+		}
+	}
+	return cfg, nil
+}
+
+func envBool(getenv func(string) string, key string) (bool, error) {
+	v := getenv(key)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s: want true or false, got %q", key, v)
+	}
+	return b, nil
+}
+
+// parseDays accepts Go durations ("72h") and whole days ("90d").
+func parseDays(v string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(v, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err != nil || d <= 0 {
+			return 0, fmt.Errorf("want a positive number of days like 90d, got %q", v)
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("want a duration like 90d or 2160h, got %q", v)
+	}
+	return d, nil
+}
+
+// keyFile holds keys generated on first start, so restarts keep sessions and
+// encrypted secrets readable. Mode 0600.
+type keyFile struct {
+	SessionAuth string `json:"session_auth"`
+	SessionEnc  string `json:"session_enc"`
+	Data        string `json:"data"`
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// loadKeys fills the keys not given in the environment from <data>/keys.json,
+// creating it when missing.
+func (cfg *config) loadKeys() error {
+	path := filepath.Join(cfg.DataDir, "keys.json")
+	var kf keyFile
+	raw, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		kf = keyFile{SessionAuth: randomHex(64), SessionEnc: randomHex(32), Data: randomHex(32)}
+		out, _ := json.MarshalIndent(kf, "", "  ")
+		if err := os.WriteFile(path, out, 0o600); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	case err != nil:
+		return fmt.Errorf("read %s: %w", path, err)
+	default:
+		if err := json.Unmarshal(raw, &kf); err != nil {
+			return fmt.Errorf("%s is damaged: %w", path, err)
+		}
+	}
+	dec := func(s string, n int) ([]byte, error) {
+		b, err := hex.DecodeString(s)
+		if err != nil || len(b) != n {
+			return nil, fmt.Errorf("%s: a key is damaged", path)
+		}
+		return b, nil
+	}
+	if cfg.SessionAuthKey == nil {
+		if cfg.SessionAuthKey, err = dec(kf.SessionAuth, 64); err != nil {
+			return err
+		}
+	}
+	if cfg.SessionEncKey, err = dec(kf.SessionEnc, 32); err != nil {
+		return err
+	}
+	if cfg.DataKey == nil {
+		if cfg.DataKey, err = dec(kf.Data, 32); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+// Command web runs the alertdesk console: the web UI, the alert intake API and the
+// delivery engine, on an embedded SQLite database in the data directory.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"alertdesk/db"
+	"alertdesk/handlers"
+	"alertdesk/static"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "alertdesk:", err)
+		os.Exit(1)
+	}
+}
+
+// run starts the console and blocks until ctx ends. ready, when not nil, receives the
+// listening address once the server accepts connections (tests use it).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+	cfg, err := loadConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stdout)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if err := cfg.loadKeys(); err != nil {
+		return err
+	}
+	database, err := db.Open(ctx, filepath.Join(cfg.DataDir, "alertdesk.db"), db.Options{})
+	if err != nil {
+		return err
+	}
+	defer database.Close()
+	if err := ensureAdmin(ctx, database, cfg, log); err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if cfg.BaseURL == "http://"+cfg.Addr && ln.Addr().String() != cfg.Addr {
+		cfg.BaseURL = "http://" + ln.Addr().String() // port 0 in tests
+	}
+	srvHandler := handlers.New(handlers.Deps{
+		DB:     database,
+		Log:    log,
+		Static: static.FS,
+		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Demo: cfg.Demo,
+			AssetVersion: assetVersion, SessionAuthKey: cfg.SessionAuthKey, SessionEncKey: cfg.SessionEncKey},
+	})
+	srv := &http.Server{Handler: srvHandler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	log.Info("alertdesk is listening", "url", cfg.BaseURL, "data_dir", cfg.DataDir, "demo", cfg.Demo)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return err
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// assetVersion busts browser caches of /static when the binary changes.
+var assetVersion = fmt.Sprint(time.Now().Unix())
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// ensureAdmin creates the first administrator when the database has no user.
+func ensureAdmin(ctx context.Context, d *db.DB, cfg config, log *slog.Logger) error {
+	n, err := d.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	pw, generated := cfg.AdminPassword, false
+	if pw == "" {
+		pw, generated = randomHex(9), true
+	}
+	hash, err := handlers.HashPassword(pw)
+	if err != nil {
+		return err
+	}
+	if _, err := d.CreateUser(ctx, db.SystemActor, db.NewUser{Username: "admin", DisplayName: "Administrator",
+		PasswordHash: hash, Role: db.RoleAdmin}); err != nil {
+		return fmt.Errorf("create first admin: %w", err)
+	}
+	if generated {
+		// Printed once, on purpose: the operator needs it to sign in the first time.
+		log.Warn("created the first administrator with a generated password; change it after signing in",
+			"username", "admin", "password", pw)
+	} else {
+		log.Info("created the first administrator from ALERTDESK_ADMIN_PASSWORD", "username", "admin")
+	}
+	return nil
+}

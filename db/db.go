@@ -1,0 +1,198 @@
+// Package db is alertdesk's storage: SQLite through modernc.org/sqlite, with one
+// single-connection writer pool and a concurrent reader pool. It knows nothing of HTTP.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"alertdesk/migrations"
+)
+
+var (
+	// ErrNotFound: no such object, or not visible in the caller's scope.
+	ErrNotFound = errors.New("db: not found")
+	// ErrConflict: a uniqueness rule would be broken.
+	ErrConflict = errors.New("db: conflict")
+	// ErrInUse: the object is still referenced and cannot be deleted.
+	ErrInUse = errors.New("db: in use")
+)
+
+// DB is the application's database handle.
+type DB struct {
+	write *sql.DB
+	read  *sql.DB
+	now   func() time.Time
+	path  string
+}
+
+// Options tune Open; the zero value is fine.
+type Options struct {
+	Now func() time.Time // clock for timestamps; time.Now when nil
+}
+
+// Open opens (creating if needed) the SQLite file at path and applies pending migrations.
+func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	// busy_timeout first: it must be in force before the other pragmas take locks.
+	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("db: open writer: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("db: open reader: %w", err)
+	}
+	n := max(4, runtime.NumCPU())
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	d := &DB{write: w, read: r, now: time.Now, path: path}
+	if opts.Now != nil {
+		d.now = opts.Now
+	}
+	if err := d.migrate(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("db: migrate: %w", err)
+	}
+	return d, nil
+}
+
+// Close closes both pools.
+func (d *DB) Close() error {
+	return errors.Join(d.read.Close(), d.write.Close())
+}
+
+// Ping checks that the database answers a query (for /readyz).
+func (d *DB) Ping(ctx context.Context) error {
+	var one int
+	return d.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Now is the database's clock, exposed so callers stamp times consistently.
+func (d *DB) Now() time.Time { return d.now() }
+
+type querier interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}
+
+// WithTx runs fn in one write transaction (BEGIN IMMEDIATE through _txlock), committing
+// when fn returns nil and rolling back otherwise.
+func (d *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (d *DB) migrate(ctx context.Context) error {
+	if _, err := d.write.ExecContext(ctx,
+		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		err := d.WithTx(ctx, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			src, err := fs.ReadFile(migrations.FS, name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(src)); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, d.now().UnixMilli())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// mapErr turns driver errors into the package's sentinel errors.
+func mapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrNotFound
+	case strings.Contains(err.Error(), "UNIQUE constraint failed"):
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	case strings.Contains(err.Error(), "FOREIGN KEY constraint failed"):
+		return fmt.Errorf("%w: %v", ErrInUse, err)
+	}
+	return err
+}
+
+// Scope limits what a caller sees: one team, or everything (admins and auditors).
+type Scope struct {
+	TeamID int64
+	All    bool
+}
+
+// AllTeams is the scope of admins and auditors.
+var AllTeams = Scope{All: true}
+
+// TeamScope is a member's scope.
+func TeamScope(id int64) Scope { return Scope{TeamID: id} }
+
+// Allows reports whether an object of team teamID is visible in the scope.
+func (s Scope) Allows(teamID int64) bool { return s.All || s.TeamID == teamID }
+
+// clause returns a SQL condition on col for the scope, and its args.
+func (s Scope) clause(col string) (string, []any) {
+	if s.All {
+		return "1=1", nil
+	}
+	return col + " = ?", []any{s.TeamID}
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v) }
+
+func nullMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64)
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}

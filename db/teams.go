@@ -1,0 +1,124 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Team owns robots, contacts, rules and tokens.
+type Team struct {
+	ID        int64
+	Name      string
+	CreatedAt time.Time
+	Members   int // users in the team (filled by Teams)
+}
+
+// Teams lists all teams by name, with their member counts.
+func (d *DB) Teams(ctx context.Context) ([]Team, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT t.id, t.name, t.created_at,
+		(SELECT COUNT(*) FROM users u WHERE u.team_id = t.id) FROM teams t ORDER BY t.name`)
+	if err != nil {
+		return nil, fmt.Errorf("db: teams: %w", err)
+	}
+	defer rows.Close()
+	var out []Team
+	for rows.Next() {
+		var t Team
+		var at int64
+		if err := rows.Scan(&t.ID, &t.Name, &at, &t.Members); err != nil {
+			return nil, err
+		}
+		t.CreatedAt = fromMS(at)
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// TeamByID returns one team.
+func (d *DB) TeamByID(ctx context.Context, id int64) (Team, error) {
+	return teamByID(ctx, d.read, id)
+}
+
+func teamByID(ctx context.Context, q querier, id int64) (Team, error) {
+	var t Team
+	var at int64
+	err := q.QueryRowContext(ctx, `SELECT id, name, created_at FROM teams WHERE id = ?`, id).Scan(&t.ID, &t.Name, &at)
+	t.CreatedAt = fromMS(at)
+	return t, mapErr(err)
+}
+
+// TeamByName returns a team by its (case-insensitive) name.
+func (d *DB) TeamByName(ctx context.Context, name string) (Team, error) {
+	var t Team
+	var at int64
+	err := d.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM teams WHERE name = ?`, name).Scan(&t.ID, &t.Name, &at)
+	t.CreatedAt = fromMS(at)
+	return t, mapErr(err)
+}
+
+type teamAudit struct {
+	Name string `json:"name"`
+}
+
+// CreateTeam adds a team. ErrConflict when the name is taken.
+func (d *DB) CreateTeam(ctx context.Context, a Actor, name string) (Team, error) {
+	now := d.now()
+	t := Team{Name: name, CreatedAt: now}
+	err := d.WithTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO teams (name, created_at) VALUES (?, ?)`, name, ms(now))
+		if err != nil {
+			return err
+		}
+		t.ID, _ = res.LastInsertId()
+		return insertAudit(ctx, tx, now, a, Change{Action: "team.create", ObjectType: "team", ObjectID: t.ID,
+			ObjectName: name, TeamID: t.ID, After: teamAudit{name}})
+	})
+	return t, mapErr(err)
+}
+
+// RenameTeam changes a team's name.
+func (d *DB) RenameTeam(ctx context.Context, a Actor, id int64, name string) (Team, error) {
+	now := d.now()
+	var t Team
+	err := d.WithTx(ctx, func(tx *sql.Tx) error {
+		old, err := teamByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE teams SET name = ? WHERE id = ?`, name, id); err != nil {
+			return err
+		}
+		t = old
+		t.Name = name
+		return insertAudit(ctx, tx, now, a, Change{Action: "team.update", ObjectType: "team", ObjectID: id,
+			ObjectName: name, TeamID: id, Before: teamAudit{old.Name}, After: teamAudit{name}})
+	})
+	return t, mapErr(err)
+}
+
+// DeleteTeam removes a team that owns nothing. ErrInUse while it still has users
+// or any other object (robots, rules, …) refers to it.
+func (d *DB) DeleteTeam(ctx context.Context, a Actor, id int64) error {
+	now := d.now()
+	err := d.WithTx(ctx, func(tx *sql.Tx) error {
+		old, err := teamByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		var users int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE team_id = ?`, id).Scan(&users); err != nil {
+			return err
+		}
+		if users > 0 {
+			return fmt.Errorf("%w: team has %d users", ErrInUse, users)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM teams WHERE id = ?`, id); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, now, a, Change{Action: "team.delete", ObjectType: "team", ObjectID: id,
+			ObjectName: old.Name, TeamID: id, Before: teamAudit{old.Name}})
+	})
+	return mapErr(err)
+}

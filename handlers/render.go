@@ -1,0 +1,54 @@
+package handlers
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"alertdesk/views"
+)
+
+// render buffers the component so a template error still yields a clean 500.
+func render(c echo.Context, status int, comp templ.Component) error {
+	buf := templ.GetBuffer()
+	defer templ.ReleaseBuffer(buf)
+	if err := comp.Render(c.Request().Context(), buf); err != nil {
+		return err
+	}
+	c.Response().Header().Add("Vary", "HX-Request")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// isHTMX: a non-boosted htmx request that wants a fragment rather than the page.
+func isHTMX(c echo.Context) bool {
+	h := c.Request().Header
+	return h.Get("HX-Request") == "true" && h.Get("HX-Boosted") != "true" && h.Get("HX-History-Restore-Request") != "true"
+}
+
+// redirect sends a 303 to browsers and HX-Redirect to htmx.
+func redirect(c echo.Context, url string) error {
+	if c.Request().Header.Get("HX-Request") == "true" {
+		c.Response().Header().Set("HX-Redirect", url)
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Redirect(http.StatusSeeOther, url)
+}
+
+// page builds the layout's view model for the current request.
+func (s *Server) page(c echo.Context, title, nav string) views.Page {
+	p := views.Page{Title: title, Nav: nav, Demo: s.deps.Config.Demo, AssetV: s.deps.Config.AssetVersion}
+	sess := session(c)
+	if sess != nil {
+		p.CSRF = sess.csrf()
+		hdr, _ := json.Marshal(map[string]string{"X-CSRF-Token": p.CSRF})
+		p.CSRFHeaders = string(hdr)
+		p.Flash, p.FlashKind = s.popFlash(c)
+	}
+	if u := currentUser(c); u != nil {
+		p.User = &views.CurrentUser{ID: u.ID, Username: u.Username, Name: u.DisplayName, Role: u.Role, Team: u.TeamName,
+			IsAdmin: u.Role == "admin", CanWrite: u.CanWrite(), CanAudit: u.Role != "member"}
+	}
+	return p
+}

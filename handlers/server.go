@@ -1,0 +1,101 @@
+// Package handlers is alertdesk's HTTP surface: Echo handlers that parse requests,
+// call db and the delivery/alerting services, and render views.
+package handlers
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"alertdesk/db"
+)
+
+// Config is what handlers need to know of the console's configuration.
+type Config struct {
+	BaseURL        string // for links in messages and invites, e.g. http://127.0.0.1:8080
+	SecureCookies  bool
+	Demo           bool
+	AssetVersion   string
+	SessionAuthKey []byte // 32 or 64 bytes
+	SessionEncKey  []byte // 32 bytes
+}
+
+// Deps are the services handlers call; cmd/web builds them.
+type Deps struct {
+	DB     *db.DB
+	Log    *slog.Logger
+	Config Config
+	Static fs.FS
+	// Extra registers routes of optional subsystems (the sandbox in demo mode) on the web
+	// group (session + CSRF) and on the raw echo (no session, no CSRF).
+	Extra []func(web *echo.Group, e *echo.Echo)
+}
+
+// Server bundles the Echo instance and what the handlers share.
+type Server struct {
+	*echo.Echo
+	deps     Deps
+	store    *sessions.CookieStore
+	throttle *loginThrottle
+}
+
+// New builds the console's HTTP handler with every route registered.
+func New(d Deps) *Server {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	// Client address for throttling and the audit log: the TCP peer, never a header
+	// a client can forge.
+	e.IPExtractor = echo.ExtractIPDirect()
+	store := sessions.NewCookieStore(d.Config.SessionAuthKey, d.Config.SessionEncKey)
+	store.Options = &sessions.Options{Path: "/", MaxAge: 7 * 24 * 3600, HttpOnly: true,
+		Secure: d.Config.SecureCookies, SameSite: http.SameSiteLaxMode}
+	s := &Server{Echo: e, deps: d, store: store, throttle: newLoginThrottle(5, 15*time.Minute)}
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(middleware.RequestID())
+	e.Use(s.logRequests)
+	e.Use(middleware.Recover())
+	e.Use(securityHeaders)
+	s.routes()
+	return s
+}
+
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		return next(c)
+	}
+}
+
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		l := s.deps.Log.With("request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		c.Set(ctxLogger, l)
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err) // the error handler renders and logs it once
+		}
+		l.Info("http", "method", c.Request().Method, "path", c.Path(), "status", c.Response().Status,
+			"dur", time.Since(start))
+		return nil
+	}
+}
+
+const ctxLogger = "logger"
+
+func logger(c echo.Context) *slog.Logger {
+	if l, ok := c.Get(ctxLogger).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
