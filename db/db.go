@@ -4,6 +4,7 @@ package db
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -33,11 +34,13 @@ type DB struct {
 	read  *sql.DB
 	now   func() time.Time
 	path  string
+	seal  *sealer
 }
 
 // Options tune Open; the zero value is fine.
 type Options struct {
-	Now func() time.Time // clock for timestamps; time.Now when nil
+	Now     func() time.Time // clock for timestamps; time.Now when nil
+	DataKey []byte           // 32-byte key for credentials at rest; a random one (lost at close) when nil
 }
 
 // Open opens (creating if needed) the SQLite file at path and applies pending migrations.
@@ -60,7 +63,18 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	n := max(4, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
-	d := &DB{write: w, read: r, now: time.Now, path: path}
+	key := opts.DataKey
+	if key == nil {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+	}
+	sl, err := newSealer(key)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	d := &DB{write: w, read: r, now: time.Now, path: path, seal: sl}
 	if opts.Now != nil {
 		d.now = opts.Now
 	}

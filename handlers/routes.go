@@ -48,12 +48,15 @@ func (s *Server) routes() {
 	app.GET("/audit.csv", s.auditExport)
 
 	for _, p := range []struct{ path, title, nav, what string }{
-		{"/robots", "Robots", "robots", "Robots"}, {"/contacts", "Contacts", "contacts", "Contacts"},
+		{"/contacts", "Contacts", "contacts", "Contacts"},
 		{"/rules", "Rules", "rules", "Alert rules"}, {"/alerts", "Alerts", "alerts", "The alert list"},
 		{"/history", "History", "history", "The delivery history"},
 	} {
 		app.GET(p.path, s.comingSoon(p.title, p.nav, p.what))
 	}
+
+	s.robotRoutes(app)
+	s.sandboxRoutes(app)
 
 	for _, extra := range s.deps.Extra {
 		extra(app, e)

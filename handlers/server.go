@@ -13,6 +13,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"alertdesk/db"
+	"alertdesk/notify"
+	"alertdesk/notify/sandbox"
 )
 
 // Config is what handlers need to know of the console's configuration.
@@ -20,6 +22,7 @@ type Config struct {
 	BaseURL        string // for links in messages and invites, e.g. http://127.0.0.1:8080
 	SecureCookies  bool
 	Demo           bool
+	SandboxBaseURL string // how the console reaches its own sandbox (the listen address)
 	AssetVersion   string
 	SessionAuthKey []byte // 32 or 64 bytes
 	SessionEncKey  []byte // 32 bytes
@@ -31,6 +34,14 @@ type Deps struct {
 	Log    *slog.Logger
 	Config Config
 	Static fs.FS
+	// Sender sends one message to one robot (render → sign → send → classify).
+	Sender RobotSender
+	// Webhooks decides which webhook URLs robots may have.
+	Webhooks notify.HostPolicy
+	// Sandbox is the platform emulator, mounted in demo mode (nil otherwise);
+	// SaveSandbox persists its robots after a change.
+	Sandbox     *sandbox.Sandbox
+	SaveSandbox func() error
 	// Extra registers routes of optional subsystems (the sandbox in demo mode) on the web
 	// group (session + CSRF) and on the raw echo (no session, no CSRF).
 	Extra []func(web *echo.Group, e *echo.Echo)

@@ -18,6 +18,7 @@ import (
 
 	"alertdesk/db"
 	"alertdesk/handlers"
+	"alertdesk/notify"
 	"alertdesk/static"
 )
 
@@ -44,7 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := cfg.loadKeys(); err != nil {
 		return err
 	}
-	database, err := db.Open(ctx, filepath.Join(cfg.DataDir, "alertdesk.db"), db.Options{})
+	database, err := db.Open(ctx, filepath.Join(cfg.DataDir, "alertdesk.db"), db.Options{DataKey: cfg.DataKey})
 	if err != nil {
 		return err
 	}
@@ -60,13 +61,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if cfg.BaseURL == "http://"+cfg.Addr && ln.Addr().String() != cfg.Addr {
 		cfg.BaseURL = "http://" + ln.Addr().String() // port 0 in tests
 	}
-	srvHandler := handlers.New(handlers.Deps{
+	hosts := notify.HostPolicy{ExtraHosts: cfg.AllowedHosts}
+	deps := handlers.Deps{
 		DB:     database,
 		Log:    log,
 		Static: static.FS,
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Demo: cfg.Demo,
 			AssetVersion: assetVersion, SessionAuthKey: cfg.SessionAuthKey, SessionEncKey: cfg.SessionEncKey},
-	})
+		Webhooks: hosts,
+	}
+	if cfg.Demo {
+		// The sandbox lives inside this console, so its own address is an allowed webhook host.
+		hosts.ExtraHosts = append(hosts.ExtraHosts, ln.Addr().String())
+		deps.Webhooks = hosts
+		sf, err := openSandbox(cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		deps.Sandbox, deps.SaveSandbox = sf.sb, sf.save
+		deps.Config.SandboxBaseURL = "http://" + ln.Addr().String()
+		if err := seedDemo(ctx, database, sf, deps.Config.SandboxBaseURL, log); err != nil {
+			return fmt.Errorf("demo seed: %w", err)
+		}
+	}
+	sender := notify.NewSender(hosts, 10*time.Second)
+	deps.Sender = sender
+	srvHandler := handlers.New(deps)
 	srv := &http.Server{Handler: srvHandler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)

@@ -1,0 +1,465 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"alertdesk/alerting"
+	"alertdesk/db"
+	"alertdesk/notify"
+	"alertdesk/views"
+)
+
+// RobotSender is what the robot screens need of the delivery path.
+type RobotSender interface {
+	Send(ctx context.Context, r notify.Robot, m notify.Message) (notify.Prepared, notify.Outcome)
+}
+
+func (s *Server) robotRoutes(app *echo.Group) {
+	app.GET("/robots", s.robotsList)
+	app.GET("/robots/new", s.robotsNew)
+	app.POST("/robots", s.robotsCreate)
+	app.GET("/robots/:id", s.robotsEdit)
+	app.POST("/robots/:id", s.robotsUpdate)
+	app.POST("/robots/:id/enabled", s.robotsSetEnabled)
+	app.POST("/robots/:id/delete", s.robotsDelete)
+	app.POST("/robots/:id/test", s.robotsTest)
+}
+
+var platformOptions = func() []views.Option {
+	var opts []views.Option
+	for _, p := range notify.Platforms {
+		opts = append(opts, views.Option{Value: string(p), Label: p.Label()})
+	}
+	return opts
+}()
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+func robotRow(r db.Robot, h db.RobotHealth, now time.Time, canWrite bool) views.RobotRow {
+	p := notify.Platform(r.Platform)
+	row := views.RobotRow{ID: r.ID, Name: r.Name, Team: r.TeamName, Platform: r.Platform, PlatformLabel: p.Label(),
+		WebhookHint: r.WebhookHint, Enabled: r.Enabled, Status: r.Status, StatusReason: r.StatusReason,
+		LastSuccess: when(r.LastSuccessAt), LastFailure: r.LastFailure, LastFailureAt: when(r.LastFailureAt), CanWrite: canWrite}
+	if h.Attempts > 0 {
+		row.FailureRate = fmt.Sprintf("%d of %d sends failed (%d%%)", h.Failures, h.Attempts, h.Failures*100/h.Attempts)
+	}
+	if r.ThrottledUntil.After(now) {
+		row.Throttled = "until " + r.ThrottledUntil.Local().Format("15:04:05")
+	}
+	return row
+}
+
+func (s *Server) robotsList(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	robots, err := s.deps.DB.Robots(ctx, scope(c))
+	if err != nil {
+		return err
+	}
+	now := s.deps.DB.Now()
+	health, err := s.deps.DB.RobotHealth24h(ctx, scope(c), now.Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	d := views.RobotsPageData{Page: s.page(c, "Robots", "robots"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite()}
+	for _, r := range robots {
+		d.Rows = append(d.Rows, robotRow(r, health[r.ID], now, u.CanWrite()))
+	}
+	return render(c, http.StatusOK, views.RobotsPage(d))
+}
+
+func (s *Server) robotEditData(c echo.Context, title string) (views.RobotEditData, error) {
+	teams, err := s.teamOptions(c)
+	if err != nil {
+		return views.RobotEditData{}, err
+	}
+	return views.RobotEditData{Page: s.page(c, title, "robots"), Teams: teams, Platforms: platformOptions,
+		CanWrite: currentUser(c).CanWrite()}, nil
+}
+
+func (s *Server) robotsNew(c echo.Context) error {
+	if !currentUser(c).CanWrite() {
+		return userError(http.StatusForbidden, "Auditors can read everything but change nothing.")
+	}
+	d, err := s.robotEditData(c, "New robot")
+	if err != nil {
+		return err
+	}
+	d.IsNew = true
+	f := views.RobotFormData{Platform: string(notify.DingTalk), Enabled: true}
+	if u := currentUser(c); u.TeamID != 0 {
+		f.TeamID = itoa(u.TeamID)
+	}
+	return render(c, http.StatusOK, views.RobotEditPage(d, f, nil))
+}
+
+// robotForm is what the robot form posts.
+type robotForm struct {
+	views.RobotFormData
+	Secret      string
+	ClearSecret bool
+	keywords    []string
+	perMinute   int
+	perSecond   int
+}
+
+func readRobotForm(c echo.Context) robotForm {
+	f := robotForm{RobotFormData: views.RobotFormData{TeamID: form(c, "team_id"), Name: form(c, "name"),
+		Platform: form(c, "platform"), WebhookURL: form(c, "webhook_url"), Keywords: c.FormValue("keywords"),
+		Enabled: c.FormValue("enabled") == "1", PerMinute: form(c, "per_minute"), PerSecond: form(c, "per_second")},
+		Secret: strings.TrimSpace(c.FormValue("secret")), ClearSecret: c.FormValue("clear_secret") == "1"}
+	return f
+}
+
+// validate checks the form; isNew demands a webhook URL, edits keep the stored one when empty.
+func (f *robotForm) validate(errs views.FieldErrors, hosts notify.HostPolicy, isNew, hasSecret bool) {
+	checkName(errs, "name", f.Name, 100)
+	p, ok := notify.ParsePlatform(f.Platform)
+	if !ok {
+		errs["platform"] = "Pick DingTalk, Feishu, Lark or WeCom."
+		return
+	}
+	switch {
+	case f.WebhookURL == "" && isNew:
+		errs["webhook_url"] = "Paste the robot's webhook URL; a " + p.Label() + " robot's URL looks like " + p.ExampleURL()
+	case len(f.WebhookURL) > 2048:
+		errs["webhook_url"] = "This URL is too long (at most 2048 characters)."
+	case f.WebhookURL != "":
+		if err := hosts.CheckWebhook(p, f.WebhookURL); err != nil {
+			errs["webhook_url"] = capitalize(err.Error()) + "."
+		}
+	}
+	switch {
+	case f.Secret == "":
+	case !p.SupportsSecret():
+		errs["secret"] = p.Label() + " robots have no signing secret; leave this empty."
+	case len(f.Secret) > 200:
+		errs["secret"] = "This secret is too long: a signing secret has at most 200 characters."
+	case strings.IndexFunc(f.Secret, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		errs["secret"] = "A signing secret is plain ASCII without spaces."
+	case p == notify.DingTalk && !strings.HasPrefix(f.Secret, "SEC"):
+		errs["secret"] = "A DingTalk signing secret starts with SEC (copy it from the robot's security settings)."
+	}
+	if f.ClearSecret && f.Secret != "" {
+		errs["secret"] = "Either type a new secret or tick “remove”, not both."
+	}
+	f.keywords = nil
+	seen := map[string]bool{}
+	for _, line := range strings.FieldsFunc(f.Keywords, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' }) {
+		k := strings.TrimSpace(line)
+		if k == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		f.keywords = append(f.keywords, k)
+	}
+	switch {
+	case len(f.keywords) > 0 && !p.SupportsKeywords():
+		errs["keywords"] = p.Label() + " robots have no keywords; leave this empty."
+	case len(f.keywords) > 10:
+		errs["keywords"] = fmt.Sprintf("At most 10 keywords (the platforms' limit); you gave %d.", len(f.keywords))
+	default:
+		for _, k := range f.keywords {
+			if utf8.RuneCountInString(k) > 100 || !utf8.ValidString(k) || strings.IndexFunc(k, unicode.IsControl) >= 0 {
+				errs["keywords"] = "Each keyword is one line of at most 100 characters."
+				break
+			}
+		}
+	}
+	f.perMinute = optionalInt(errs, "per_minute", f.PerMinute, 1, 1000)
+	f.perSecond = optionalInt(errs, "per_second", f.PerSecond, 1, 100)
+}
+
+func optionalInt(errs views.FieldErrors, field, v string, lo, hi int) int {
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		errs[field] = fmt.Sprintf("Enter a whole number from %d to %d, or leave it empty.", lo, hi)
+		return 0
+	}
+	return n
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+func (f robotForm) input(teamID int64) db.RobotInput {
+	in := db.RobotInput{TeamID: teamID, Name: f.Name, Platform: f.Platform, WebhookURL: f.WebhookURL,
+		Secret: f.Secret, ClearSecret: f.ClearSecret, Keywords: f.keywords, Enabled: f.Enabled,
+		PerMinute: f.perMinute, PerSecond: f.perSecond}
+	if in.WebhookURL != "" {
+		in.WebhookHint = webhookHint(in.WebhookURL)
+	}
+	if in.Secret != "" {
+		in.SecretHint = notify.Mask(in.Secret)
+	}
+	return in
+}
+
+// webhookHint shows enough of a webhook URL to tell robots apart: host and the token's last 4.
+func webhookHint(raw string) string {
+	host := raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		host = raw[i+3:]
+	}
+	if i := strings.IndexAny(host, "/?"); i >= 0 {
+		host = host[:i]
+	}
+	return host + " " + notify.Mask(raw)
+}
+
+func (s *Server) robotsCreate(c echo.Context) error {
+	f := readRobotForm(c)
+	errs := views.FieldErrors{}
+	teamID := s.teamFromForm(c, errs, "team_id")
+	f.validate(errs, s.deps.Webhooks, true, false)
+	if len(errs) == 0 {
+		r, err := s.deps.DB.CreateRobot(c.Request().Context(), actor(c), f.input(teamID))
+		switch {
+		case errors.Is(err, db.ErrConflict):
+			errs["name"] = "This team already has a robot with this name."
+		case err != nil:
+			return err
+		default:
+			s.setFlash(c, "ok", "Robot "+r.Name+" saved. Press Test-send to verify it.")
+			return redirect(c, "/robots/"+itoa(r.ID))
+		}
+	}
+	d, err := s.robotEditData(c, "New robot")
+	if err != nil {
+		return err
+	}
+	d.IsNew = true
+	f.WebhookURL = "" // never echo a credential back into the page
+	return render(c, http.StatusUnprocessableEntity, views.RobotEditPage(d, f.RobotFormData, errs))
+}
+
+func robotFormOf(r db.Robot) views.RobotFormData {
+	f := views.RobotFormData{ID: r.ID, TeamID: itoa(r.TeamID), Name: r.Name, Platform: r.Platform, WebhookHint: r.WebhookHint,
+		SecretHint: r.SecretHint, Keywords: strings.Join(r.Keywords, "\n"), Enabled: r.Enabled}
+	if r.PerMinute > 0 {
+		f.PerMinute = strconv.Itoa(r.PerMinute)
+	}
+	if r.PerSecond > 0 {
+		f.PerSecond = strconv.Itoa(r.PerSecond)
+	}
+	return f
+}
+
+func (s *Server) robotPage(c echo.Context, r db.Robot) (views.RobotEditData, error) {
+	d, err := s.robotEditData(c, "Robot "+r.Name)
+	if err != nil {
+		return d, err
+	}
+	ctx := c.Request().Context()
+	now := s.deps.DB.Now()
+	health, err := s.deps.DB.RobotHealth24h(ctx, db.TeamScope(r.TeamID), now.Add(-24*time.Hour))
+	if err != nil {
+		return d, err
+	}
+	d.Robot = robotRow(r, health[r.ID], now, d.CanWrite)
+	d.Mentions, err = s.mentionOptions(ctx, db.TeamScope(r.TeamID))
+	return d, err
+}
+
+func (s *Server) robotsEdit(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := s.deps.DB.RobotByID(c.Request().Context(), scope(c), id)
+	if err != nil {
+		return err
+	}
+	d, err := s.robotPage(c, r)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.RobotEditPage(d, robotFormOf(r), nil))
+}
+
+func (s *Server) robotsUpdate(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	old, err := s.deps.DB.RobotByID(ctx, scope(c), id)
+	if err != nil {
+		return err
+	}
+	f := readRobotForm(c)
+	f.ID, f.WebhookHint, f.SecretHint = id, old.WebhookHint, old.SecretHint
+	errs := views.FieldErrors{}
+	teamID := s.teamFromForm(c, errs, "team_id")
+	if teamID != 0 && teamID != old.TeamID {
+		errs["team_id"] = "A robot stays in its team; create a new robot in the other team instead."
+	}
+	if f.Platform != old.Platform && f.WebhookURL == "" {
+		errs["webhook_url"] = "Changing the platform needs that platform's webhook URL."
+	}
+	f.validate(errs, s.deps.Webhooks, false, old.Secret != "")
+	if len(errs) == 0 {
+		r, err := s.deps.DB.UpdateRobot(ctx, actor(c), scope(c), id, f.input(old.TeamID))
+		switch {
+		case errors.Is(err, db.ErrConflict):
+			errs["name"] = "This team already has a robot with this name."
+		case err != nil:
+			return err
+		default:
+			s.setFlash(c, "ok", "Robot "+r.Name+" saved.")
+			return redirect(c, "/robots/"+itoa(r.ID))
+		}
+	}
+	d, err := s.robotPage(c, old)
+	if err != nil {
+		return err
+	}
+	f.WebhookURL = ""
+	return render(c, http.StatusUnprocessableEntity, views.RobotEditPage(d, f.RobotFormData, errs))
+}
+
+func (s *Server) robotsSetEnabled(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	enabled := c.FormValue("enabled") == "1"
+	r, err := s.deps.DB.SetRobotEnabled(c.Request().Context(), actor(c), scope(c), id, enabled)
+	if err != nil {
+		return err
+	}
+	state := "disabled"
+	if enabled {
+		state = "enabled"
+	}
+	s.setFlash(c, "ok", "Robot "+r.Name+" "+state+".")
+	return redirect(c, "/robots/"+itoa(id))
+}
+
+func (s *Server) robotsDelete(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	err = s.deps.DB.DeleteRobot(c.Request().Context(), actor(c), scope(c), id)
+	if errors.Is(err, db.ErrInUse) {
+		s.setFlash(c, "error", "This robot is still a notification object of an alert rule; remove it from the rules first.")
+		return redirect(c, "/robots/"+itoa(id))
+	}
+	if err != nil {
+		return err
+	}
+	s.setFlash(c, "ok", "Robot deleted.")
+	return redirect(c, "/robots")
+}
+
+// NotifyRobot turns a stored robot into what the adapters need.
+func NotifyRobot(r db.Robot) notify.Robot {
+	return notify.Robot{Platform: notify.Platform(r.Platform), WebhookURL: r.WebhookURL, Secret: r.Secret, Keywords: r.Keywords}
+}
+
+// testMessage renders the platform's default template over the sample alert group:
+// the same rendering a real alert goes through.
+func (s *Server) testMessage(ctx context.Context, r db.Robot) (notify.Message, error) {
+	data := alerting.SampleData("Test-send from alertdesk", "warning")
+	data.Kind, data.Team, data.ConsoleURL = "test", r.TeamName, s.deps.Config.BaseURL
+	title, body := alerting.DefaultTemplates(r.Platform)
+	out, err := alerting.Render(ctx, title, body, data, alerting.RenderLimits{})
+	if err != nil {
+		return notify.Message{}, err
+	}
+	return notify.Message{Title: out.Title, Body: "This is a test-send from alertdesk; no action needed.\n\n" + out.Body,
+		Link: s.deps.Config.BaseURL + "/robots/" + itoa(r.ID)}, nil
+}
+
+func (s *Server) robotsTest(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	r, err := s.deps.DB.RobotByID(ctx, scope(c), id)
+	if err != nil {
+		return err
+	}
+	msg, err := s.testMessage(ctx, r)
+	if err != nil {
+		return err
+	}
+	people, atAll, err := s.resolveMentions(ctx, db.TeamScope(r.TeamID), c.Request().Form["mention"])
+	if err != nil {
+		return err
+	}
+	msg.Mentions, msg.AtAll = people, atAll
+	plan := notify.PlanMentions(notify.Platform(r.Platform), people, atAll)
+	prep, out := s.deps.Sender.Send(ctx, NotifyRobot(r), msg)
+	att := db.Attempt{Outcome: string(out.Class), HTTPStatus: out.HTTPStatus, Code: out.Code, Message: out.PlatformMessage,
+		Summary: out.Summary, LatencyMS: out.Latency.Milliseconds(), RequestURL: prep.MaskedURL,
+		RequestBody: string(prep.MaskedBody), Response: out.Response}
+	nid, err := s.deps.DB.RecordTestSend(ctx, actor(c), db.TestSend{Robot: r, Title: msg.Title, Body: msg.Body,
+		Mention: dbMentions(people, atAll), Attempt: att})
+	if err != nil {
+		return err
+	}
+	res := views.TestResult{OK: out.Class == notify.Delivered, Summary: out.Summary, HTTPStatus: out.HTTPStatus,
+		Code: out.Code, Response: out.Response, Skipped: plan.Skipped, Mentioned: plan.Labels,
+		HistoryURL: "/history/" + itoa(nid)}
+	if prep.MaskedURL != "" {
+		res.Request = "POST " + prep.MaskedURL + "\n\n" + string(prep.MaskedBody)
+	}
+	if !isHTMX(c) {
+		d, err := s.robotPage(c, r)
+		if err != nil {
+			return err
+		}
+		kind := "ok"
+		if !res.OK {
+			kind = "error"
+		}
+		d.Page.Flash, d.Page.FlashKind = "Test-send: "+res.Summary, kind
+		return render(c, http.StatusOK, views.RobotEditPage(d, robotFormOf(r), nil))
+	}
+	return render(c, http.StatusOK, views.TestResultView(res))
+}
+
+func dbMentions(people []notify.Person, atAll bool) db.Mentions {
+	m := db.Mentions{AtAll: atAll}
+	for _, p := range people {
+		m.People = append(m.People, db.MentionPerson{Name: p.Name, Mobile: p.Mobile, DingTalkUserID: p.DingTalkUserID,
+			FeishuOpenID: p.FeishuOpenID, WeComUserID: p.WeComUserID})
+	}
+	return m
+}
+
+// NotifyPeople is the reverse of dbMentions.
+func NotifyPeople(m db.Mentions) []notify.Person {
+	out := make([]notify.Person, 0, len(m.People))
+	for _, p := range m.People {
+		out = append(out, notify.Person{Name: p.Name, Mobile: p.Mobile, DingTalkUserID: p.DingTalkUserID,
+			FeishuOpenID: p.FeishuOpenID, WeComUserID: p.WeComUserID})
+	}
+	return out
+}
