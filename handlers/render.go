@@ -52,3 +52,16 @@ func (s *Server) page(c echo.Context, title, nav string) views.Page {
 	}
 	return p
 }
+
+// rulesChanged and kick tell the background services about changes, when they run.
+func (s *Server) rulesChanged() {
+	if s.deps.RulesChanged != nil {
+		s.deps.RulesChanged()
+	}
+}
+
+func (s *Server) kick() {
+	if s.deps.Kick != nil {
+		s.deps.Kick()
+	}
+}

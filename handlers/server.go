@@ -38,6 +38,10 @@ type Deps struct {
 	Sender RobotSender
 	// Webhooks decides which webhook URLs robots may have.
 	Webhooks notify.HostPolicy
+	// RulesChanged tells the alert pipeline that rules or silences changed (may be nil).
+	RulesChanged func()
+	// Kick wakes the delivery engine after notifications were queued (may be nil).
+	Kick func()
 	// Sandbox is the platform emulator, mounted in demo mode (nil otherwise);
 	// SaveSandbox persists its robots after a change.
 	Sandbox     *sandbox.Sandbox

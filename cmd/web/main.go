@@ -86,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	sender := notify.NewSender(hosts, 10*time.Second)
 	deps.Sender = sender
+	// Wiring of the delivery engine (notify/outbox), the alert pipeline (alerting) and the
+	// background retention goes here; each is stopped in reverse order below.
 	srvHandler := handlers.New(deps)
 	srv := &http.Server{Handler: srvHandler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
