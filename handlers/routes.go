@@ -15,6 +15,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.StaticFS("/static", s.deps.Static)
+	s.intakeRoutes()
 
 	// Browser pages: session + CSRF; forms are small.
 	web := e.Group("", middleware.BodyLimit("1M"), s.loadSession, checkCSRF)
@@ -48,16 +49,17 @@ func (s *Server) routes() {
 	app.GET("/audit.csv", s.auditExport)
 
 	for _, p := range []struct{ path, title, nav, what string }{
-		{"/contacts", "Contacts", "contacts", "Contacts"},
-		{"/rules", "Rules", "rules", "Alert rules"}, {"/alerts", "Alerts", "alerts", "The alert list"},
-		{"/history", "History", "history", "The delivery history"},
+		{"/rules", "Rules", "rules", "Alert rules"},
 	} {
 		app.GET(p.path, s.comingSoon(p.title, p.nav, p.what))
 	}
 
+	s.alertRoutes(app)
+	s.historyRoutes(app)
 	s.robotRoutes(app)
 	s.sandboxRoutes(app)
 
+	s.contactRoutes(app)
 	for _, extra := range s.deps.Extra {
 		extra(app, e)
 	}

@@ -23,6 +23,8 @@ type Config struct {
 	SecureCookies  bool
 	Demo           bool
 	SandboxBaseURL string // how the console reaches its own sandbox (the listen address)
+	IntakeToken    string // optional global intake bearer token
+	IntakeMaxBytes int64  // intake body limit, default 1 MiB
 	AssetVersion   string
 	SessionAuthKey []byte // 32 or 64 bytes
 	SessionEncKey  []byte // 32 bytes
@@ -38,6 +40,8 @@ type Deps struct {
 	Sender RobotSender
 	// Webhooks decides which webhook URLs robots may have.
 	Webhooks notify.HostPolicy
+	// Intake is the alert pipeline behind the intake API (nil: no intake routes).
+	Intake Intake
 	// RulesChanged tells the alert pipeline that rules or silences changed (may be nil).
 	RulesChanged func()
 	// Kick wakes the delivery engine after notifications were queued (may be nil).

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"alertdesk/db"
 	"alertdesk/handlers"
@@ -76,6 +77,7 @@ func seedDemo(ctx context.Context, d *db.DB, sf *sandboxFile, baseURL string, lo
 		{Platform: notify.Feishu, Name: "demo Feishu group"},
 		{Platform: notify.WeCom, Name: "demo WeCom group"},
 	}
+	var robotIDs []int64
 	for _, cfg := range robots {
 		sr := sf.sb.AddRobot(cfg)
 		in := db.RobotInput{TeamID: team.ID, Name: sr.Name, Platform: string(sr.Platform),
@@ -84,13 +86,25 @@ func seedDemo(ctx context.Context, d *db.DB, sf *sandboxFile, baseURL string, lo
 		if in.Secret != "" {
 			in.SecretHint = notify.Mask(in.Secret)
 		}
-		if _, err := d.CreateRobot(ctx, db.SystemActor, in); err != nil {
+		r, err := d.CreateRobot(ctx, db.SystemActor, in)
+		if err != nil {
 			return err
 		}
+		robotIDs = append(robotIDs, r.ID)
+	}
+	// A rule that sends every critical or warning alert to all sandbox robots, so that
+	// pointing Alertmanager or curl at a fresh demo console shows the whole flow.
+	if _, err := d.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: team.ID, Name: "demo: critical and warning alerts",
+		Description: "Seeded by demo mode: every alert with severity critical or warning goes to the sandbox robots.",
+		Enabled:     true, Severity: "critical",
+		Matchers: []db.Matcher{{Name: "severity", Op: "=~", Value: "critical|warning"}},
+		GroupBy:  []string{"alertname"}, GroupWait: 5 * time.Second, RepeatInterval: 4 * time.Hour, SendResolved: true,
+		RobotIDs: robotIDs}); err != nil {
+		return err
 	}
 	if err := sf.save(); err != nil {
 		return err
 	}
-	log.Info("demo mode: seeded team demo with sandbox robots for DingTalk, Feishu and WeCom")
+	log.Info("demo mode: seeded team demo with sandbox robots for DingTalk, Feishu and WeCom and a rule for critical and warning alerts")
 	return nil
 }

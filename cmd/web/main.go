@@ -88,6 +88,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	deps.Sender = sender
 	// Wiring of the delivery engine (notify/outbox), the alert pipeline (alerting) and the
 	// background retention goes here; each is stopped in reverse order below.
+
+	// The alert pipeline: intake → match → group → outbox. It wakes the engine through
+	// deps.Kick, looked up at call time because the engine may be wired after it.
+	pipeline, err := startPipeline(ctx, database, log, cfg.BaseURL, func() {
+		if deps.Kick != nil {
+			deps.Kick()
+		}
+	})
+	if err != nil {
+		return err
+	}
+	defer pipeline.Close()
+	deps.Intake, deps.RulesChanged = pipeline, pipeline.ReloadAsync
+	deps.Config.IntakeToken = cfg.IntakeToken
+
 	srvHandler := handlers.New(deps)
 	srv := &http.Server{Handler: srvHandler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}

@@ -1,0 +1,524 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// StoredAlert is one received alert as stored.
+type StoredAlert struct {
+	ID           int64
+	TeamID       int64 // the token's team; 0 = a global token
+	Source       string
+	Fingerprint  string
+	Status       string
+	Name         string
+	Labels       map[string]string
+	Annotations  map[string]string
+	Values       map[string]float64
+	StartsAt     time.Time
+	EndsAt       time.Time
+	GeneratorURL string
+	ReceivedAt   time.Time
+	MatchedRules []int64
+}
+
+// IntakeTx is the write transaction the alert pipeline runs a batch of requests in.
+// Statements are prepared once per transaction; SAVEPOINTs isolate one request's work
+// so a failing request does not undo the others committed with it.
+type IntakeTx struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	Now   time.Time
+	stmts map[string]*sql.Stmt
+}
+
+// Intake runs fn in one write transaction.
+func (d *DB) Intake(ctx context.Context, fn func(t *IntakeTx) error) error {
+	return d.WithTx(ctx, func(tx *sql.Tx) error {
+		t := &IntakeTx{ctx: ctx, tx: tx, Now: d.now(), stmts: map[string]*sql.Stmt{}}
+		defer func() {
+			for _, s := range t.stmts {
+				s.Close()
+			}
+		}()
+		return fn(t)
+	})
+}
+
+func (t *IntakeTx) stmt(query string) (*sql.Stmt, error) {
+	if s, ok := t.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := t.tx.PrepareContext(t.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	t.stmts[query] = s
+	return s, nil
+}
+
+// Savepoint, RollbackTo and Release bracket one request's work.
+func (t *IntakeTx) Savepoint(name string) error {
+	_, err := t.tx.ExecContext(t.ctx, "SAVEPOINT "+name)
+	return err
+}
+
+func (t *IntakeTx) RollbackTo(name string) error {
+	_, err := t.tx.ExecContext(t.ctx, "ROLLBACK TO "+name)
+	if err == nil {
+		_, err = t.tx.ExecContext(t.ctx, "RELEASE "+name)
+	}
+	return err
+}
+
+func (t *IntakeTx) Release(name string) error {
+	_, err := t.tx.ExecContext(t.ctx, "RELEASE "+name)
+	return err
+}
+
+func idsString(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
+}
+
+func parseIDs(s string) []int64 {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]int64, 0, len(parts))
+	for _, p := range parts {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// InsertAlert stores a received alert. inserted is false for a redelivery (same scope,
+// fingerprint, status and start): it changes nothing.
+func (t *IntakeTx) InsertAlert(a *StoredAlert, labelsJSON, annotationsJSON, valuesJSON string) (inserted bool, err error) {
+	s, err := t.stmt(`INSERT INTO alerts (team_id, source, fingerprint, status, name, labels, annotations, alert_values,
+		starts_at, ends_at, generator_url, received_at, matched_rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (team_id, fingerprint, status, starts_at) DO NOTHING`)
+	if err != nil {
+		return false, err
+	}
+	var ends int64
+	if !a.EndsAt.IsZero() {
+		ends = ms(a.EndsAt)
+	}
+	res, err := s.ExecContext(t.ctx, a.TeamID, a.Source, a.Fingerprint, a.Status, a.Name, labelsJSON, annotationsJSON, valuesJSON,
+		ms(a.StartsAt), ends, a.GeneratorURL, ms(a.ReceivedAt), idsString(a.MatchedRules))
+	if err != nil {
+		return false, fmt.Errorf("db: insert alert: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if n == 0 {
+		return false, nil
+	}
+	a.ID, _ = res.LastInsertId()
+	return true, nil
+}
+
+// Series is a threshold rule's state for one series.
+type Series struct {
+	RuleID       int64
+	Fingerprint  string
+	PendingSince time.Time
+	Firing       bool
+	LastValue    float64
+	AlertID      int64
+}
+
+// Series loads a series' state; found is false for a new series.
+func (t *IntakeTx) Series(ruleID int64, fp string) (Series, bool, error) {
+	s, err := t.stmt(`SELECT pending_since, firing, last_value, alert_id FROM series_state WHERE rule_id = ? AND fingerprint = ?`)
+	if err != nil {
+		return Series{}, false, err
+	}
+	var pending int64
+	sr := Series{RuleID: ruleID, Fingerprint: fp}
+	err = s.QueryRowContext(t.ctx, ruleID, fp).Scan(&pending, &sr.Firing, &sr.LastValue, &sr.AlertID)
+	if err == sql.ErrNoRows {
+		return sr, false, nil
+	}
+	if pending > 0 {
+		sr.PendingSince = fromMS(pending)
+	}
+	return sr, err == nil, err
+}
+
+// SaveSeries writes a series' state; a series neither pending nor firing is deleted.
+func (t *IntakeTx) SaveSeries(sr Series) error {
+	if sr.PendingSince.IsZero() && !sr.Firing {
+		s, err := t.stmt(`DELETE FROM series_state WHERE rule_id = ? AND fingerprint = ?`)
+		if err != nil {
+			return err
+		}
+		_, err = s.ExecContext(t.ctx, sr.RuleID, sr.Fingerprint)
+		return err
+	}
+	s, err := t.stmt(`INSERT INTO series_state (rule_id, fingerprint, pending_since, firing, last_value, alert_id, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (rule_id, fingerprint) DO UPDATE SET pending_since = excluded.pending_since,
+		firing = excluded.firing, last_value = excluded.last_value, alert_id = excluded.alert_id, updated_at = excluded.updated_at`)
+	if err != nil {
+		return err
+	}
+	var pending int64
+	if !sr.PendingSince.IsZero() {
+		pending = ms(sr.PendingSince)
+	}
+	_, err = s.ExecContext(t.ctx, sr.RuleID, sr.Fingerprint, pending, sr.Firing, sr.LastValue, sr.AlertID, ms(t.Now))
+	return err
+}
+
+// PendingSeries lists threshold series that are pending (not yet firing), for the timer check.
+func (d *DB) PendingSeries(ctx context.Context) ([]Series, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT rule_id, fingerprint, pending_since, last_value, alert_id
+		FROM series_state WHERE firing = 0 AND pending_since > 0`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Series
+	for rows.Next() {
+		var sr Series
+		var pending int64
+		if err := rows.Scan(&sr.RuleID, &sr.Fingerprint, &pending, &sr.LastValue, &sr.AlertID); err != nil {
+			return nil, err
+		}
+		sr.PendingSince = fromMS(pending)
+		out = append(out, sr)
+	}
+	return out, rows.Err()
+}
+
+// SeriesOf returns the threshold state of a series for the "why" page.
+func (d *DB) SeriesOf(ctx context.Context, ruleID int64, fp string) (Series, bool, error) {
+	var sr Series
+	var pending int64
+	err := d.read.QueryRowContext(ctx, `SELECT pending_since, firing, last_value, alert_id FROM series_state WHERE rule_id = ? AND fingerprint = ?`,
+		ruleID, fp).Scan(&pending, &sr.Firing, &sr.LastValue, &sr.AlertID)
+	if err == sql.ErrNoRows {
+		return sr, false, nil
+	}
+	if pending > 0 {
+		sr.PendingSince = fromMS(pending)
+	}
+	return sr, err == nil, err
+}
+
+// JoinGroup puts an alert into its rule's group (creating the group) and schedules the
+// group's next notification no later than flushAt. changed reports whether the alert's
+// state in the group is new, so the group has something to say.
+func (t *IntakeTx) JoinGroup(ruleID int64, key, groupLabelsJSON, fp string, alertID int64, status string, flushAt time.Time) (changed bool, err error) {
+	s, err := t.stmt(`INSERT INTO alert_groups (rule_id, group_key, group_labels, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (rule_id, group_key) DO UPDATE SET group_key = excluded.group_key RETURNING id`)
+	if err != nil {
+		return false, err
+	}
+	var gid int64
+	if err := s.QueryRowContext(t.ctx, ruleID, key, groupLabelsJSON, ms(t.Now)).Scan(&gid); err != nil {
+		return false, fmt.Errorf("db: group: %w", err)
+	}
+	get, err := t.stmt(`SELECT status, notified FROM group_alerts WHERE group_id = ? AND fingerprint = ?`)
+	if err != nil {
+		return false, err
+	}
+	var oldStatus string
+	var notified bool
+	switch err := get.QueryRowContext(t.ctx, gid, fp).Scan(&oldStatus, &notified); {
+	case err == sql.ErrNoRows:
+		if status != "firing" {
+			return false, nil // resolved before we ever told anyone it fired
+		}
+		changed = true
+	case err != nil:
+		return false, err
+	default:
+		changed = oldStatus != status
+	}
+	put, err := t.stmt(`INSERT INTO group_alerts (group_id, fingerprint, alert_id, status, notified) VALUES (?, ?, ?, ?, 0)
+		ON CONFLICT (group_id, fingerprint) DO UPDATE SET alert_id = excluded.alert_id, status = excluded.status,
+		notified = CASE WHEN group_alerts.status = excluded.status THEN group_alerts.notified ELSE 0 END`)
+	if err != nil {
+		return false, err
+	}
+	if _, err := put.ExecContext(t.ctx, gid, fp, alertID, status); err != nil {
+		return false, err
+	}
+	if changed {
+		sched, err := t.stmt(`UPDATE alert_groups SET changed = 1,
+			flush_at = CASE WHEN flush_at IS NULL OR flush_at > ? THEN ? ELSE flush_at END WHERE id = ?`)
+		if err != nil {
+			return false, err
+		}
+		if _, err := sched.ExecContext(t.ctx, ms(flushAt), ms(flushAt), gid); err != nil {
+			return false, err
+		}
+	}
+	return changed, nil
+}
+
+// AlertGroup is a rule's aggregation group.
+type AlertGroup struct {
+	ID          int64
+	RuleID      int64
+	Key         string
+	GroupLabels map[string]string
+	FlushAt     time.Time
+	Changed     bool
+	LastSentAt  time.Time
+}
+
+// GroupMember is an alert in a group with its latest state.
+type GroupMember struct {
+	Alert    StoredAlert
+	Notified bool
+}
+
+// DueGroups lists groups whose next notification is due at now.
+func (d *DB) DueGroups(ctx context.Context, now time.Time, limit int) ([]AlertGroup, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT id, rule_id, group_key, group_labels, flush_at, changed, COALESCE(last_sent_at, 0)
+		FROM alert_groups WHERE flush_at IS NOT NULL AND flush_at <= ? ORDER BY flush_at LIMIT ?`, ms(now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AlertGroup
+	for rows.Next() {
+		var g AlertGroup
+		var labels string
+		var flush, last int64
+		if err := rows.Scan(&g.ID, &g.RuleID, &g.Key, &labels, &flush, &g.Changed, &last); err != nil {
+			return nil, err
+		}
+		_ = json.Unmarshal([]byte(labels), &g.GroupLabels)
+		g.FlushAt = fromMS(flush)
+		if last > 0 {
+			g.LastSentAt = fromMS(last)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// NextGroupFlush is the earliest scheduled group flush (zero when none).
+func (d *DB) NextGroupFlush(ctx context.Context) (time.Time, error) {
+	var v sql.NullInt64
+	err := d.read.QueryRowContext(ctx, `SELECT MIN(flush_at) FROM alert_groups WHERE flush_at IS NOT NULL`).Scan(&v)
+	return nullMS(v), err
+}
+
+const storedAlertCols = `a.id, a.team_id, a.source, a.fingerprint, a.status, a.name, a.labels, a.annotations, a.alert_values,
+	a.starts_at, a.ends_at, a.generator_url, a.received_at, a.matched_rules`
+
+func scanStoredAlert(row interface{ Scan(...any) error }, extra ...any) (StoredAlert, error) {
+	var a StoredAlert
+	var labels, annotations, values, matched string
+	var starts, ends, received int64
+	dst := append([]any{&a.ID, &a.TeamID, &a.Source, &a.Fingerprint, &a.Status, &a.Name, &labels, &annotations, &values,
+		&starts, &ends, &a.GeneratorURL, &received, &matched}, extra...)
+	if err := row.Scan(dst...); err != nil {
+		return a, err
+	}
+	_ = json.Unmarshal([]byte(labels), &a.Labels)
+	_ = json.Unmarshal([]byte(annotations), &a.Annotations)
+	_ = json.Unmarshal([]byte(values), &a.Values)
+	a.StartsAt, a.ReceivedAt = fromMS(starts), fromMS(received)
+	if ends > 0 {
+		a.EndsAt = fromMS(ends)
+	}
+	a.MatchedRules = parseIDs(matched)
+	return a, nil
+}
+
+// AlertGroupMembers lists an alert group's alerts.
+func (d *DB) AlertGroupMembers(ctx context.Context, groupID int64) ([]GroupMember, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT `+storedAlertCols+`, g.notified FROM group_alerts g JOIN alerts a ON a.id = g.alert_id
+		WHERE g.group_id = ? ORDER BY a.starts_at, a.id`, groupID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []GroupMember
+	for rows.Next() {
+		var m GroupMember
+		a, err := scanStoredAlert(rows, &m.Notified)
+		if err != nil {
+			return nil, err
+		}
+		m.Alert = a
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Outgoing is one notification a group flush writes, with the alerts it carries. A muted
+// one is written in state muted with an attempt row that says why.
+type Outgoing struct {
+	Notification Notification
+	AlertIDs     []int64
+	Platform     string
+	MutedBecause string
+}
+
+// GroupFlush is the outcome of one group flush, written in one transaction.
+type GroupFlush struct {
+	GroupID   int64
+	Outgoing  []Outgoing
+	NextFlush time.Time // zero: nothing left to say, the group is idle and is removed
+}
+
+// FlushGroup writes the notifications of a group flush into the outbox, marks the group's
+// alerts notified, forgets the resolved ones and schedules the next flush, atomically.
+func (d *DB) FlushGroup(ctx context.Context, f GroupFlush) error {
+	now := d.now()
+	return mapErr(d.WithTx(ctx, func(tx *sql.Tx) error {
+		for _, o := range f.Outgoing {
+			n := o.Notification
+			n.CreatedAt, n.UpdatedAt = now, now
+			if n.NextAttemptAt.IsZero() {
+				n.NextAttemptAt = now
+			}
+			if err := insertNotification(ctx, tx, &n); err != nil {
+				return err
+			}
+			for _, id := range o.AlertIDs {
+				if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notification_alerts (notification_id, alert_id) VALUES (?, ?)`, n.ID, id); err != nil {
+					return err
+				}
+			}
+			if o.MutedBecause != "" {
+				at := Attempt{NotificationID: n.ID, TeamID: n.TeamID, RobotID: n.RobotID, RuleID: n.RuleID, Platform: o.Platform,
+					Kind: n.Kind, Attempt: 0, At: now, Outcome: OutcomeMuted, Summary: o.MutedBecause, Search: n.Search}
+				if err := insertAttempt(ctx, tx, &at); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE group_alerts SET notified = 1 WHERE group_id = ?`, f.GroupID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM group_alerts WHERE group_id = ? AND status = 'resolved'`, f.GroupID); err != nil {
+			return err
+		}
+		if f.NextFlush.IsZero() {
+			var left int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM group_alerts WHERE group_id = ?`, f.GroupID).Scan(&left); err != nil {
+				return err
+			}
+			if left == 0 {
+				_, err := tx.ExecContext(ctx, `DELETE FROM alert_groups WHERE id = ?`, f.GroupID)
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE alert_groups SET changed = 0, flush_at = ?, last_sent_at = ? WHERE id = ?`,
+			nullTime(f.NextFlush), ms(now), f.GroupID)
+		return err
+	}))
+}
+
+// AlertByID returns one stored alert. Members see their team's alerts and those of
+// global tokens.
+func (d *DB) AlertByID(ctx context.Context, s Scope, id int64) (StoredAlert, error) {
+	q := `SELECT ` + storedAlertCols + ` FROM alerts a WHERE a.id = ?`
+	args := []any{id}
+	if !s.All {
+		q += ` AND a.team_id IN (0, ?)`
+		args = append(args, s.TeamID)
+	}
+	a, err := scanStoredAlert(d.read.QueryRowContext(ctx, q, args...))
+	return a, mapErr(err)
+}
+
+// AlertFilter selects alerts for the alert list.
+type AlertFilter struct {
+	Query  string // alert name prefix or fingerprint
+	Status string
+	Before *AuditCursor
+	Limit  int
+}
+
+// Alerts lists received alerts newest first, keyset-paginated.
+func (d *DB) Alerts(ctx context.Context, s Scope, f AlertFilter) ([]StoredAlert, bool, error) {
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	var conds []string
+	var args []any
+	if !s.All {
+		conds = append(conds, "a.team_id IN (0, ?)")
+		args = append(args, s.TeamID)
+	}
+	if f.Query != "" {
+		conds = append(conds, "(a.name LIKE ? ESCAPE '\\' OR a.fingerprint = ?)")
+		args = append(args, likeEscape(f.Query)+"%", f.Query)
+	}
+	if f.Status != "" {
+		conds = append(conds, "a.status = ?")
+		args = append(args, f.Status)
+	}
+	if f.Before != nil {
+		conds = append(conds, "(a.received_at < ? OR (a.received_at = ? AND a.id < ?))")
+		args = append(args, f.Before.At, f.Before.At, f.Before.ID)
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	rows, err := d.read.QueryContext(ctx, `SELECT `+storedAlertCols+` FROM alerts a`+where+
+		` ORDER BY a.received_at DESC, a.id DESC LIMIT ?`, append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var out []StoredAlert
+	for rows.Next() {
+		a, err := scanStoredAlert(rows)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, a)
+	}
+	if len(out) > f.Limit {
+		return out[:f.Limit], true, rows.Err()
+	}
+	return out, false, rows.Err()
+}
+
+// NotificationsForAlert lists the notifications that carried an alert.
+func (d *DB) NotificationsForAlert(ctx context.Context, alertID int64) ([]Notification, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT n.id, n.team_id, n.robot_id, COALESCE(n.rule_id, 0), n.kind, n.state, n.title,
+		n.last_outcome, n.last_summary, n.created_at, COALESCE(n.digest_id, 0)
+		FROM notification_alerts na JOIN notifications n ON n.id = na.notification_id WHERE na.alert_id = ? ORDER BY n.id`, alertID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		var created int64
+		if err := rows.Scan(&n.ID, &n.TeamID, &n.RobotID, &n.RuleID, &n.Kind, &n.State, &n.Title, &n.LastOutcome, &n.LastSummary,
+			&created, &n.DigestID); err != nil {
+			return nil, err
+		}
+		n.CreatedAt = fromMS(created)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

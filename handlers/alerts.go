@@ -1,0 +1,265 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"alertdesk/alerting"
+	"alertdesk/db"
+	"alertdesk/views"
+)
+
+func (s *Server) alertRoutes(app *echo.Group) {
+	app.GET("/alerts", s.alertsList)
+	app.GET("/alerts/:id", s.alertWhy)
+}
+
+func labelLine(labels map[string]string) string {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		if k != "alertname" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+"="+labels[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+func (s *Server) alertsList(c echo.Context) error {
+	q := c.QueryParams()
+	d := views.AlertsPageData{Page: s.page(c, "Alerts", "alerts"), Query: strings.TrimSpace(q.Get("q")), Status: q.Get("status")}
+	f := db.AlertFilter{Query: d.Query, Limit: 50}
+	status := http.StatusOK
+	switch d.Status {
+	case "", "firing", "resolved":
+		f.Status = d.Status
+	default:
+		d.Status, status = "", http.StatusUnprocessableEntity
+		d.Page.Flash, d.Page.FlashKind = "Status must be firing or resolved; showing every status.", "error"
+	}
+	if len(d.Query) > 200 {
+		d.Query, f.Query = d.Query[:200], d.Query[:200]
+	}
+	if cur := q.Get("before"); cur != "" {
+		parts, err := decodeCursor(cur, 2)
+		if err != nil {
+			status = http.StatusUnprocessableEntity
+			d.Page.Flash, d.Page.FlashKind = "The page link is damaged; showing the newest alerts instead.", "error"
+		} else {
+			f.Before = &db.AuditCursor{At: parts[0], ID: parts[1]}
+		}
+	}
+	alerts, more, err := s.deps.DB.Alerts(c.Request().Context(), scope(c), f)
+	if err != nil {
+		return err
+	}
+	for _, a := range alerts {
+		d.Rows = append(d.Rows, views.AlertRow{ID: a.ID, Name: a.Name, Status: a.Status, Source: a.Source,
+			Labels: labelLine(a.Labels), Received: a.ReceivedAt.Local().Format("2006-01-02 15:04:05"),
+			Matched: len(a.MatchedRules), URL: "/alerts/" + itoa(a.ID)})
+	}
+	if more && len(alerts) > 0 {
+		last := alerts[len(alerts)-1]
+		next := url.Values{}
+		if d.Query != "" {
+			next.Set("q", d.Query)
+		}
+		if d.Status != "" {
+			next.Set("status", d.Status)
+		}
+		next.Set("before", encodeCursor(last.ReceivedAt.UnixMilli(), last.ID))
+		d.NextURL = "/alerts?" + next.Encode()
+	}
+	if isHTMX(c) {
+		return render(c, status, views.AlertsResults(d))
+	}
+	return render(c, status, views.AlertsPage(d))
+}
+
+func sortedKV(m map[string]string) []views.KV {
+	out := make([]views.KV, 0, len(m))
+	for k, v := range m {
+		out = append(out, views.KV{Key: k, Value: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// alertWhy answers "why was I (not) notified?" for one alert: every rule that could see
+// it, matched or not and why, threshold state, silences and quiet hours, and the
+// notifications that carried it.
+func (s *Server) alertWhy(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	a, err := s.deps.DB.AlertByID(ctx, scope(c), id)
+	if err != nil {
+		return err
+	}
+	d := views.WhyPageData{Page: s.page(c, "Why: "+a.Name, "alerts"), ID: a.ID, Name: a.Name, Status: a.Status,
+		Source: a.Source, Fingerprint: a.Fingerprint, Received: fmtTime(a.ReceivedAt.Local()),
+		StartsAt: a.StartsAt.Local().Format(time.RFC3339), GeneratorURL: a.GeneratorURL,
+		Labels: sortedKV(a.Labels), Annotations: sortedKV(a.Annotations), Token: "a team token"}
+	if d.Name == "" {
+		d.Name = "alert #" + itoa(a.ID)
+	}
+	if !a.EndsAt.IsZero() {
+		d.EndsAt = a.EndsAt.Local().Format(time.RFC3339)
+	}
+	for k, v := range a.Values {
+		d.Values = append(d.Values, views.KV{Key: k, Value: strconv.FormatFloat(v, 'g', -1, 64)})
+	}
+	sort.Slice(d.Values, func(i, j int) bool { return d.Values[i].Key < d.Values[j].Key })
+
+	// Which rules could see it: the token's team, or every team for a global token
+	// (members only see their own team's rules).
+	ruleScope := db.TeamScope(a.TeamID)
+	if a.TeamID == 0 {
+		d.Token = "the global intake token (feeds every team)"
+		ruleScope = scope(c)
+	}
+	rules, err := s.deps.DB.Rules(ctx, ruleScope)
+	if err != nil {
+		return err
+	}
+	now := s.deps.DB.Now()
+	silences, err := s.deps.DB.ActiveSilences(ctx, now)
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		d.Rules = append(d.Rules, s.verdict(c, r, a, now))
+	}
+	for _, sl := range silences {
+		if sl.TeamID != 0 && !scope(c).Allows(sl.TeamID) {
+			continue
+		}
+		ms, err := alerting.CompileMatchers(sl.Matchers)
+		if err != nil {
+			continue
+		}
+		as := alerting.Silence{Matchers: ms, StartsAt: sl.StartsAt, EndsAt: sl.EndsAt}
+		if as.Mutes(a.Labels, now) {
+			d.Silences = append(d.Silences, fmt.Sprintf("Silence #%d by %s mutes it now, until %s: %s (%s)",
+				sl.ID, sl.CreatedBy, fmtTime(sl.EndsAt.Local()), sl.Comment, ms.String()))
+		}
+	}
+	notes, err := s.deps.DB.NotificationsForAlert(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	robotNames := map[int64]string{}
+	if robots, err := s.deps.DB.Robots(ctx, scope(c)); err == nil {
+		for _, r := range robots {
+			robotNames[r.ID] = r.Name + " (" + r.Platform + ")"
+		}
+	}
+	for _, n := range notes {
+		if !scope(c).Allows(n.TeamID) {
+			continue
+		}
+		summary := n.LastSummary
+		if n.DigestID != 0 {
+			summary = "folded into digest #" + itoa(n.DigestID) + ". " + summary
+		}
+		d.Sent = append(d.Sent, views.AlertNotification{ID: "#" + itoa(n.ID), URL: "/history/" + itoa(n.ID),
+			Robot: robotNames[n.RobotID], Kind: n.Kind, State: n.State, Summary: summary, When: fmtTime(n.CreatedAt.Local())})
+	}
+	return render(c, http.StatusOK, views.WhyPage(d))
+}
+
+func (s *Server) verdict(c echo.Context, r db.Rule, a db.StoredAlert, now time.Time) views.RuleVerdict {
+	v := views.RuleVerdict{Name: r.Name, URL: "/rules/" + itoa(r.ID), Matched: slices.Contains(a.MatchedRules, r.ID)}
+	if currentUser(c).Role != db.RoleMember {
+		v.Team = r.TeamName
+	}
+	if r.UpdatedAt.After(a.ReceivedAt) {
+		v.Details = append(v.Details, "The rule was changed after this alert arrived ("+fmtTime(r.UpdatedAt.Local())+"); the verdict below is about the rule as it is now.")
+	}
+	cr, err := alerting.CompileRule(r)
+	switch {
+	case err != nil:
+		v.Verdict = "The rule does not compile any more: " + err.Error()
+	case !r.Enabled && !v.Matched:
+		v.Verdict = "The rule is disabled."
+		v.Disabled = true
+	case r.Source != "" && r.Source != a.Source:
+		v.Verdict = "The rule only takes alerts from " + r.Source + "; this one came from " + a.Source + "."
+	default:
+		ms, _ := alerting.CompileMatchers(r.Matchers)
+		if ok, failed := ms.Match(a.Labels); !ok {
+			m := ms[failed]
+			got, present := a.Labels[m.Name]
+			if !present {
+				v.Verdict = fmt.Sprintf("Matcher %s failed: the alert has no label %q.", m.String(), m.Name)
+			} else {
+				v.Verdict = fmt.Sprintf("Matcher %s failed: label %s is %q.", m.String(), m.Name, got)
+			}
+		} else if v.Matched {
+			v.Verdict = "All matchers matched (" + ms.String() + ")."
+		} else {
+			v.Verdict = "The matchers match now, but did not when the alert arrived (the rule changed or was disabled then)."
+		}
+		_ = cr
+	}
+	if r.Condition != nil && v.Matched {
+		cond := r.Condition
+		val, has := alertValue(a, cond.Metric)
+		line := fmt.Sprintf("Threshold: %s %s %g for %s.", metricName(cond.Metric), cond.Op, cond.Threshold,
+			time.Duration(cond.ForMS)*time.Millisecond)
+		if has {
+			line += fmt.Sprintf(" This alert's value is %g.", val)
+		} else {
+			line += " This alert has no value for it, so the condition cannot hold."
+		}
+		if sr, ok, err := s.deps.DB.SeriesOf(c.Request().Context(), r.ID, a.Fingerprint); err == nil {
+			switch {
+			case ok && sr.Firing:
+				line += " The series is firing."
+			case ok && !sr.PendingSince.IsZero():
+				line += " The series is pending since " + fmtTime(sr.PendingSince.Local()) + "."
+			default:
+				line += " The series is not pending or firing now."
+			}
+		}
+		v.Details = append(v.Details, line)
+	}
+	if v.Matched && cr != nil {
+		for _, q := range r.QuietHours {
+			w := alerting.QuietWindow{From: q.From, To: q.To, TimeZone: q.TZ}
+			for _, day := range q.Days {
+				w.Days = append(w.Days, time.Weekday(day))
+			}
+			if w.Contains(now) {
+				v.Details = append(v.Details, "The rule's quiet hours are in force now ("+q.From+"–"+q.To+" "+q.TZ+"): notifications are held back and recorded as muted.")
+			}
+		}
+	}
+	return v
+}
+
+func alertValue(a db.StoredAlert, metric string) (float64, bool) {
+	al := alerting.Alert{Values: a.Values}
+	return al.Value(metric)
+}
+
+func metricName(m string) string {
+	if m == "" {
+		return "value"
+	}
+	return m
+}
