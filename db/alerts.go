@@ -348,7 +348,9 @@ func scanStoredAlert(row interface{ Scan(...any) error }, extra ...any) (StoredA
 
 // AlertGroupMembers lists an alert group's alerts.
 func (d *DB) AlertGroupMembers(ctx context.Context, groupID int64) ([]GroupMember, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+storedAlertCols+`, g.notified FROM group_alerts g JOIN alerts a ON a.id = g.alert_id
+	// The group's status of an alert wins over the stored alert's: a threshold rule resolves
+	// a series whose source still says firing.
+	rows, err := d.read.QueryContext(ctx, `SELECT `+storedAlertCols+`, g.notified, g.status FROM group_alerts g JOIN alerts a ON a.id = g.alert_id
 		WHERE g.group_id = ? ORDER BY a.starts_at, a.id`, groupID)
 	if err != nil {
 		return nil, err
@@ -357,10 +359,12 @@ func (d *DB) AlertGroupMembers(ctx context.Context, groupID int64) ([]GroupMembe
 	var out []GroupMember
 	for rows.Next() {
 		var m GroupMember
-		a, err := scanStoredAlert(rows, &m.Notified)
+		var status string
+		a, err := scanStoredAlert(rows, &m.Notified, &status)
 		if err != nil {
 			return nil, err
 		}
+		a.Status = status
 		m.Alert = a
 		out = append(out, m)
 	}
