@@ -64,9 +64,50 @@ type job struct {
 	ctx    context.Context
 	teamID int64
 	alerts []Alert
+	prep   []prepared
+	rs     *ruleSet
 	res    IngestResult
 	err    error
 	done   chan struct{}
+}
+
+// prepared is an alert with everything that needs no database worked out in the
+// request's goroutine (matching, JSON, group keys), so the single writer only writes.
+type prepared struct {
+	alert       *Alert
+	labels      string
+	annotations string
+	values      string
+	matches     []match
+}
+
+type match struct {
+	rule        *compiledRule
+	groupKey    string
+	groupLabels string
+}
+
+func prepare(rs *ruleSet, teamID int64, alerts []Alert) []prepared {
+	candidates := rs.all
+	if teamID != 0 {
+		candidates = rs.byTeam[teamID]
+	}
+	out := make([]prepared, len(alerts))
+	for i := range alerts {
+		a := &alerts[i]
+		pr := prepared{alert: a, labels: mustJSON(a.Labels), annotations: mustJSON(a.Annotations), values: mustJSON(a.Values)}
+		for _, r := range candidates {
+			if r.Source != "" && r.Source != a.Source {
+				continue
+			}
+			if ok, _ := r.matchers.Match(a.Labels); ok {
+				pr.matches = append(pr.matches, match{rule: r, groupKey: GroupKey(r.ID, r.GroupBy, a.Labels),
+					groupLabels: mustJSON(GroupLabels(r.GroupBy, a.Labels))})
+			}
+		}
+		out[i] = pr
+	}
+	return out
 }
 
 type compiledRule struct {
@@ -204,7 +245,8 @@ var ErrStopped = errors.New("alerting: pipeline stopped")
 // Ingest stores alerts for a token's team (0 = a global token) and returns once they,
 // and the group changes they cause, are committed.
 func (p *Pipeline) Ingest(ctx context.Context, teamID int64, alerts []Alert) (IngestResult, error) {
-	j := &job{ctx: ctx, teamID: teamID, alerts: alerts, done: make(chan struct{})}
+	rs := p.rules.Load()
+	j := &job{ctx: ctx, teamID: teamID, alerts: alerts, rs: rs, prep: prepare(rs, teamID, alerts), done: make(chan struct{})}
 	select {
 	case p.jobs <- j:
 	case <-p.stop:
@@ -257,7 +299,6 @@ func (p *Pipeline) writeLoop() {
 }
 
 func (p *Pipeline) writeBatch(batch []*job) {
-	rs := p.rules.Load()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	flushSoon := false
@@ -271,7 +312,7 @@ func (p *Pipeline) writeBatch(batch []*job) {
 			if err := t.Savepoint(sp); err != nil {
 				return err
 			}
-			res, soon, err := p.ingestOne(t, rs, j.teamID, j.alerts)
+			res, soon, err := p.ingestOne(t, j.teamID, j.prep)
 			if err != nil {
 				j.err = err
 				if rerr := t.RollbackTo(sp); rerr != nil {
@@ -304,35 +345,22 @@ func (p *Pipeline) writeBatch(batch []*job) {
 	}
 }
 
-// ingestOne stores one request's alerts and updates groups; soon reports that a group
-// became due at once (group wait 0).
-func (p *Pipeline) ingestOne(t *db.IntakeTx, rs *ruleSet, teamID int64, alerts []Alert) (res IngestResult, soon bool, err error) {
-	candidates := rs.all
-	if teamID != 0 {
-		candidates = rs.byTeam[teamID]
-	}
+// ingestOne stores one request's prepared alerts and updates groups; soon reports that a
+// group became due at once (group wait 0).
+func (p *Pipeline) ingestOne(t *db.IntakeTx, teamID int64, prep []prepared) (res IngestResult, soon bool, err error) {
 	now := t.Now
-	matched := make([]*compiledRule, 0, 4)
-	for i := range alerts {
-		a := &alerts[i]
-		matched = matched[:0]
-		for _, r := range candidates {
-			if r.Source != "" && r.Source != a.Source {
-				continue
-			}
-			if ok, _ := r.matchers.Match(a.Labels); ok {
-				matched = append(matched, r)
-			}
-		}
+	for i := range prep {
+		pr := &prep[i]
+		a := pr.alert
 		sa := db.StoredAlert{TeamID: teamID, Source: a.Source, Fingerprint: a.Fingerprint, Status: a.Status, Name: a.Name(),
 			StartsAt: a.StartsAt, EndsAt: a.EndsAt, GeneratorURL: a.GeneratorURL, ReceivedAt: now}
 		if sa.StartsAt.IsZero() {
 			sa.StartsAt = now
 		}
-		for _, r := range matched {
-			sa.MatchedRules = append(sa.MatchedRules, r.ID)
+		for _, m := range pr.matches {
+			sa.MatchedRules = append(sa.MatchedRules, m.rule.ID)
 		}
-		inserted, err := t.InsertAlert(&sa, mustJSON(a.Labels), mustJSON(a.Annotations), mustJSON(a.Values))
+		inserted, err := t.InsertAlert(&sa, pr.labels, pr.annotations, pr.values)
 		if err != nil {
 			return res, false, err
 		}
@@ -341,8 +369,9 @@ func (p *Pipeline) ingestOne(t *db.IntakeTx, rs *ruleSet, teamID int64, alerts [
 			continue
 		}
 		res.Stored++
-		res.Matched += len(matched)
-		for _, r := range matched {
+		res.Matched += len(pr.matches)
+		for _, m := range pr.matches {
+			r := m.rule
 			status := a.Status
 			if r.cond != nil {
 				st, ok, err := p.stepSeries(t, r, a, sa.ID)
@@ -354,9 +383,7 @@ func (p *Pipeline) ingestOne(t *db.IntakeTx, rs *ruleSet, teamID int64, alerts [
 				}
 				status = st
 			}
-			key := GroupKey(r.ID, r.GroupBy, a.Labels)
-			flushAt := now.Add(r.GroupWait)
-			changed, err := t.JoinGroup(r.ID, key, mustJSON(GroupLabels(r.GroupBy, a.Labels)), a.Fingerprint, sa.ID, status, flushAt)
+			changed, err := t.JoinGroup(r.ID, m.groupKey, m.groupLabels, a.Fingerprint, sa.ID, status, now.Add(r.GroupWait))
 			if err != nil {
 				return res, false, err
 			}

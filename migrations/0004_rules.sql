@@ -90,7 +90,6 @@ CREATE TABLE alerts (
 );
 CREATE UNIQUE INDEX alerts_dedup ON alerts (team_id, fingerprint, status, starts_at);
 CREATE INDEX alerts_received ON alerts (received_at DESC, id DESC);
-CREATE INDEX alerts_fingerprint ON alerts (fingerprint, received_at DESC);
 
 -- A rule's aggregation group: alerts with the same group-by label values.
 CREATE TABLE alert_groups (

@@ -3,16 +3,15 @@ package main
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"alertdesk/keys"
 )
 
 // config is everything the console reads from flags and the environment, loaded once.
@@ -130,12 +129,21 @@ func parseDays(v string) (time.Duration, error) {
 	return d, nil
 }
 
-// keyFile holds keys generated on first start, so restarts keep sessions and
-// encrypted secrets readable. Mode 0600.
-type keyFile struct {
-	SessionAuth string `json:"session_auth"`
-	SessionEnc  string `json:"session_enc"`
-	Data        string `json:"data"`
+// loadKeys fills the keys not given in the environment from <data>/keys.json,
+// creating it when missing.
+func (cfg *config) loadKeys() error {
+	k, err := keys.Load(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	if cfg.SessionAuthKey == nil {
+		cfg.SessionAuthKey = k.SessionAuth
+	}
+	cfg.SessionEncKey = k.SessionEnc
+	if cfg.DataKey == nil {
+		cfg.DataKey = k.Data
+	}
+	return nil
 }
 
 func randomHex(n int) string {
@@ -144,47 +152,4 @@ func randomHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
-}
-
-// loadKeys fills the keys not given in the environment from <data>/keys.json,
-// creating it when missing.
-func (cfg *config) loadKeys() error {
-	path := filepath.Join(cfg.DataDir, "keys.json")
-	var kf keyFile
-	raw, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		kf = keyFile{SessionAuth: randomHex(64), SessionEnc: randomHex(32), Data: randomHex(32)}
-		out, _ := json.MarshalIndent(kf, "", "  ")
-		if err := os.WriteFile(path, out, 0o600); err != nil {
-			return fmt.Errorf("write %s: %w", path, err)
-		}
-	case err != nil:
-		return fmt.Errorf("read %s: %w", path, err)
-	default:
-		if err := json.Unmarshal(raw, &kf); err != nil {
-			return fmt.Errorf("%s is damaged: %w", path, err)
-		}
-	}
-	dec := func(s string, n int) ([]byte, error) {
-		b, err := hex.DecodeString(s)
-		if err != nil || len(b) != n {
-			return nil, fmt.Errorf("%s: a key is damaged", path)
-		}
-		return b, nil
-	}
-	if cfg.SessionAuthKey == nil {
-		if cfg.SessionAuthKey, err = dec(kf.SessionAuth, 64); err != nil {
-			return err
-		}
-	}
-	if cfg.SessionEncKey, err = dec(kf.SessionEnc, 32); err != nil {
-		return err
-	}
-	if cfg.DataKey == nil {
-		if cfg.DataKey, err = dec(kf.Data, 32); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"alertdesk/db"
+	"alertdesk/keys"
+)
+
+// setup prepares a data directory for a load test: a team "load" with one robot, n enabled
+// rules matching service="svc-<i>", and an API token of the team. The console picks up the
+// rules within 15 seconds when it is already running.
+func setup(o options, out io.Writer) error {
+	ctx := context.Background()
+	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
+		return err
+	}
+	k, err := keys.Load(o.dataDir)
+	if err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, filepath.Join(o.dataDir, "alertdesk.db"), db.Options{DataKey: k.Data})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	team, err := d.TeamByName(ctx, "load")
+	if errors.Is(err, db.ErrNotFound) {
+		team, err = d.CreateTeam(ctx, db.SystemActor, "load")
+	}
+	if err != nil {
+		return err
+	}
+	robot, err := d.CreateRobot(ctx, db.SystemActor, db.RobotInput{TeamID: team.ID, Name: fmt.Sprintf("load robot %d", time.Now().Unix()),
+		Platform: "wecom", WebhookURL: "http://" + o.robotHost + "/sandbox/cgi-bin/webhook/send?key=load-test",
+		WebhookHint: "load " + o.robotHost, Enabled: true})
+	if err != nil {
+		return err
+	}
+	for i := 0; i < o.rules; i++ {
+		_, err := d.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: team.ID, Name: fmt.Sprintf("load rule %d (%d)", i, robot.ID),
+			Enabled: true, Severity: "warning",
+			Matchers: []db.Matcher{{Name: "service", Op: "=", Value: fmt.Sprintf("svc-%d", i)}, {Name: "severity", Op: "=~", Value: "critical|warning"}},
+			GroupBy:  []string{"alertname", "service"}, GroupWait: 30 * time.Second, RepeatInterval: 4 * time.Hour,
+			SendResolved: true, RobotIDs: []int64{robot.ID}})
+		if err != nil {
+			return err
+		}
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	token := "ad_load_" + hex.EncodeToString(b)
+	if _, err := d.CreateAPIToken(ctx, db.SystemActor, team.ID, "alertload", token); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "team load: %d rules, robot %q\ntoken: %s\n", o.rules, robot.Name, token)
+	return nil
+}
