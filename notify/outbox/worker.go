@@ -1,0 +1,281 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"alertdesk/db"
+	"alertdesk/notify"
+)
+
+// runRobot drains one robot's due notifications, oldest first, one request at a time,
+// and returns when there is nothing it may send now: the time its next notification or
+// budget is due (zero when the queue is empty or the robot cannot be used).
+func (e *Engine) runRobot(id int64) time.Time {
+	ctx := context.Background()
+	for {
+		if e.stopping.Load() {
+			return time.Time{}
+		}
+		r, err := e.db.RobotByID(ctx, db.AllTeams, id)
+		if errors.Is(err, db.ErrNotFound) {
+			return time.Time{}
+		}
+		if err != nil {
+			e.log.Error("outbox: reading robot failed", "robot_id", id, "error", err)
+			return e.clock.Now().Add(30 * time.Second)
+		}
+		if !r.Enabled {
+			return time.Time{} // its notifications wait (or expire by age)
+		}
+		now := e.clock.Now()
+		if r.ThrottledUntil.After(now) {
+			return r.ThrottledUntil
+		}
+		lim, g := limitOf(r), e.governor(id)
+		budget := g.budget(now, lim)
+		due, waitUntil, err := e.db.DueForRobot(ctx, id, now, min(budget+1, e.opts.ClaimBatch))
+		if err != nil {
+			e.log.Error("outbox: reading the robot's queue failed", "robot_id", id, "error", err)
+			return now.Add(30 * time.Second)
+		}
+		if len(due) == 0 {
+			return waitUntil
+		}
+		if len(due) > budget {
+			folded, err := e.fold(ctx, r, budget, now)
+			if err != nil {
+				e.log.Error("outbox: folding the backlog into a digest failed", "robot_id", id, "error", err)
+				return now.Add(30 * time.Second)
+			}
+			if !folded && budget == 0 {
+				e.obs.ThrottleWait(r.Platform)
+				return g.nextFree(now, lim)
+			}
+			continue // the queue changed: look again
+		}
+		ids := make([]int64, 0, len(due))
+		for _, d := range due {
+			ids = append(ids, d.ID)
+		}
+		claimed, err := e.db.Claim(ctx, id, ids, now)
+		if err != nil {
+			e.log.Error("outbox: claiming notifications failed", "robot_id", id, "error", err)
+			return now.Add(30 * time.Second)
+		}
+		if next, stop := e.sendAll(r, lim, g, claimed); stop {
+			return next
+		}
+	}
+}
+
+// sendAll sends claimed notifications in order. It stops early (stop = true) when the
+// engine is closing or the robot must wait (retry backoff, rate limit), releasing the
+// notifications it did not send.
+func (e *Engine) sendAll(r db.Robot, lim notify.Limit, g *governor, claimed []db.Notification) (next time.Time, stop bool) {
+	release := func(rest []db.Notification) {
+		if len(rest) == 0 {
+			return
+		}
+		ids := make([]int64, len(rest))
+		for i, n := range rest {
+			ids[i] = n.ID
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := e.db.ReleaseClaimed(ctx, ids, e.clock.Now()); err != nil {
+			e.log.Error("outbox: releasing claimed notifications failed; they are queued again at the next start",
+				"robot_id", r.ID, "error", err)
+		}
+	}
+	nr := notify.Robot{Platform: notify.Platform(r.Platform), WebhookURL: r.WebhookURL, Secret: r.Secret, Keywords: r.Keywords}
+	for i, n := range claimed {
+		if e.stopping.Load() {
+			release(claimed[i:])
+			return time.Time{}, true
+		}
+		now := e.clock.Now()
+		if n.CreatedAt.Before(now.Add(-e.opts.MaxAge)) {
+			summary := "Not delivered within " + e.opts.MaxAge.String() + "; given up"
+			if n.LastSummary != "" {
+				summary += " (last attempt: " + n.LastSummary + ")"
+			}
+			res := db.DeliveryResult{Notification: n, Platform: r.Platform, State: db.StateExpired,
+				Attempt: db.Attempt{At: now, Outcome: db.OutcomeExpired, Summary: summary}}
+			if err := e.record(res); err != nil {
+				release(claimed[i+1:])
+				return now.Add(30 * time.Second), true
+			}
+			e.obs.Outcome(r.Platform, r.ID, db.OutcomeExpired, 0)
+			continue
+		}
+		// Per-second pacing (the minute budget was checked when claiming).
+		if at := g.nextFree(now, lim); at.After(now) {
+			e.obs.ThrottleWait(r.Platform)
+			c, cancel := e.clock.After(at.Sub(now))
+			select {
+			case <-c:
+			case <-e.stopCh:
+				cancel()
+				release(claimed[i:])
+				return time.Time{}, true
+			}
+		}
+		res := e.send(r, nr, n)
+		g.record(e.clock.Now())
+		if err := e.record(res); err != nil {
+			e.log.Error("outbox: recording a delivery failed; the notification stays in sending until the next start",
+				"notification_id", n.ID, "robot_id", r.ID, "error", err)
+			release(claimed[i+1:])
+			return e.clock.Now().Add(30 * time.Second), true
+		}
+		e.obs.Outcome(r.Platform, r.ID, res.Attempt.Outcome, time.Duration(res.Attempt.LatencyMS)*time.Millisecond)
+		if res.State == db.StateRetrying {
+			// The queue is strictly ordered: the robot waits for its oldest notification.
+			release(claimed[i+1:])
+			return res.NextAttemptAt, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// send sends one notification and turns the outcome into a result to record.
+func (e *Engine) send(r db.Robot, nr notify.Robot, n db.Notification) db.DeliveryResult {
+	msg := notify.Message{Title: n.Title, Body: n.Body, Link: e.link(n.ID), Mentions: people(n.Mentions), AtAll: n.Mentions.AtAll}
+	prep, out := e.sender.Send(e.sendCtx, nr, msg)
+	now := e.clock.Now()
+	res := db.DeliveryResult{Notification: n, Platform: r.Platform, Attempt: db.Attempt{At: now, Outcome: string(out.Class),
+		HTTPStatus: out.HTTPStatus, Code: out.Code, Message: out.PlatformMessage, Summary: out.Summary,
+		LatencyMS: out.Latency.Milliseconds(), RequestURL: prep.MaskedURL, RequestBody: string(prep.MaskedBody), Response: out.Response}}
+	switch out.Class {
+	case notify.Delivered:
+		res.State = db.StateDelivered
+	case notify.Misconfigured, notify.Rejected:
+		res.State = db.StateFailed
+	case notify.RateLimited:
+		wait := rateLimitWait(nr.Platform, out.RetryAfter)
+		res.State, res.NextAttemptAt, res.ThrottledUntil = db.StateRetrying, now.Add(wait), now.Add(wait)
+	default: // Retry, and anything unknown
+		res.Attempt.Outcome = db.OutcomeRetry
+		res.State, res.NextAttemptAt = db.StateRetrying, now.Add(e.backoff(n.Attempts))
+	}
+	if res.Attempt.Summary == "" {
+		res.Attempt.Summary = string(out.Class)
+	}
+	return res
+}
+
+func (e *Engine) link(id int64) string {
+	return strings.TrimRight(e.opts.BaseURL, "/") + "/history/" + strconv.FormatInt(id, 10)
+}
+
+// fold folds the robot's due backlog into one digest so that it fits the budget: the
+// oldest budget-1 notifications stay as they are and the rest become one digest, which
+// takes the last slot (with no budget left, everything waiting is folded and the digest
+// waits for the window). A digest already waiting takes the new notifications in.
+// It reports whether anything was folded.
+func (e *Engine) fold(ctx context.Context, r db.Robot, budget int, now time.Time) (bool, error) {
+	all, _, err := e.db.DueForRobot(ctx, r.ID, now, 0)
+	if err != nil {
+		return false, err
+	}
+	if len(all) <= budget {
+		return false, nil
+	}
+	rest := all[max(budget-1, 0):]
+	var into int64
+	if rest[0].Kind == "digest" {
+		into, rest = rest[0].ID, rest[1:]
+	} else {
+		for _, d := range rest { // merge into a waiting digest further back, if any
+			if d.Kind == "digest" {
+				into = d.ID
+				break
+			}
+		}
+	}
+	ids := make([]int64, 0, len(rest))
+	for _, d := range rest {
+		if d.ID != into {
+			ids = append(ids, d.ID)
+		}
+	}
+	if len(ids) == 0 || (into == 0 && len(ids) < 2) {
+		return false, nil
+	}
+	dg, err := e.db.FoldIntoDigest(ctx, r.ID, into, ids, now, func(st db.DigestStats) (string, string) {
+		return e.renderDigest(r, st)
+	})
+	if err != nil {
+		return false, err
+	}
+	e.obs.Digest(r.Platform, len(ids), into == 0)
+	for range ids {
+		e.obs.Outcome(r.Platform, r.ID, db.OutcomeFolded, 0)
+	}
+	e.log.Info("outbox: folded a backlog into a digest", "robot_id", r.ID, "digest_id", dg.ID, "folded", len(ids),
+		"digest_total", dg.AlertCount)
+	return true, nil
+}
+
+// renderDigest writes a digest's title and markdown body. notify.Prepare cuts the body
+// to the platform's size with a link to the console.
+func (e *Engine) renderDigest(r db.Robot, st db.DigestStats) (title, body string) {
+	title = fmt.Sprintf("%d notifications folded: %d firing, %d resolved", st.Total, st.Firing, st.Resolved)
+	lim := limitOf(r)
+	var rate string
+	switch {
+	case lim.PerMinute > 0 && lim.PerSecond > 0:
+		rate = fmt.Sprintf("%d a second and %d a minute", lim.PerSecond, lim.PerMinute)
+	case lim.PerMinute > 0:
+		rate = fmt.Sprintf("%d a minute", lim.PerMinute)
+	default:
+		rate = fmt.Sprintf("%d a second", lim.PerSecond)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d notifications (%d alerts) arrived faster than %s allows for this robot (%s), so they are sent as one message.\n\n",
+		st.Total, st.Alerts, notify.Platform(r.Platform).Label(), rate)
+	b.WriteString("**By rule:** " + joinCounts(st.ByRule) + "\n\n")
+	b.WriteString("**By severity:** " + joinCounts(st.BySeverity) + "\n\n")
+	shown := min(len(st.Titles), e.opts.DigestTitles)
+	for _, t := range st.Titles[:shown] {
+		b.WriteString("- " + oneLine(t) + "\n")
+	}
+	link := e.link(st.DigestID)
+	if more := st.Total - shown; more > 0 {
+		fmt.Fprintf(&b, "\n… and %d more: %s\n", more, link)
+	} else {
+		fmt.Fprintf(&b, "\nDetails: %s\n", link)
+	}
+	return title, b.String()
+}
+
+func joinCounts(cs []db.NameCount) string {
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		parts = append(parts, oneLine(c.Name)+" "+strconv.Itoa(c.Count))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 200 {
+		s = strings.ToValidUTF8(s[:200], "") + "…"
+	}
+	return s
+}
+
+// people converts stored mentions for notify.
+func people(m db.Mentions) []notify.Person {
+	out := make([]notify.Person, 0, len(m.People))
+	for _, p := range m.People {
+		out = append(out, notify.Person{Name: p.Name, Mobile: p.Mobile, DingTalkUserID: p.DingTalkUserID,
+			FeishuOpenID: p.FeishuOpenID, WeComUserID: p.WeComUserID})
+	}
+	return out
+}
