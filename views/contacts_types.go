@@ -45,8 +45,8 @@ type ContactEditData struct {
 	Action     string // form action URL
 }
 
-// GroupMember is a contact as the group screens list it.
-type GroupMember struct {
+// ContactGroupMember is a contact as the group screens list it.
+type ContactGroupMember struct {
 	ID     int64
 	Name   string
 	Detail string // how to reach them, in short
@@ -70,28 +70,28 @@ type ContactGroupsPageData struct {
 	Teams    []Option // non-empty: team picker in the create form
 }
 
-// GroupFormData is the group form's input.
-type GroupFormData struct {
+// ContactGroupFormData is the group form's input.
+type ContactGroupFormData struct {
 	TeamID string
 	Name   string
 }
 
-// GroupEditData is the group edit screen.
-type GroupEditData struct {
+// ContactGroupEditData is the group edit screen.
+type ContactGroupEditData struct {
 	Page
 	ID       int64
 	Team     string
 	CanWrite bool
-	Members  []GroupMember // the (posted or stored) member set
+	Members  []ContactGroupMember // the (posted or stored) member set
 	// TeamContacts are all contacts of the group's team, for the checkbox list that
 	// works without JavaScript; htmx replaces it with the search-and-add editor.
-	TeamContacts []GroupMember
+	TeamContacts []ContactGroupMember
 	Query        string
-	Candidates   []GroupMember
+	Candidates   []ContactGroupMember
 }
 
 // IsMember reports whether id is in the member set.
-func (d GroupEditData) IsMember(id int64) bool {
+func (d ContactGroupEditData) IsMember(id int64) bool {
 	for _, m := range d.Members {
 		if m.ID == id {
 			return true
@@ -107,5 +107,4 @@ type MyContactData struct {
 	Team     string
 	Exists   bool // the user already has a card
 	CanWrite bool
-	Saved    bool
 }
