@@ -1,0 +1,982 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"alertdesk/alerting"
+	"alertdesk/db"
+	"alertdesk/notify"
+	"alertdesk/views"
+)
+
+// ruleRoutes registers the alert rules, silences and API token screens.
+func (s *Server) ruleRoutes(app *echo.Group) {
+	app.GET("/rules", s.rulesList)
+	app.GET("/rules/new", s.rulesNew)
+	app.GET("/rules/matcher-row", s.rulesMatcherRow)
+	app.GET("/rules/quiet-row", s.rulesQuietRow)
+	app.GET("/rules/empty", s.rulesEmpty)
+	app.GET("/rules/objects", s.rulesObjects)
+	app.POST("/rules", s.rulesCreate)
+	app.POST("/rules/preview", s.rulesPreview)
+	app.GET("/rules/:id", s.rulesEdit)
+	app.POST("/rules/:id", s.rulesUpdate)
+	app.POST("/rules/:id/clone", s.rulesClone)
+	app.POST("/rules/:id/enabled", s.rulesSetEnabled)
+	app.POST("/rules/:id/delete", s.rulesDelete)
+	app.POST("/rules/:id/test", s.rulesTest)
+
+	app.GET("/silences", s.silencesList)
+	app.POST("/silences", s.silencesCreate)
+	app.POST("/silences/:id/expire", s.silencesExpire)
+
+	app.GET("/tokens", s.tokensList)
+	app.GET("/admin/tokens", s.tokensList)
+	app.POST("/tokens", s.tokensCreate)
+	app.POST("/tokens/:id/revoke", s.tokensRevoke)
+}
+
+var (
+	severityOptions = []views.Option{{Value: "critical", Label: "critical"}, {Value: "warning", Label: "warning"}, {Value: "info", Label: "info"}}
+	sourceOptions   = []views.Option{{Value: "", Label: "Any source"}, {Value: "alertmanager", Label: "Alertmanager"},
+		{Value: "grafana", Label: "Grafana"}, {Value: "api", Label: "API (/api/v1/alerts)"}}
+	matchOpOptions = []views.Option{{Value: "=", Label: "="}, {Value: "!=", Label: "!="}, {Value: "=~", Label: "=~"}, {Value: "!~", Label: "!~"}}
+	condOpOptions  = []views.Option{{Value: ">", Label: ">"}, {Value: ">=", Label: ">="}, {Value: "<", Label: "<"},
+		{Value: "<=", Label: "<="}, {Value: "==", Label: "=="}, {Value: "!=", Label: "!="}}
+)
+
+const (
+	maxRuleMatchers    = 50
+	maxRuleQuietHours  = 20
+	maxRuleGroupBy     = 30
+	defaultGroupWait   = 30 * time.Second
+	defaultRepeat      = 4 * time.Hour
+	minRepeatInterval  = time.Minute
+	maxRepeatInterval  = 30 * 24 * time.Hour
+	maxGroupWait       = time.Hour
+	maxRuleDescription = 1000
+)
+
+func sourceLabel(src string) string {
+	for _, o := range sourceOptions {
+		if o.Value == src {
+			return o.Label
+		}
+	}
+	return src
+}
+
+// matchersText renders stored matchers as typed: job=~"node.*", severity="critical".
+func matchersText(ms []db.Matcher) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = m.Name + m.Op + strconv.Quote(m.Value)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// shortDuration writes 4h instead of 4h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func robotLabel(r db.Robot) string {
+	return r.Name + " (" + notify.Platform(r.Platform).Label() + ")"
+}
+
+func (s *Server) rulesList(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	rules, err := s.deps.DB.Rules(ctx, scope(c))
+	if err != nil {
+		return err
+	}
+	robots, err := s.deps.DB.Robots(ctx, scope(c))
+	if err != nil {
+		return err
+	}
+	names := make(map[int64]string, len(robots))
+	for _, r := range robots {
+		names[r.ID] = robotLabel(r)
+	}
+	d := views.RulesPageData{Page: s.page(c, "Rules", "rules"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite()}
+	for _, r := range rules {
+		d.Rows = append(d.Rows, ruleRow(r, names, u.CanWrite()))
+	}
+	return render(c, http.StatusOK, views.RulesPage(d))
+}
+
+func ruleRow(r db.Rule, robotNames map[int64]string, canWrite bool) views.RuleRow {
+	row := views.RuleRow{ID: r.ID, Name: r.Name, Team: r.TeamName, Severity: r.Severity, Enabled: r.Enabled,
+		Matchers: matchersText(r.Matchers), Source: sourceLabel(r.Source), CanWrite: canWrite}
+	if r.Condition != nil {
+		metric := r.Condition.Metric
+		if metric == "" {
+			metric = "value"
+		}
+		row.Source += fmt.Sprintf(" · %s %s %s", metric, r.Condition.Op, strconv.FormatFloat(r.Condition.Threshold, 'g', -1, 64))
+	}
+	for _, id := range r.RobotIDs {
+		row.Robots = append(row.Robots, robotNames[id])
+	}
+	return row
+}
+
+// ruleObjects lists the robots, contacts and groups of a team for the rule form.
+func (s *Server) ruleObjects(ctx context.Context, teamID int64) (views.RuleObjects, error) {
+	o := views.RuleObjects{TeamID: itoa(teamID)}
+	if teamID <= 0 {
+		return o, nil
+	}
+	sc := db.TeamScope(teamID)
+	robots, err := s.deps.DB.Robots(ctx, sc)
+	if err != nil {
+		return o, err
+	}
+	for _, r := range robots {
+		ch := views.RuleChoice{ID: r.ID, Label: r.Name, Detail: notify.Platform(r.Platform).Label()}
+		switch {
+		case !r.Enabled:
+			ch.Badge = "disabled"
+		case r.Status == db.RobotFailing:
+			ch.Badge = "failing"
+		case r.Status == db.RobotUnverified:
+			ch.Badge = "unverified"
+		}
+		o.Robots = append(o.Robots, ch)
+	}
+	contacts, err := s.deps.DB.Contacts(ctx, sc, "")
+	if err != nil {
+		return o, err
+	}
+	for _, ct := range contacts {
+		var ways []string
+		for _, w := range []struct{ v, label string }{{ct.Mobile, "mobile"}, {ct.DingTalkUserID, "DingTalk"},
+			{ct.FeishuOpenID, "Feishu/Lark"}, {ct.WeComUserID, "WeCom"}} {
+			if w.v != "" {
+				ways = append(ways, w.label)
+			}
+		}
+		detail := "no chat identity"
+		if len(ways) > 0 {
+			detail = strings.Join(ways, ", ")
+		}
+		o.Contacts = append(o.Contacts, views.RuleChoice{ID: ct.ID, Label: ct.Name, Detail: detail})
+	}
+	groups, err := s.deps.DB.ContactGroups(ctx, sc)
+	if err != nil {
+		return o, err
+	}
+	for _, g := range groups {
+		var members []string
+		for _, m := range g.Members {
+			members = append(members, m.Name)
+		}
+		detail := "no members"
+		if len(members) > 0 {
+			detail = strings.Join(members, ", ")
+		}
+		o.Groups = append(o.Groups, views.RuleChoice{ID: g.ID, Label: g.Name, Detail: detail})
+	}
+	return o, nil
+}
+
+func templateDefaults() []views.TemplateDefault {
+	var out []views.TemplateDefault
+	for _, p := range []notify.Platform{notify.DingTalk, notify.Feishu, notify.WeCom} {
+		t, b := alerting.DefaultTemplates(string(p))
+		label := p.Label()
+		if p == notify.Feishu {
+			label = "Feishu / Lark"
+		}
+		out = append(out, views.TemplateDefault{Platform: label, Title: t, Body: b})
+	}
+	return out
+}
+
+// ruleEditData frames the form for a rule of team teamID (0: none picked yet).
+func (s *Server) ruleEditData(c echo.Context, title string, teamID int64, isNew bool) (views.RuleEditData, error) {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	d := views.RuleEditData{Page: s.page(c, title, "rules"), IsNew: isNew, CanWrite: u.CanWrite(),
+		Defaults: templateDefaults(), Severities: severityOptions, Sources: sourceOptions, MatchOps: matchOpOptions,
+		CondOps: condOpOptions}
+	if isNew {
+		teams, err := s.teamOptions(c)
+		if err != nil {
+			return d, err
+		}
+		d.Teams = teams
+		if teamID <= 0 && len(teams) > 0 {
+			teamID = parseID(teams[0].Value)
+		}
+	}
+	if teamID > 0 {
+		t, err := s.deps.DB.TeamByID(ctx, teamID)
+		if err != nil {
+			return d, err
+		}
+		d.TeamName = t.Name
+	}
+	var err error
+	d.Objects, err = s.ruleObjects(ctx, teamID)
+	return d, err
+}
+
+func newQuietKey() string { return randomToken(6) }
+
+// padRows leaves empty rows to type into without JavaScript: at least three matcher
+// rows and one empty quiet-hours row at the end.
+func padRows(f *views.RuleFormData) {
+	if n := len(f.Matchers); n == 0 || f.Matchers[n-1].Name != "" || f.Matchers[n-1].Value != "" {
+		f.Matchers = append(f.Matchers, views.MatcherRowData{Op: "="})
+	}
+	for len(f.Matchers) < 3 {
+		f.Matchers = append(f.Matchers, views.MatcherRowData{Op: "="})
+	}
+	if n := len(f.QuietHours); n == 0 || !quietRowEmpty(f.QuietHours[n-1]) {
+		f.QuietHours = append(f.QuietHours, views.QuietRowData{Key: newQuietKey()})
+	}
+}
+
+func quietRowEmpty(q views.QuietRowData) bool {
+	return q.Days == [7]bool{} && q.From == "" && q.To == ""
+}
+
+func (s *Server) rulesNew(c echo.Context) error {
+	u := currentUser(c)
+	if !u.CanWrite() {
+		return userError(http.StatusForbidden, "Auditors can read everything but change nothing.")
+	}
+	teamID := u.TeamID
+	if id := parseID(c.QueryParam("team_id")); id > 0 && u.Scope().Allows(id) {
+		teamID = id
+	}
+	d, err := s.ruleEditData(c, "New rule", teamID, true)
+	if err != nil {
+		return err
+	}
+	f := views.RuleFormData{TeamID: d.Objects.TeamID, Enabled: true, Severity: "warning", CondOp: ">",
+		GroupWait: shortDuration(defaultGroupWait), RepeatInterval: shortDuration(defaultRepeat), SendResolved: true}
+	padRows(&f)
+	return render(c, http.StatusOK, views.RuleEditPage(d, f, nil))
+}
+
+// readRuleForm reads the rule form as typed. Matcher rows post matcher_name, matcher_op
+// and matcher_value in row order; quiet-hours rows post qh_row=<key>, qh_from, qh_to,
+// qh_tz in row order and their day checkboxes as qh_days_<key> (0 = Sunday … 6).
+func readRuleForm(c echo.Context) (views.RuleFormData, error) {
+	vals, err := c.FormParams()
+	if err != nil {
+		return views.RuleFormData{}, userError(http.StatusBadRequest, "The form could not be read.")
+	}
+	get := func(name string) string { return strings.TrimSpace(vals.Get(name)) }
+	f := views.RuleFormData{TeamID: get("team_id"), Name: get("name"), Description: strings.TrimSpace(vals.Get("description")),
+		Enabled: vals.Get("enabled") == "1", Severity: get("severity"), Source: get("source"),
+		CondMetric: get("cond_metric"), CondOp: get("cond_op"), CondThreshold: get("cond_threshold"), CondFor: get("cond_for"),
+		AtAll: vals.Get("at_all") == "1", TitleTemplate: vals.Get("title_template"), BodyTemplate: vals.Get("body_template"),
+		GroupBy: get("group_by"), GroupWait: get("group_wait"), RepeatInterval: get("repeat_interval"),
+		SendResolved: vals.Get("send_resolved") == "1"}
+	if strings.TrimSpace(f.TitleTemplate) == "" {
+		f.TitleTemplate = ""
+	}
+	if strings.TrimSpace(f.BodyTemplate) == "" {
+		f.BodyTemplate = ""
+	}
+	names, ops, values := vals["matcher_name"], vals["matcher_op"], vals["matcher_value"]
+	for i := range max(len(names), len(ops), len(values)) {
+		m := views.MatcherRowData{Op: "="}
+		if i < len(names) {
+			m.Name = strings.TrimSpace(names[i])
+		}
+		if i < len(ops) {
+			m.Op = strings.TrimSpace(ops[i])
+		}
+		if i < len(values) {
+			m.Value = values[i]
+		}
+		f.Matchers = append(f.Matchers, m)
+	}
+	froms, tos, tzs := vals["qh_from"], vals["qh_to"], vals["qh_tz"]
+	for i, key := range vals["qh_row"] {
+		if len(key) > 32 {
+			key = key[:32]
+		}
+		q := views.QuietRowData{Key: key}
+		if i < len(froms) {
+			q.From = strings.TrimSpace(froms[i])
+		}
+		if i < len(tos) {
+			q.To = strings.TrimSpace(tos[i])
+		}
+		if i < len(tzs) {
+			q.TZ = strings.TrimSpace(tzs[i])
+		}
+		for _, v := range vals["qh_days_"+key] {
+			if n, err := strconv.Atoi(v); err == nil && n >= 0 && n < 7 {
+				q.Days[n] = true
+			}
+		}
+		f.QuietHours = append(f.QuietHours, q)
+	}
+	f.RobotIDs, err = parseIDs(vals["robot_id"])
+	if err != nil {
+		return f, userError(http.StatusBadRequest, "A robot id is not a number.")
+	}
+	if f.ContactIDs, err = parseIDs(vals["contact_id"]); err != nil {
+		return f, userError(http.StatusBadRequest, "A contact id is not a number.")
+	}
+	if f.GroupIDs, err = parseIDs(vals["group_id"]); err != nil {
+		return f, userError(http.StatusBadRequest, "A group id is not a number.")
+	}
+	return f, nil
+}
+
+func parseIDs(raw []string) ([]int64, error) {
+	out := make([]int64, 0, len(raw))
+	for _, v := range raw {
+		id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil || id <= 0 {
+			return nil, fmt.Errorf("bad id %q", v)
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// validateRule checks the form and returns what to store (without the team).
+func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
+	in := db.RuleInput{Name: f.Name, Description: f.Description, Enabled: f.Enabled, Severity: f.Severity, Source: f.Source,
+		AtAll: f.AtAll, TitleTemplate: f.TitleTemplate, BodyTemplate: f.BodyTemplate, SendResolved: f.SendResolved,
+		RobotIDs: f.RobotIDs, ContactIDs: f.ContactIDs, GroupIDs: f.GroupIDs}
+	checkName(errs, "name", f.Name, 100)
+	switch {
+	case !utf8.ValidString(f.Description):
+		errs["description"] = "Use valid UTF-8 text."
+	case utf8.RuneCountInString(f.Description) > maxRuleDescription:
+		errs["description"] = fmt.Sprintf("Use at most %d characters.", maxRuleDescription)
+	case strings.IndexFunc(f.Description, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0:
+		errs["description"] = "Control characters are not allowed."
+	}
+	switch f.Severity {
+	case "critical", "warning", "info":
+	default:
+		errs["severity"] = "Pick critical, warning or info."
+	}
+	switch f.Source {
+	case "", "alertmanager", "grafana", "api":
+	default:
+		errs["source"] = "Pick any source, Alertmanager, Grafana or API."
+	}
+
+	used := 0
+	for i, m := range f.Matchers {
+		if m.Name == "" {
+			continue
+		}
+		used++
+		if _, err := alerting.NewMatcher(m.Name, alerting.MatchOp(m.Op), m.Value); err != nil {
+			errs["matchers"] = fmt.Sprintf("row %d: %v", i+1, err)
+			break
+		}
+		in.Matchers = append(in.Matchers, db.Matcher{Name: m.Name, Op: m.Op, Value: m.Value})
+	}
+	if used > maxRuleMatchers && errs["matchers"] == "" {
+		errs["matchers"] = fmt.Sprintf("At most %d matchers.", maxRuleMatchers)
+	}
+
+	if f.CondThreshold != "" || f.CondMetric != "" || f.CondFor != "" {
+		cond := alerting.Condition{Metric: f.CondMetric, Op: alerting.Comparison(f.CondOp)}
+		ok := true
+		if f.CondThreshold == "" {
+			errs["cond_threshold"] = "Enter the threshold, or clear the condition's fields for no condition."
+			ok = false
+		} else if v, err := strconv.ParseFloat(f.CondThreshold, 64); err != nil {
+			errs["cond_threshold"] = "Enter a number, e.g. 90 or 0.5."
+			ok = false
+		} else {
+			cond.Threshold = v
+		}
+		if f.CondFor != "" {
+			d, err := time.ParseDuration(f.CondFor)
+			if f.CondFor == "0" {
+				d, err = 0, nil
+			}
+			if err != nil {
+				errs["cond_for"] = "Enter a duration such as 30s, 5m or 1h (0 = at once)."
+				ok = false
+			}
+			cond.For = d
+		}
+		if ok {
+			if err := cond.Validate(); err != nil {
+				errs["condition"] = capitalize(err.Error()) + "."
+			} else {
+				in.Condition = &db.Condition{Metric: cond.Metric, Op: string(cond.Op), Threshold: cond.Threshold, ForMS: cond.For.Milliseconds()}
+			}
+		}
+	}
+
+	if len(f.RobotIDs) == 0 {
+		errs["robot_id"] = "Pick at least one robot: a rule sends its alerts to its robots."
+	}
+
+	for _, t := range []struct{ field, src string }{{"title_template", f.TitleTemplate}, {"body_template", f.BodyTemplate}} {
+		if t.src == "" {
+			continue
+		}
+		if err := alerting.CheckTemplate(t.src); err != nil {
+			errs[t.field] = err.Error()
+		}
+	}
+
+	for _, name := range strings.Split(f.GroupBy, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if name != alerting.GroupAll && !alerting.ValidLabelName(name) {
+			errs["group_by"] = fmt.Sprintf("%q is not a label name (letters, digits and _, not starting with a digit); use ... for all labels.", name)
+			break
+		}
+		in.GroupBy = append(in.GroupBy, name)
+	}
+	if len(in.GroupBy) > maxRuleGroupBy {
+		errs["group_by"] = fmt.Sprintf("At most %d labels.", maxRuleGroupBy)
+	}
+	in.GroupWait = durationField(errs, "group_wait", f.GroupWait, defaultGroupWait, 0, maxGroupWait)
+	in.RepeatInterval = durationField(errs, "repeat_interval", f.RepeatInterval, defaultRepeat, minRepeatInterval, maxRepeatInterval)
+
+	n := 0
+	for _, q := range f.QuietHours {
+		if quietRowEmpty(q) {
+			continue
+		}
+		n++
+		w := alerting.QuietWindow{From: q.From, To: q.To, TimeZone: q.TZ}
+		var days []int
+		for d, on := range q.Days {
+			if on {
+				w.Days = append(w.Days, time.Weekday(d))
+				days = append(days, d)
+			}
+		}
+		if err := w.Validate(); err != nil {
+			errs["quiet_hours"] = fmt.Sprintf("window %d: %v", n, err)
+			break
+		}
+		if q.TZ != "" {
+			if _, err := time.LoadLocation(q.TZ); err != nil {
+				errs["quiet_hours"] = fmt.Sprintf("window %d: unknown time zone %q", n, q.TZ)
+				break
+			}
+		}
+		in.QuietHours = append(in.QuietHours, db.QuietWindow{Days: days, From: q.From, To: q.To, TZ: q.TZ})
+	}
+	if n > maxRuleQuietHours && errs["quiet_hours"] == "" {
+		errs["quiet_hours"] = fmt.Sprintf("At most %d windows.", maxRuleQuietHours)
+	}
+	return in
+}
+
+// durationField parses a Go duration ("" = def) within [lo, hi].
+func durationField(errs views.FieldErrors, field, v string, def, lo, hi time.Duration) time.Duration {
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if v == "0" {
+		d, err = 0, nil
+	}
+	switch {
+	case err != nil:
+		errs[field] = "Enter a duration such as 30s, 5m or 4h."
+	case d < lo || d > hi:
+		errs[field] = fmt.Sprintf("Enter a duration from %s to %s.", shortDuration(lo), shortDuration(hi))
+	default:
+		return d
+	}
+	return def
+}
+
+// ruleFormOf fills the form from a stored rule.
+func ruleFormOf(r db.Rule) views.RuleFormData {
+	f := views.RuleFormData{ID: r.ID, TeamID: itoa(r.TeamID), Name: r.Name, Description: r.Description, Enabled: r.Enabled,
+		Severity: r.Severity, Source: r.Source, CondOp: ">", RobotIDs: r.RobotIDs, ContactIDs: r.ContactIDs, GroupIDs: r.GroupIDs,
+		AtAll: r.AtAll, TitleTemplate: r.TitleTemplate, BodyTemplate: r.BodyTemplate, GroupBy: strings.Join(r.GroupBy, ", "),
+		GroupWait: shortDuration(r.GroupWait), RepeatInterval: shortDuration(r.RepeatInterval), SendResolved: r.SendResolved}
+	for _, m := range r.Matchers {
+		f.Matchers = append(f.Matchers, views.MatcherRowData{Name: m.Name, Op: m.Op, Value: m.Value})
+	}
+	if c := r.Condition; c != nil {
+		f.CondMetric, f.CondOp = c.Metric, c.Op
+		f.CondThreshold = strconv.FormatFloat(c.Threshold, 'g', -1, 64)
+		f.CondFor = shortDuration(time.Duration(c.ForMS) * time.Millisecond)
+	}
+	for i, q := range r.QuietHours {
+		row := views.QuietRowData{Key: strconv.Itoa(i), From: q.From, To: q.To, TZ: q.TZ}
+		for _, d := range q.Days {
+			if d >= 0 && d < 7 {
+				row.Days[d] = true
+			}
+		}
+		f.QuietHours = append(f.QuietHours, row)
+	}
+	padRows(&f)
+	return f
+}
+
+// saveRuleErr turns a db refusal into a field error; other errors are returned.
+func saveRuleErr(errs views.FieldErrors, err error) error {
+	var fe *db.ForeignRefError
+	switch {
+	case errors.Is(err, db.ErrConflict):
+		errs["name"] = "This team already has a rule with this name."
+	case errors.As(err, &fe):
+		what := map[string]string{"robot_id": "robot", "contact_id": "contact", "group_id": "contact group"}[fe.Field]
+		errs[fe.Field] = fmt.Sprintf("The %s with id %d is not one of this team's; pick from the list.", what, fe.ID)
+	default:
+		return err
+	}
+	return nil
+}
+
+func (s *Server) rulesCreate(c echo.Context) error {
+	f, err := readRuleForm(c)
+	if err != nil {
+		return err
+	}
+	errs := views.FieldErrors{}
+	teamID := s.teamFromForm(c, errs, "team_id")
+	if teamID <= 0 && errs["team_id"] == "" {
+		errs["team_id"] = "Pick a team."
+	}
+	in := validateRule(f, errs)
+	if len(errs) == 0 {
+		in.TeamID = teamID
+		r, err := s.deps.DB.CreateRule(c.Request().Context(), actor(c), in)
+		if err == nil {
+			s.rulesChanged()
+			s.setFlash(c, "ok", "Rule "+r.Name+" saved. Preview or test it to see what the groups will get.")
+			return redirect(c, "/rules/"+itoa(r.ID))
+		}
+		if err := saveRuleErr(errs, err); err != nil {
+			return err
+		}
+	}
+	d, err := s.ruleEditData(c, "New rule", max(teamID, 0), true)
+	if err != nil {
+		return err
+	}
+	f.TeamID = d.Objects.TeamID
+	padRows(&f)
+	return render(c, http.StatusUnprocessableEntity, views.RuleEditPage(d, f, errs))
+}
+
+func (s *Server) rulesEdit(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	r, err := s.deps.DB.RuleByID(c.Request().Context(), scope(c), id)
+	if err != nil {
+		return err
+	}
+	d, err := s.ruleEditData(c, "Rule "+r.Name, r.TeamID, false)
+	if err != nil {
+		return err
+	}
+	d.Enabled = r.Enabled
+	return render(c, http.StatusOK, views.RuleEditPage(d, ruleFormOf(r), nil))
+}
+
+func (s *Server) rulesUpdate(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	old, err := s.deps.DB.RuleByID(ctx, scope(c), id)
+	if err != nil {
+		return err
+	}
+	f, err := readRuleForm(c)
+	if err != nil {
+		return err
+	}
+	errs := views.FieldErrors{}
+	if f.TeamID != "" && f.TeamID != itoa(old.TeamID) {
+		errs["team_id"] = "A rule stays in its team; clone it and create the copy in the other team instead."
+	}
+	f.ID, f.TeamID = id, itoa(old.TeamID)
+	in := validateRule(f, errs)
+	if len(errs) == 0 {
+		r, err := s.deps.DB.UpdateRule(ctx, actor(c), scope(c), id, in)
+		if err == nil {
+			s.rulesChanged()
+			s.setFlash(c, "ok", "Rule "+r.Name+" saved.")
+			return redirect(c, "/rules/"+itoa(r.ID))
+		}
+		if err := saveRuleErr(errs, err); err != nil {
+			return err
+		}
+	}
+	d, err := s.ruleEditData(c, "Rule "+old.Name, old.TeamID, false)
+	if err != nil {
+		return err
+	}
+	d.Enabled = old.Enabled
+	padRows(&f)
+	return render(c, http.StatusUnprocessableEntity, views.RuleEditPage(d, f, errs))
+}
+
+func (s *Server) rulesClone(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	r, err := s.deps.DB.RuleByID(ctx, scope(c), id)
+	if err != nil {
+		return err
+	}
+	in := r.Input()
+	in.Enabled = false
+	base := r.Name
+	if utf8.RuneCountInString(base) > 85 {
+		base = string([]rune(base)[:85])
+	}
+	for n := 1; n <= 50; n++ {
+		in.Name = base + " (copy)"
+		if n > 1 {
+			in.Name = fmt.Sprintf("%s (copy %d)", base, n)
+		}
+		cp, err := s.deps.DB.CreateRule(ctx, actor(c), in)
+		if errors.Is(err, db.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		s.rulesChanged()
+		s.setFlash(c, "ok", "Rule cloned as "+cp.Name+". It stays disabled until you enable it.")
+		return redirect(c, "/rules/"+itoa(cp.ID))
+	}
+	return userError(http.StatusConflict, "This rule has too many copies already; rename some first.")
+}
+
+func (s *Server) rulesSetEnabled(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	on := c.FormValue("enabled") == "1"
+	r, err := s.deps.DB.SetRuleEnabled(ctx, actor(c), scope(c), id, on)
+	if err != nil {
+		return err
+	}
+	s.rulesChanged()
+	if isHTMX(c) {
+		robots, err := s.deps.DB.Robots(ctx, db.TeamScope(r.TeamID))
+		if err != nil {
+			return err
+		}
+		names := map[int64]string{}
+		for _, rb := range robots {
+			names[rb.ID] = robotLabel(rb)
+		}
+		return render(c, http.StatusOK, views.RuleRowView(ruleRow(r, names, true), currentUser(c).Role != db.RoleMember, session(c).csrf()))
+	}
+	state := "disabled"
+	if on {
+		state = "enabled"
+	}
+	s.setFlash(c, "ok", "Rule "+r.Name+" "+state+".")
+	if c.FormValue("back") == "list" {
+		return redirect(c, "/rules")
+	}
+	return redirect(c, "/rules/"+itoa(id))
+}
+
+func (s *Server) rulesDelete(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.deps.DB.DeleteRule(c.Request().Context(), actor(c), scope(c), id); err != nil {
+		return err
+	}
+	s.rulesChanged()
+	s.setFlash(c, "ok", "Rule deleted.")
+	return redirect(c, "/rules")
+}
+
+func (s *Server) rulesMatcherRow(c echo.Context) error {
+	return render(c, http.StatusOK, views.MatcherRow(views.MatcherRowData{Op: "="}, matchOpOptions))
+}
+
+func (s *Server) rulesQuietRow(c echo.Context) error {
+	return render(c, http.StatusOK, views.QuietRow(views.QuietRowData{Key: newQuietKey()}))
+}
+
+// rulesEmpty answers the form's Remove buttons: the row is swapped for nothing.
+func (s *Server) rulesEmpty(c echo.Context) error {
+	return c.HTML(http.StatusOK, "")
+}
+
+// rulesObjects re-renders the robots and mentions of the team picked in the form.
+func (s *Server) rulesObjects(c echo.Context) error {
+	errs := views.FieldErrors{}
+	teamID := s.teamFromForm(c, errs, "team_id")
+	if len(errs) > 0 || teamID <= 0 {
+		return userError(http.StatusNotFound, "Not found, or not visible to you.")
+	}
+	o, err := s.ruleObjects(c.Request().Context(), teamID)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.RuleObjectsView(o, views.RuleFormData{}, nil))
+}
+
+// mentionValues turns a rule's mentions into resolveMentions' picker values.
+func mentionValues(contactIDs, groupIDs []int64, atAll bool) []string {
+	var out []string
+	for _, id := range contactIDs {
+		out = append(out, "c:"+itoa(id))
+	}
+	for _, id := range groupIDs {
+		out = append(out, "g:"+itoa(id))
+	}
+	if atAll {
+		out = append(out, "all")
+	}
+	return out
+}
+
+// ruleMessage renders a rule's templates (or the platform's defaults) for one robot.
+func (s *Server) ruleMessage(ctx context.Context, robot db.Robot, titleSrc, bodySrc string, data alerting.TemplateData) (notify.Message, error) {
+	defTitle, defBody := alerting.DefaultTemplates(robot.Platform)
+	if titleSrc == "" {
+		titleSrc = defTitle
+	}
+	if bodySrc == "" {
+		bodySrc = defBody
+	}
+	out, err := alerting.Render(ctx, titleSrc, bodySrc, data, alerting.RenderLimits{})
+	if err != nil {
+		return notify.Message{}, templateProblem(err)
+	}
+	return notify.Message{Title: out.Title, Body: out.Body}, nil
+}
+
+// templateProblem words a Render error for the form: "Body template: line 3: …".
+func templateProblem(err error) error {
+	var te *alerting.TemplateError
+	if errors.As(err, &te) {
+		switch te.Template {
+		case "title":
+			return errors.New("Title template: " + te.Error())
+		case "body":
+			return errors.New("Body template: " + te.Error())
+		}
+		return errors.New("Template: " + te.Error())
+	}
+	return err
+}
+
+func (s *Server) consoleURL(c echo.Context) string {
+	if b := s.deps.Config.BaseURL; b != "" {
+		return strings.TrimRight(b, "/")
+	}
+	return c.Scheme() + "://" + c.Request().Host
+}
+
+// keywordInserted tells which keyword Prepare puts in front of the title, if any.
+func keywordInserted(r db.Robot, m notify.Message) string {
+	if !notify.Platform(r.Platform).SupportsKeywords() {
+		return ""
+	}
+	first := ""
+	for _, k := range r.Keywords {
+		k = strings.TrimSpace(k)
+		if k == "" {
+			continue
+		}
+		if first == "" {
+			first = k
+		}
+		if strings.Contains(m.Title+"\n"+m.Body, k) {
+			return ""
+		}
+	}
+	return first
+}
+
+func (s *Server) rulesPreview(c echo.Context) error {
+	f, err := readRuleForm(c)
+	if err != nil {
+		return err
+	}
+	errs := views.FieldErrors{}
+	teamID := s.teamFromForm(c, errs, "team_id")
+	var p views.RulePreview
+	switch {
+	case len(errs) > 0 || teamID <= 0:
+		p.Error = "Pick a team first."
+	case len(f.RobotIDs) == 0:
+		p.Error = "Pick at least one robot to see what it would receive."
+	default:
+		p = s.preview(c, teamID, f)
+	}
+	return render(c, http.StatusOK, views.RulePreviewView(p))
+}
+
+func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) views.RulePreview {
+	ctx := c.Request().Context()
+	var p views.RulePreview
+	for _, t := range []struct{ label, src string }{{"Title template", f.TitleTemplate}, {"Body template", f.BodyTemplate}} {
+		if err := alerting.CheckTemplate(t.src); t.src != "" && err != nil {
+			p.Error = t.label + ": " + err.Error()
+			return p
+		}
+	}
+	name, severity := f.Name, f.Severity
+	if name == "" {
+		name = "Example rule"
+	}
+	switch severity {
+	case "critical", "warning", "info":
+	default:
+		severity = "warning"
+	}
+	sc := db.TeamScope(teamID)
+	people, atAll, err := s.resolveMentions(ctx, sc, mentionValues(f.ContactIDs, f.GroupIDs, f.AtAll))
+	if err != nil {
+		p.Error = "The mentions could not be resolved."
+		logger(c).Error("preview: resolve mentions", "error", err)
+		return p
+	}
+	base := s.consoleURL(c)
+	now := s.deps.DB.Now()
+	for _, id := range f.RobotIDs {
+		robot, err := s.deps.DB.RobotByID(ctx, sc, id)
+		if err != nil {
+			p.Robots = append(p.Robots, views.RobotPreview{Robot: "Robot #" + itoa(id), Error: "Not one of this team's robots."})
+			continue
+		}
+		rp := views.RobotPreview{Robot: robot.Name, Platform: notify.Platform(robot.Platform).Label()}
+		data := alerting.SampleData(name, severity)
+		data.Team, data.ConsoleURL = robot.TeamName, base+"/history"
+		msg, err := s.ruleMessage(ctx, robot, f.TitleTemplate, f.BodyTemplate, data)
+		if err != nil {
+			rp.Error = err.Error()
+			p.Robots = append(p.Robots, rp)
+			continue
+		}
+		msg.Link, msg.Mentions, msg.AtAll = base+"/history", people, atAll
+		prep, err := notify.Prepare(NotifyRobot(robot), msg, now)
+		if err != nil {
+			rp.Error = capitalize(strings.TrimPrefix(err.Error(), "notify: "))
+			p.Robots = append(p.Robots, rp)
+			continue
+		}
+		var pretty bytes.Buffer
+		if json.Indent(&pretty, prep.MaskedBody, "", "  ") != nil {
+			pretty.Reset()
+			pretty.Write(prep.MaskedBody)
+		}
+		rp.Title, rp.MsgType, rp.URL, rp.Request, rp.Truncated = msg.Title, prep.MsgType, prep.MaskedURL, pretty.String(), prep.Truncated
+		rp.KeywordAdd = keywordInserted(robot, msg)
+		rp.Mentioned, rp.Skipped = prep.Mentions.Labels, prep.Mentions.Skipped
+		p.Robots = append(p.Robots, rp)
+	}
+	return p
+}
+
+func (s *Server) rulesTest(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	r, err := s.deps.DB.RuleByID(ctx, scope(c), id)
+	if err != nil {
+		return err
+	}
+	sc := db.TeamScope(r.TeamID)
+	people, atAll, err := s.resolveMentions(ctx, sc, mentionValues(r.ContactIDs, r.GroupIDs, r.AtAll))
+	if err != nil {
+		return err
+	}
+	base := s.consoleURL(c)
+	var outcomes []views.RuleTestOutcome
+	delivered := 0
+	for _, rid := range r.RobotIDs {
+		robot, err := s.deps.DB.RobotByID(ctx, sc, rid)
+		if err != nil {
+			return err
+		}
+		data := alerting.SampleData(r.Name, r.Severity)
+		data.Kind, data.Team, data.ConsoleURL = "test", r.TeamName, base+"/history"
+		msg, err := s.ruleMessage(ctx, robot, r.TitleTemplate, r.BodyTemplate, data)
+		if err != nil {
+			outcomes = append(outcomes, views.RuleTestOutcome{Robot: robotLabel(robot),
+				Result: views.TestResult{Summary: err.Error() + " — nothing was sent."}})
+			continue
+		}
+		msg.Link, msg.Mentions, msg.AtAll = base+"/rules/"+itoa(r.ID), people, atAll
+		prep, out := s.deps.Sender.Send(ctx, NotifyRobot(robot), msg)
+		att := db.Attempt{RuleID: r.ID, Outcome: string(out.Class), HTTPStatus: out.HTTPStatus, Code: out.Code,
+			Message: out.PlatformMessage, Summary: out.Summary, LatencyMS: out.Latency.Milliseconds(),
+			RequestURL: prep.MaskedURL, RequestBody: string(prep.MaskedBody), Response: out.Response}
+		nid, err := s.deps.DB.RecordTestSend(ctx, actor(c), db.TestSend{Robot: robot, Title: msg.Title, Body: msg.Body,
+			Mention: dbMentions(people, atAll), Attempt: att})
+		if err != nil {
+			return err
+		}
+		res := views.TestResult{OK: out.Class == notify.Delivered, Summary: out.Summary, HTTPStatus: out.HTTPStatus,
+			Code: out.Code, Response: out.Response, Skipped: prep.Mentions.Skipped, Mentioned: prep.Mentions.Labels,
+			HistoryURL: "/history/" + itoa(nid)}
+		if prep.MaskedURL != "" {
+			res.Request = "POST " + prep.MaskedURL + "\n\n" + string(prep.MaskedBody)
+		}
+		if res.OK {
+			delivered++
+		}
+		outcomes = append(outcomes, views.RuleTestOutcome{Robot: robotLabel(robot), Result: res})
+	}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.RuleTestResults(outcomes))
+	}
+	d, err := s.ruleEditData(c, "Rule "+r.Name, r.TeamID, false)
+	if err != nil {
+		return err
+	}
+	d.Enabled = r.Enabled
+	kind := "ok"
+	if delivered < len(r.RobotIDs) {
+		kind = "error"
+	}
+	d.Page.Flash, d.Page.FlashKind = fmt.Sprintf("Test rule: %d of %d robots delivered.", delivered, len(r.RobotIDs)), kind
+	return render(c, http.StatusOK, views.RuleEditPage(d, ruleFormOf(r), nil))
+}

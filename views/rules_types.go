@@ -1,0 +1,218 @@
+package views
+
+import "strconv"
+
+// RuleRow is one line of the rules table.
+type RuleRow struct {
+	ID       int64
+	Name     string
+	Team     string
+	Severity string
+	Enabled  bool
+	Robots   []string // "name (DingTalk)"
+	Matchers string   // `job=~"node.*", severity="critical"`, "" = every alert
+	Source   string   // "any source", "Alertmanager", …
+	CanWrite bool
+}
+
+// RulesPageData is the /rules list.
+type RulesPageData struct {
+	Page
+	Rows      []RuleRow
+	ShowTeam  bool
+	CanCreate bool
+}
+
+// MatcherRowData is one matcher row of the rule form.
+type MatcherRowData struct {
+	Name, Op, Value string
+}
+
+// QuietRowData is one quiet-hours row of the rule form. Its fields post as qh_row=<Key>,
+// qh_from, qh_to, qh_tz (repeated, in row order) and the day checkboxes as
+// qh_days_<Key> with values 0 (Sunday) … 6 (Saturday).
+type QuietRowData struct {
+	Key      string
+	Days     [7]bool
+	From, To string
+	TZ       string
+}
+
+// RuleFormData is what the rule form shows (and re-shows, as typed, on errors).
+type RuleFormData struct {
+	ID             int64
+	TeamID         string
+	Name           string
+	Description    string
+	Enabled        bool
+	Severity       string
+	Source         string
+	Matchers       []MatcherRowData
+	CondMetric     string
+	CondOp         string
+	CondThreshold  string
+	CondFor        string
+	RobotIDs       []int64
+	ContactIDs     []int64
+	GroupIDs       []int64
+	AtAll          bool
+	TitleTemplate  string
+	BodyTemplate   string
+	GroupBy        string
+	GroupWait      string
+	RepeatInterval string
+	SendResolved   bool
+	QuietHours     []QuietRowData
+}
+
+func hasID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// RuleChoice is a robot, contact or group the rule form offers as a checkbox.
+type RuleChoice struct {
+	ID     int64
+	Label  string
+	Detail string // platform, members, how to reach
+	Badge  string // "unverified", "failing", "disabled"
+}
+
+// RuleObjects are the team's robots, contacts and groups the form offers.
+type RuleObjects struct {
+	TeamID   string
+	Robots   []RuleChoice
+	Contacts []RuleChoice
+	Groups   []RuleChoice
+}
+
+// TemplateDefault is a platform's default template, shown for reference.
+type TemplateDefault struct {
+	Platform    string
+	Title, Body string
+}
+
+// RuleEditData frames the rule form: new (IsNew) or edit.
+type RuleEditData struct {
+	Page
+	IsNew      bool
+	CanWrite   bool
+	Teams      []Option // more than one: team picker (admins creating a rule)
+	TeamName   string
+	Objects    RuleObjects
+	Defaults   []TemplateDefault
+	Severities []Option
+	Sources    []Option
+	MatchOps   []Option
+	CondOps    []Option
+	Enabled    bool // the stored rule's state (edit)
+}
+
+// Weekdays are the quiet-hours day checkboxes, Sunday = 0.
+var Weekdays = []Option{{"1", "Mon"}, {"2", "Tue"}, {"3", "Wed"}, {"4", "Thu"}, {"5", "Fri"}, {"6", "Sat"}, {"0", "Sun"}}
+
+func dayChecked(days [7]bool, v string) bool {
+	n, err := strconv.Atoi(v)
+	return err == nil && n >= 0 && n < 7 && days[n]
+}
+
+// RulePreview is the rendered preview of a rule, one entry per chosen robot.
+type RulePreview struct {
+	Error  string // a template or form problem: nothing was rendered
+	Robots []RobotPreview
+}
+
+// RobotPreview is what one robot would receive.
+type RobotPreview struct {
+	Robot      string
+	Platform   string
+	Error      string
+	Title      string
+	MsgType    string
+	URL        string // credentials masked
+	Request    string // the final request body, pretty-printed, credentials masked
+	Truncated  bool
+	KeywordAdd string // the keyword inserted into the title, "" when none was needed
+	Mentioned  []string
+	Skipped    []string
+}
+
+// RuleTestOutcome is the result of one robot's test-send of a rule.
+type RuleTestOutcome struct {
+	Robot  string
+	Result TestResult
+}
+
+// SilenceRow is one line of the silences tables.
+type SilenceRow struct {
+	ID        int64
+	Team      string // "all teams" for a global silence
+	Matchers  string
+	Starts    string
+	Ends      string
+	Status    string // "active", "pending", "expired"
+	Comment   string
+	CreatedBy string
+	CanExpire bool
+}
+
+// SilenceFormData is the silence create form.
+type SilenceFormData struct {
+	TeamID   string // "all" = every team (admins)
+	Matchers string
+	Starts   string // datetime-local "2006-01-02T15:04"
+	Ends     string
+	Duration string
+	Comment  string
+}
+
+// SilencesPageData is /silences.
+type SilencesPageData struct {
+	Page
+	Active   []SilenceRow
+	Expired  []SilenceRow
+	Teams    []Option
+	CanWrite bool
+	ShowTeam bool
+}
+
+// TokenRow is one line of the API tokens table.
+type TokenRow struct {
+	ID        int64
+	Name      string
+	Team      string // "global" for a global token
+	Hint      string
+	CreatedBy string
+	Created   string
+	LastUsed  string
+	Revoked   string
+	CanRevoke bool
+}
+
+// TokenFormData is the token create form.
+type TokenFormData struct {
+	TeamID string // "global" = every team (admins)
+	Name   string
+}
+
+// NewToken is a token just created: the only time it is shown.
+type NewToken struct {
+	Plain        string
+	Curl         string
+	Alertmanager string
+}
+
+// TokensPageData is /tokens and /admin/tokens.
+type TokensPageData struct {
+	Page
+	Rows     []TokenRow
+	Teams    []Option
+	CanWrite bool
+	ShowTeam bool
+	IsAdmin  bool
+	New      *NewToken
+}
