@@ -349,22 +349,28 @@ func (p *Pipeline) writeBatch(batch []*job) {
 // group became due at once (group wait 0).
 func (p *Pipeline) ingestOne(t *db.IntakeTx, teamID int64, prep []prepared) (res IngestResult, soon bool, err error) {
 	now := t.Now
+	rows := make([]db.NewAlert, len(prep))
+	stored := make([]db.StoredAlert, len(prep))
 	for i := range prep {
 		pr := &prep[i]
 		a := pr.alert
-		sa := db.StoredAlert{TeamID: teamID, Source: a.Source, Fingerprint: a.Fingerprint, Status: a.Status, Name: a.Name(),
+		stored[i] = db.StoredAlert{TeamID: teamID, Source: a.Source, Fingerprint: a.Fingerprint, Status: a.Status, Name: a.Name(),
 			StartsAt: a.StartsAt, EndsAt: a.EndsAt, GeneratorURL: a.GeneratorURL, ReceivedAt: now}
-		if sa.StartsAt.IsZero() {
-			sa.StartsAt = now
+		if stored[i].StartsAt.IsZero() {
+			stored[i].StartsAt = now
 		}
 		for _, m := range pr.matches {
-			sa.MatchedRules = append(sa.MatchedRules, m.rule.ID)
+			stored[i].MatchedRules = append(stored[i].MatchedRules, m.rule.ID)
 		}
-		inserted, err := t.InsertAlert(&sa, pr.labels, pr.annotations, pr.values)
-		if err != nil {
-			return res, false, err
-		}
-		if !inserted {
+		rows[i] = db.NewAlert{Alert: &stored[i], Labels: pr.labels, Annotations: pr.annotations, Values: pr.values}
+	}
+	if err := t.InsertAlerts(rows); err != nil {
+		return res, false, err
+	}
+	for i := range prep {
+		pr := &prep[i]
+		a := pr.alert
+		if !rows[i].Inserted {
 			res.Duplicates++
 			continue
 		}
@@ -374,7 +380,7 @@ func (p *Pipeline) ingestOne(t *db.IntakeTx, teamID int64, prep []prepared) (res
 			r := m.rule
 			status := a.Status
 			if r.cond != nil {
-				st, ok, err := p.stepSeries(t, r, a, sa.ID)
+				st, ok, err := p.stepSeries(t, r, a, stored[i].ID)
 				if err != nil {
 					return res, false, err
 				}
@@ -383,7 +389,7 @@ func (p *Pipeline) ingestOne(t *db.IntakeTx, teamID int64, prep []prepared) (res
 				}
 				status = st
 			}
-			changed, err := t.JoinGroup(r.ID, m.groupKey, m.groupLabels, a.Fingerprint, sa.ID, status, now.Add(r.GroupWait))
+			changed, err := t.JoinGroup(r.ID, m.groupKey, m.groupLabels, a.Fingerprint, stored[i].ID, status, now.Add(r.GroupWait))
 			if err != nil {
 				return res, false, err
 			}

@@ -88,7 +88,9 @@ CREATE TABLE alerts (
 	received_at   INTEGER NOT NULL,
 	matched_rules TEXT    NOT NULL DEFAULT '' -- comma-separated ids of the rules that matched
 );
-CREATE UNIQUE INDEX alerts_dedup ON alerts (team_id, fingerprint, status, starts_at);
+-- starts_at leads (after the team) so new alerts land at the right edge of the index
+-- instead of at random pages: far fewer pages written per commit at high intake rates.
+CREATE UNIQUE INDEX alerts_dedup ON alerts (team_id, starts_at, fingerprint, status);
 CREATE INDEX alerts_received ON alerts (received_at DESC, id DESC);
 
 -- A rule's aggregation group: alerts with the same group-by label values.
