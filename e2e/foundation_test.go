@@ -62,7 +62,7 @@ func TestFoundation(t *testing.T) {
 
 	t.Log("alice looks around as a member of payments")
 	for _, p := range []struct{ path, title string }{
-		{"/robots", "Robots"}, {"/contacts", "Contacts"}, {"/rules", "Rules"},
+		{"/robots", "Robots"}, {"/contacts", "Contacts"}, {"/rules", "Alert rules"},
 	} {
 		if st := alice.visit(p.path); st != http.StatusOK {
 			t.Fatalf("GET %s as alice: status %d, want 200", p.path, st)

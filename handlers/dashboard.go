@@ -1,13 +1,79 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"alertdesk/db"
+	"alertdesk/notify"
 	"alertdesk/views"
 )
 
+// dashboard shows the last 24 hours: alerts received, notifications delivered and failed
+// (totals and an SVG chart per hour), robots failing or throttled, the latest deliveries.
 func (s *Server) dashboard(c echo.Context) error {
-	return render(c, http.StatusOK, views.ComingPage(s.page(c, "Dashboard", "dashboard"), "The dashboard"))
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	now := s.deps.DB.Now()
+	sum, err := s.deps.DB.DashboardSummary(ctx, scope(c), now, 10)
+	if err != nil {
+		return err
+	}
+	d := views.DashboardData{Page: s.page(c, "Dashboard", "dashboard"), ShowTeam: u.Role != db.RoleMember,
+		Alerts: sum.Alerts, Delivered: sum.Delivered, Failed: sum.Failed, Chart: hourChart(sum.Hours)}
+	for _, r := range sum.Robots {
+		dr := views.DashRobot{Name: r.Name, Team: r.TeamName, Platform: notify.Platform(r.Platform).Label(),
+			URL: "/robots/" + itoa(r.ID)}
+		if r.Status == db.RobotFailing {
+			dr.Problem, dr.Reason = "failing", r.StatusReason
+		} else {
+			dr.Problem, dr.Reason = "throttled", r.LastFailure
+			dr.Throttled = "until " + r.ThrottledUntil.Local().Format("15:04")
+		}
+		d.Robots = append(d.Robots, dr)
+	}
+	for _, h := range sum.Latest {
+		d.Latest = append(d.Latest, historyRow(h))
+	}
+	return render(c, http.StatusOK, views.DashboardPage(d))
+}
+
+// hourChart lays out three bars per hour (alerts, delivered, failed) in SVG units.
+func hourChart(hours []db.HourCount) views.Chart {
+	const (
+		slot   = 30 // width of one hour
+		bar    = 8
+		top    = 12
+		height = 150
+		base   = height - 16 // the baseline; labels go below it
+	)
+	c := views.Chart{Width: slot * len(hours), Height: height, Baseline: base}
+	for _, h := range hours {
+		c.Max = max(c.Max, h.Alerts, h.Delivered, h.Failed)
+	}
+	scale := func(v int) int {
+		if v == 0 || c.Max == 0 {
+			return 0
+		}
+		return max(1, v*(base-top)/c.Max) // a non-zero count stays visible
+	}
+	for i, h := range hours {
+		x := i * slot
+		hour := h.Hour.Local().Format("15:04")
+		for j, v := range []struct {
+			n     int
+			class string
+			what  string
+		}{{h.Alerts, "bar-alert", "alerts"}, {h.Delivered, "bar-ok", "delivered"}, {h.Failed, "bar-bad", "failed"}} {
+			ht := scale(v.n)
+			c.Bars = append(c.Bars, views.ChartBar{X: x + 3 + j*bar, Y: base - ht, W: bar - 1, H: ht, Class: v.class,
+				Title: fmt.Sprintf("%s: %d %s", hour, v.n, v.what)})
+		}
+		if i%3 == 0 {
+			c.Labels = append(c.Labels, views.ChartLabel{X: x + slot/2, Text: h.Hour.Local().Format("15h")})
+		}
+	}
+	return c
 }

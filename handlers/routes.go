@@ -14,6 +14,8 @@ func (s *Server) routes() {
 	e := s.Echo
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(s.deps.Metrics))
+	e.GET("/favicon.ico", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	e.StaticFS("/static", s.deps.Static)
 	s.intakeRoutes()
 
@@ -48,14 +50,9 @@ func (s *Server) routes() {
 	app.GET("/audit", s.auditList)
 	app.GET("/audit.csv", s.auditExport)
 
-	for _, p := range []struct{ path, title, nav, what string }{
-		{"/rules", "Rules", "rules", "Alert rules"},
-	} {
-		app.GET(p.path, s.comingSoon(p.title, p.nav, p.what))
-	}
-
 	s.alertRoutes(app)
 	s.historyRoutes(app)
+	s.ruleRoutes(app)
 	s.robotRoutes(app)
 	s.sandboxRoutes(app)
 

@@ -88,6 +88,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	deps.Sender = sender
 	// Wiring of the delivery engine (notify/outbox), the alert pipeline (alerting) and the
 	// background retention goes here; each is stopped in reverse order below.
+	engine, err := startEngine(ctx, database, sender, cfg, log)
+	if err != nil {
+		return fmt.Errorf("delivery engine: %w", err)
+	}
+	defer func() { // after the HTTP server has drained: finish in-flight sends, leave the rest queued
+		ectx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
+		defer cancel()
+		if err := engine.Close(ectx); err != nil {
+			log.Warn("delivery engine: sends still in flight at shutdown were cancelled; they are retried at the next start", "error", err)
+		}
+	}()
+	deps.Kick = engine.Kick
+	deps.Metrics = metricsHandler()
 
 	// The alert pipeline: intake → match → group → outbox. It wakes the engine through
 	// deps.Kick, looked up at call time because the engine may be wired after it.
@@ -101,6 +114,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	defer pipeline.Close()
 	deps.Intake, deps.RulesChanged = pipeline, pipeline.ReloadAsync
+
+	// Retention prunes old history in small batches; it stops with ctx, before the db closes.
+	rctx, stopRetention := context.WithCancel(ctx)
+	retentionDone := make(chan struct{})
+	go func() {
+		defer close(retentionDone)
+		database.RunRetention(rctx, cfg.Retention, time.Hour, log.With("component", "retention"))
+	}()
+	defer func() { stopRetention(); <-retentionDone }()
 	deps.Config.IntakeToken = cfg.IntakeToken
 
 	srvHandler := handlers.New(deps)

@@ -6,6 +6,7 @@ import (
 
 	"alertdesk/alerting"
 	"alertdesk/db"
+	"alertdesk/metrics"
 )
 
 // startPipeline builds and starts the alert pipeline (intake → match → group → outbox).
@@ -15,6 +16,7 @@ func startPipeline(ctx context.Context, d *db.DB, log *slog.Logger, baseURL stri
 		Kick:    kick,
 		People:  mentionPeople(d),
 	})
+	p.OnReceived = func(source string, n int) { metrics.AlertsReceived.WithLabelValues(source).Add(float64(n)) }
 	if err := p.Start(ctx); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,514 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ErrWrongState: the object is not in a state that allows the operation (e.g. resending
+// a delivered notification).
+var ErrWrongState = errors.New("db: wrong state")
+
+// Outcomes lists every stored attempt outcome, for filters and validation.
+var Outcomes = []string{OutcomeDelivered, OutcomeRetry, OutcomeRateLimited, OutcomeMisconfigured, OutcomeRejected,
+	OutcomeMuted, OutcomeExpired, OutcomeFolded}
+
+// failedOutcomes are the attempts that did not reach the group (muted and folded are decisions, not failures).
+const failedOutcomes = `'retry', 'rate_limited', 'misconfigured', 'rejected', 'expired'`
+
+// HistoryFilter selects delivery attempts. Zero fields do not filter; Scope always does.
+type HistoryFilter struct {
+	Scope    Scope
+	From, To time.Time
+	TeamID   int64 // narrows an all-teams scope to one team
+	RuleID   int64 // > 0: that rule
+	TestOnly bool  // only test-sends (rule_id 0)
+	RobotID  int64
+	Platform string
+	Outcome  string
+	Query    string // substring of the alert names and labels (the search column)
+	Before   *HistoryCursor
+	Limit    int
+}
+
+// HistoryCursor is the keyset position (at, id) of the last row of a page.
+type HistoryCursor struct {
+	At int64
+	ID int64
+}
+
+// HistoryRow is one attempt with the names the history shows next to it.
+type HistoryRow struct {
+	Attempt
+	TeamName  string
+	RobotName string
+	RuleName  string // "" for test-sends and deleted rules
+}
+
+func (f HistoryFilter) where() (string, []any) {
+	cond, args := f.Scope.clause("a.team_id")
+	conds := []string{cond}
+	add := func(c string, v ...any) {
+		conds = append(conds, c)
+		args = append(args, v...)
+	}
+	if !f.From.IsZero() {
+		add("a.at >= ?", ms(f.From))
+	}
+	if !f.To.IsZero() {
+		add("a.at < ?", ms(f.To))
+	}
+	if f.TeamID != 0 {
+		add("a.team_id = ?", f.TeamID)
+	}
+	switch {
+	case f.TestOnly:
+		add("a.rule_id = 0")
+	case f.RuleID > 0:
+		add("a.rule_id = ?", f.RuleID)
+	}
+	if f.RobotID != 0 {
+		add("a.robot_id = ?", f.RobotID)
+	}
+	if f.Platform != "" {
+		add("a.platform = ?", f.Platform)
+	}
+	if f.Outcome != "" {
+		add("a.outcome = ?", f.Outcome)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		add(`a.search LIKE ? ESCAPE '\'`, "%"+likeEscape(q)+"%")
+	}
+	if f.Before != nil {
+		// "a.at <= ?" is a range the (…, at DESC, id DESC) indexes can seek to; the OR settles ties.
+		add("a.at <= ? AND (a.at < ? OR a.id < ?)", f.Before.At, f.Before.At, f.Before.ID)
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+const historyCols = `a.id, a.notification_id, a.team_id, a.robot_id, a.rule_id, a.platform, a.kind, a.attempt, a.at,
+	a.outcome, a.http_status, a.code, a.message, a.summary, a.latency_ms, COALESCE(t.name, ''), COALESCE(r.name, ''),
+	COALESCE(ru.name, '')`
+
+// LEFT JOINs keep delivery_attempts the outer loop, so the filters' indexes drive the plan.
+const historyFrom = ` FROM delivery_attempts a
+	LEFT JOIN teams t ON t.id = a.team_id
+	LEFT JOIN robots r ON r.id = a.robot_id
+	LEFT JOIN rules ru ON ru.id = a.rule_id AND a.rule_id != 0`
+
+// HistoryQuery returns the SQL and arguments of a history page (exported for the query-plan tests).
+func (f HistoryFilter) HistoryQuery() (string, []any) {
+	where, args := f.where()
+	q := `SELECT ` + historyCols + historyFrom + where + ` ORDER BY a.at DESC, a.id DESC`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit+1)
+	}
+	return q, args
+}
+
+func scanHistory(rows *sql.Rows) (HistoryRow, error) {
+	var h HistoryRow
+	var at int64
+	err := rows.Scan(&h.ID, &h.NotificationID, &h.TeamID, &h.RobotID, &h.RuleID, &h.Platform, &h.Kind, &h.Attempt.Attempt,
+		&at, &h.Outcome, &h.HTTPStatus, &h.Code, &h.Message, &h.Summary, &h.LatencyMS, &h.TeamName, &h.RobotName, &h.RuleName)
+	h.At = fromMS(at)
+	return h, err
+}
+
+// History lists delivery attempts newest first, one page at a time (keyset pagination on
+// (at, id), never OFFSET). more reports whether another page follows.
+func (d *DB) History(ctx context.Context, f HistoryFilter) (rows []HistoryRow, more bool, err error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	q, args := f.HistoryQuery()
+	rs, err := d.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("db: history: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		h, err := scanHistory(rs)
+		if err != nil {
+			return nil, false, fmt.Errorf("db: history: %w", err)
+		}
+		rows = append(rows, h)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, false, fmt.Errorf("db: history: %w", err)
+	}
+	if len(rows) > f.Limit {
+		return rows[:f.Limit], true, nil
+	}
+	return rows, false, nil
+}
+
+// EachHistoryRow streams every attempt matching f (ignoring Limit and Before), newest
+// first, one row at a time: memory stays flat whatever the size (CSV export).
+func (d *DB) EachHistoryRow(ctx context.Context, f HistoryFilter, fn func(HistoryRow) error) error {
+	f.Limit, f.Before = 0, nil
+	q, args := f.HistoryQuery()
+	rs, err := d.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("db: history export: %w", err)
+	}
+	defer rs.Close()
+	for rs.Next() {
+		h, err := scanHistory(rs)
+		if err != nil {
+			return fmt.Errorf("db: history export: %w", err)
+		}
+		if err := fn(h); err != nil {
+			return err
+		}
+	}
+	return rs.Err()
+}
+
+// NotificationDetail is one notification with everything its detail page shows.
+type NotificationDetail struct {
+	Notification
+	TeamName  string
+	RobotName string
+	Platform  string
+	RuleName  string
+	Attempts  []Attempt // oldest first, with the masked request and the response
+	Alerts    []CarriedAlert
+	Folded    []Notification // for digests: the notifications folded into it
+	DigestOf  int64          // for folded notifications: the digest that carried them (= DigestID)
+}
+
+// CarriedAlert is an alert a notification carried.
+type CarriedAlert struct {
+	ID         int64
+	Name       string
+	Status     string
+	Labels     string // JSON object
+	StartsAt   time.Time
+	ReceivedAt time.Time
+}
+
+const notificationCols = `n.id, n.team_id, n.robot_id, COALESCE(n.rule_id, 0), n.group_key, n.kind, n.severity, n.title,
+	n.body, n.state, COALESCE(n.digest_id, 0), n.attempts, n.next_attempt_at, n.claimed_at, n.alert_count, n.search,
+	n.last_outcome, n.last_summary, n.created_at, n.updated_at`
+
+func scanNotification(row interface{ Scan(...any) error }, extra ...any) (Notification, error) {
+	var n Notification
+	var next, created, updated int64
+	var claimed sql.NullInt64
+	dest := []any{&n.ID, &n.TeamID, &n.RobotID, &n.RuleID, &n.GroupKey, &n.Kind, &n.Severity, &n.Title, &n.Body, &n.State,
+		&n.DigestID, &n.Attempts, &next, &claimed, &n.AlertCount, &n.Search, &n.LastOutcome, &n.LastSummary, &created, &updated}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return n, err
+	}
+	n.NextAttemptAt, n.ClaimedAt, n.CreatedAt, n.UpdatedAt = fromMS(next), nullMS(claimed), fromMS(created), fromMS(updated)
+	return n, nil
+}
+
+// NotificationDetail returns a notification in scope with its attempts, alerts and folded
+// notifications; ErrNotFound for another team's.
+func (d *DB) NotificationDetail(ctx context.Context, s Scope, id int64) (NotificationDetail, error) {
+	var nd NotificationDetail
+	cond, args := s.clause("n.team_id")
+	row := d.read.QueryRowContext(ctx, `SELECT `+notificationCols+`, COALESCE(t.name, ''), COALESCE(r.name, ''),
+		COALESCE(r.platform, ''), COALESCE(ru.name, '')
+		FROM notifications n LEFT JOIN teams t ON t.id = n.team_id LEFT JOIN robots r ON r.id = n.robot_id
+		LEFT JOIN rules ru ON ru.id = n.rule_id
+		WHERE n.id = ? AND `+cond, append([]any{id}, args...)...)
+	n, err := scanNotification(row, &nd.TeamName, &nd.RobotName, &nd.Platform, &nd.RuleName)
+	if err != nil {
+		return nd, mapErr(err)
+	}
+	nd.Notification, nd.DigestOf = n, n.DigestID
+
+	rows, err := d.read.QueryContext(ctx, `SELECT id, notification_id, team_id, robot_id, rule_id, platform, kind, attempt, at,
+		outcome, http_status, code, message, summary, latency_ms, request_url, request_body, response, search
+		FROM delivery_attempts WHERE notification_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nd, fmt.Errorf("db: notification attempts: %w", err)
+	}
+	for rows.Next() {
+		var a Attempt
+		var at int64
+		if err := rows.Scan(&a.ID, &a.NotificationID, &a.TeamID, &a.RobotID, &a.RuleID, &a.Platform, &a.Kind, &a.Attempt, &at,
+			&a.Outcome, &a.HTTPStatus, &a.Code, &a.Message, &a.Summary, &a.LatencyMS, &a.RequestURL, &a.RequestBody,
+			&a.Response, &a.Search); err != nil {
+			rows.Close()
+			return nd, err
+		}
+		a.At = fromMS(at)
+		nd.Attempts = append(nd.Attempts, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nd, err
+	}
+
+	rows, err = d.read.QueryContext(ctx, `SELECT al.id, al.name, al.status, al.labels, al.starts_at, al.received_at
+		FROM notification_alerts na JOIN alerts al ON al.id = na.alert_id
+		WHERE na.notification_id = ? ORDER BY al.received_at, al.id LIMIT 500`, id)
+	if err != nil {
+		return nd, fmt.Errorf("db: notification alerts: %w", err)
+	}
+	for rows.Next() {
+		var a CarriedAlert
+		var starts, received int64
+		if err := rows.Scan(&a.ID, &a.Name, &a.Status, &a.Labels, &starts, &received); err != nil {
+			rows.Close()
+			return nd, err
+		}
+		a.StartsAt, a.ReceivedAt = fromMS(starts), fromMS(received)
+		nd.Alerts = append(nd.Alerts, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nd, err
+	}
+
+	if n.Kind == "digest" {
+		rows, err = d.read.QueryContext(ctx, `SELECT `+notificationCols+` FROM notifications n
+			WHERE n.digest_id = ? ORDER BY n.id LIMIT 500`, id)
+		if err != nil {
+			return nd, fmt.Errorf("db: folded notifications: %w", err)
+		}
+		for rows.Next() {
+			f, err := scanNotification(rows)
+			if err != nil {
+				rows.Close()
+				return nd, err
+			}
+			nd.Folded = append(nd.Folded, f)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nd, err
+		}
+	}
+	return nd, nil
+}
+
+// ResendNotification puts a failed or expired notification in scope back into the outbox:
+// state queued, due now, attempts kept. Other states give ErrWrongState (the returned
+// notification tells which state it is in); another team's gives ErrNotFound.
+func (d *DB) ResendNotification(ctx context.Context, a Actor, s Scope, id int64) (Notification, error) {
+	now := d.now()
+	var n Notification
+	err := d.WithTx(ctx, func(tx *sql.Tx) error {
+		cond, args := s.clause("n.team_id")
+		var err error
+		n, err = scanNotification(tx.QueryRowContext(ctx, `SELECT `+notificationCols+` FROM notifications n
+			WHERE n.id = ? AND `+cond, append([]any{id}, args...)...))
+		if err != nil {
+			return err
+		}
+		if n.State != StateFailed && n.State != StateExpired {
+			return ErrWrongState
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'queued', next_attempt_at = ?, claimed_at = NULL,
+			updated_at = ? WHERE id = ?`, ms(now), ms(now), id); err != nil {
+			return err
+		}
+		before := n.State
+		n.State, n.NextAttemptAt, n.ClaimedAt, n.UpdatedAt = StateQueued, now, time.Time{}, now
+		return insertAudit(ctx, tx, now, a, Change{Action: "notification.resend", ObjectType: "notification", ObjectID: id,
+			ObjectName: n.Title, TeamID: n.TeamID,
+			Before: map[string]any{"state": before, "attempts": n.Attempts, "last_outcome": n.LastOutcome},
+			After:  map[string]any{"state": StateQueued}})
+	})
+	if errors.Is(err, ErrWrongState) {
+		return n, err
+	}
+	return n, mapErr(err)
+}
+
+// HourCount is one hour's counts on the dashboard.
+type HourCount struct {
+	Hour      time.Time // start of the hour
+	Alerts    int
+	Delivered int
+	Failed    int
+}
+
+// Dashboard is the dashboard's 24-hour summary.
+type Dashboard struct {
+	Hours     []HourCount // oldest first, one per hour, ending with the current hour
+	Alerts    int
+	Delivered int
+	Failed    int
+	Robots    []Robot // failing or throttled now
+	Latest    []HistoryRow
+}
+
+// DashboardQueries are the aggregate queries of the dashboard (exported for the query-plan tests).
+func DashboardQueries(s Scope, since time.Time) (attempts string, attemptArgs []any, alerts string, alertArgs []any) {
+	cond, args := s.clause("team_id")
+	// INDEXED BY: the covering index of migration 0005 answers the whole query; without it
+	// the planner may prefer attempts_team and fetch every row of the team's day.
+	attempts = `SELECT at / 3600000, SUM(outcome = 'delivered'), SUM(outcome IN (` + failedOutcomes + `))
+		FROM delivery_attempts INDEXED BY attempts_dashboard WHERE at >= ? AND kind != 'test' AND ` + cond + ` GROUP BY 1`
+	attemptArgs = append([]any{ms(since)}, args...)
+	if s.All {
+		alerts = `SELECT received_at / 3600000, COUNT(*) FROM alerts WHERE received_at >= ? GROUP BY 1`
+		alertArgs = []any{ms(since)}
+		return
+	}
+	// A member's alerts: those sent with the team's tokens, and those global-token alerts
+	// the team's notifications carried.
+	alerts = `SELECT received_at / 3600000, COUNT(*) FROM alerts WHERE received_at >= ? AND (team_id = ? OR id IN (
+		SELECT na.alert_id FROM notifications n JOIN notification_alerts na ON na.notification_id = n.id
+		WHERE n.created_at >= ? AND n.team_id = ?)) GROUP BY 1`
+	alertArgs = []any{ms(since), s.TeamID, ms(since), s.TeamID}
+	return
+}
+
+// DashboardSummary counts alerts received and notifications delivered and failed per hour
+// over the 24 hours up to now, lists the robots failing or throttled, and the latest
+// deliveries. The counts are range scans on the time indexes.
+func (d *DB) DashboardSummary(ctx context.Context, s Scope, now time.Time, latest int) (Dashboard, error) {
+	var out Dashboard
+	first := now.Truncate(time.Hour).Add(-23 * time.Hour)
+	idx := map[int64]int{}
+	for i := range 24 {
+		h := first.Add(time.Duration(i) * time.Hour)
+		out.Hours = append(out.Hours, HourCount{Hour: h})
+		idx[h.UnixMilli()/3600000] = i
+	}
+	attQ, attArgs, alQ, alArgs := DashboardQueries(s, first)
+	rows, err := d.read.QueryContext(ctx, attQ, attArgs...)
+	if err != nil {
+		return out, fmt.Errorf("db: dashboard: %w", err)
+	}
+	for rows.Next() {
+		var hour int64
+		var ok, bad int
+		if err := rows.Scan(&hour, &ok, &bad); err != nil {
+			rows.Close()
+			return out, err
+		}
+		if i, found := idx[hour]; found {
+			out.Hours[i].Delivered, out.Hours[i].Failed = ok, bad
+			out.Delivered += ok
+			out.Failed += bad
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	rows, err = d.read.QueryContext(ctx, alQ, alArgs...)
+	if err != nil {
+		return out, fmt.Errorf("db: dashboard alerts: %w", err)
+	}
+	for rows.Next() {
+		var hour int64
+		var n int
+		if err := rows.Scan(&hour, &n); err != nil {
+			rows.Close()
+			return out, err
+		}
+		if i, found := idx[hour]; found {
+			out.Hours[i].Alerts = n
+			out.Alerts += n
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+
+	cond, args := s.clause("r.team_id")
+	rs, err := d.read.QueryContext(ctx, `SELECT `+robotCols+robotFrom+` WHERE (r.status = 'failing' OR r.throttled_until > ?)
+		AND `+cond+` ORDER BY t.name, r.name LIMIT 100`, append([]any{ms(now)}, args...)...)
+	if err != nil {
+		return out, fmt.Errorf("db: dashboard robots: %w", err)
+	}
+	for rs.Next() {
+		r, err := d.scanRobot(rs)
+		if err != nil {
+			rs.Close()
+			return out, err
+		}
+		r.WebhookURL, r.Secret = "", "" // the dashboard never needs the credentials
+		out.Robots = append(out.Robots, r)
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return out, err
+	}
+	if latest > 0 {
+		out.Latest, _, err = d.History(ctx, HistoryFilter{Scope: s, Limit: latest})
+	}
+	return out, err
+}
+
+// ExplainQueryPlan returns the lines of EXPLAIN QUERY PLAN for a query (tests and tuning).
+func (d *DB) ExplainQueryPlan(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := d.read.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return nil, err
+		}
+		out = append(out, detail)
+	}
+	return out, rows.Err()
+}
+
+// NamedID is an object's id and name, for filter choices.
+type NamedID struct {
+	ID       int64
+	TeamID   int64
+	TeamName string
+	Name     string
+	Platform string // robots only
+}
+
+func (d *DB) namedIDs(ctx context.Context, query string, args ...any) ([]NamedID, error) {
+	rows, err := d.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []NamedID
+	for rows.Next() {
+		var n NamedID
+		if err := rows.Scan(&n.ID, &n.TeamID, &n.TeamName, &n.Name, &n.Platform); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// RobotNames lists the robots in scope (no credentials), by team and name.
+func (d *DB) RobotNames(ctx context.Context, s Scope) ([]NamedID, error) {
+	cond, args := s.clause("r.team_id")
+	out, err := d.namedIDs(ctx, `SELECT r.id, r.team_id, t.name, r.name, r.platform FROM robots r JOIN teams t ON t.id = r.team_id
+		WHERE `+cond+` ORDER BY t.name, r.name`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("db: robot names: %w", err)
+	}
+	return out, nil
+}
+
+// RuleNames lists the alert rules in scope, by team and name.
+func (d *DB) RuleNames(ctx context.Context, s Scope) ([]NamedID, error) {
+	cond, args := s.clause("ru.team_id")
+	out, err := d.namedIDs(ctx, `SELECT ru.id, ru.team_id, t.name, ru.name, '' FROM rules ru JOIN teams t ON t.id = ru.team_id
+		WHERE `+cond+` ORDER BY t.name, ru.name`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("db: rule names: %w", err)
+	}
+	return out, nil
+}

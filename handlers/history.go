@@ -1,0 +1,448 @@
+package handlers
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"alertdesk/db"
+	"alertdesk/notify"
+	"alertdesk/views"
+)
+
+func (s *Server) historyRoutes(app *echo.Group) {
+	app.GET("/history", s.historyList)
+	app.GET("/history.csv", s.historyExport)
+	app.GET("/history/:id", s.historyShow)
+	app.POST("/history/:id/resend", s.historyResend)
+}
+
+const historyPageSize = 50
+
+// errOtherTeam: a member asked for another team's history. Never data: a 404.
+var errOtherTeam = userError(http.StatusNotFound, "Not found, or not visible to you.")
+
+// historyFilter reads the filters from the query string. Invalid values come back as
+// field errors and are left out of the returned filter; a member naming another team
+// gets errOtherTeam.
+func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryFilterData, views.FieldErrors, error) {
+	q := c.QueryParams()
+	u := currentUser(c)
+	fd := views.HistoryFilterData{From: q.Get("from"), To: q.Get("to"), Team: strings.TrimSpace(q.Get("team")),
+		Rule: strings.TrimSpace(q.Get("rule")), Robot: strings.TrimSpace(q.Get("robot")),
+		Platform: strings.TrimSpace(q.Get("platform")), Outcome: strings.TrimSpace(q.Get("outcome")),
+		Q: strings.TrimSpace(q.Get("q"))}
+	f := db.HistoryFilter{Scope: scope(c), Limit: historyPageSize}
+	errs := views.FieldErrors{}
+
+	var err error
+	if f.From, err = parseFormTime(fd.From); err != nil {
+		errs["from"] = "Use a date and time like 2026-11-24T09:30."
+	}
+	if f.To, err = parseFormTime(fd.To); err != nil {
+		errs["to"] = "Use a date and time like 2026-11-24T18:00."
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		errs["to"] = "The end must be after the start; the time range was not applied."
+		f.From, f.To = time.Time{}, time.Time{}
+	}
+	if fd.Team != "" {
+		id := parseID(fd.Team)
+		switch {
+		case u.Role == db.RoleMember && id != u.TeamID:
+			return f, fd, errs, errOtherTeam
+		case id <= 0:
+			errs["team"] = "Pick a team from the list."
+		case u.Role == db.RoleMember:
+			// their own team: the scope already says so
+		default:
+			if _, err := s.deps.DB.TeamByID(c.Request().Context(), id); errors.Is(err, db.ErrNotFound) {
+				errs["team"] = "There is no such team."
+			} else if err != nil {
+				return f, fd, errs, err
+			} else {
+				f.TeamID = id
+			}
+		}
+	}
+	switch id := parseID(fd.Rule); {
+	case fd.Rule == "":
+	case fd.Rule == "test":
+		f.TestOnly = true
+	case id <= 0:
+		errs["rule"] = "Pick a rule from the list."
+	default:
+		f.RuleID = id // checked against the rules in scope by the caller
+	}
+	if fd.Robot != "" {
+		if id := parseID(fd.Robot); id > 0 {
+			f.RobotID = id // checked against the robots in scope by the caller
+		} else {
+			errs["robot"] = "Pick a robot from the list."
+		}
+	}
+	if fd.Platform != "" {
+		if _, ok := notify.ParsePlatform(fd.Platform); ok {
+			f.Platform = fd.Platform
+		} else {
+			errs["platform"] = "Pick DingTalk, Feishu, Lark or WeCom."
+		}
+	}
+	if fd.Outcome != "" {
+		if slices.Contains(db.Outcomes, fd.Outcome) {
+			f.Outcome = fd.Outcome
+		} else {
+			errs["outcome"] = "Unknown outcome; pick one of " + strings.Join(db.Outcomes, ", ") + "."
+		}
+	}
+	checkOptional(errs, "q", fd.Q, 200)
+	if errs["q"] == "" {
+		f.Query = fd.Q
+		// Free text cannot use an index (it matches inside alert names and labels), so
+		// without a time range it searches the last day: fast on any history size. A
+		// range of the user's choice searches that range.
+		if f.Query != "" && f.From.IsZero() && f.To.IsZero() {
+			f.From = s.deps.DB.Now().Add(-freeTextWindow)
+		}
+	}
+	if cur := q.Get("before"); cur != "" {
+		parts, err := decodeCursor(cur, 2)
+		if err != nil || parts[0] < 0 || parts[1] <= 0 {
+			errs["_form"] = "The page link is damaged; showing the newest deliveries instead."
+		} else {
+			f.Before = &db.HistoryCursor{At: parts[0], ID: parts[1]}
+		}
+	}
+	return f, fd, errs, nil
+}
+
+// checkRobotRule drops robot and rule filters that name nothing in the caller's scope.
+func checkRobotRule(f *db.HistoryFilter, errs views.FieldErrors, robots, rules []db.NamedID) {
+	has := func(list []db.NamedID, id int64) bool {
+		return slices.ContainsFunc(list, func(n db.NamedID) bool { return n.ID == id })
+	}
+	if f.RobotID != 0 && !has(robots, f.RobotID) {
+		errs["robot"] = "There is no such robot, or it is not visible to you."
+		f.RobotID = 0
+	}
+	if f.RuleID != 0 && !has(rules, f.RuleID) {
+		errs["rule"] = "There is no such rule, or it is not visible to you."
+		f.RuleID = 0
+	}
+}
+
+// query returns the filter as URL values (without the cursor), for links.
+func historyQuery(fd views.HistoryFilterData) url.Values {
+	v := url.Values{}
+	for k, val := range map[string]string{"from": fd.From, "to": fd.To, "team": fd.Team, "rule": fd.Rule, "robot": fd.Robot,
+		"platform": fd.Platform, "outcome": fd.Outcome, "q": fd.Q} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	return v
+}
+
+func outcomeClass(outcome string) string {
+	switch outcome {
+	case db.OutcomeDelivered:
+		return "ok"
+	case db.OutcomeRetry, db.OutcomeRateLimited:
+		return "warn"
+	case db.OutcomeRejected, db.OutcomeMisconfigured, db.OutcomeExpired:
+		return "bad"
+	}
+	return ""
+}
+
+func stateClass(state string) string {
+	switch state {
+	case db.StateDelivered:
+		return "ok"
+	case db.StateQueued, db.StateSending, db.StateRetrying:
+		return "warn"
+	case db.StateFailed, db.StateExpired:
+		return "bad"
+	}
+	return ""
+}
+
+func latency(ms int64, httpStatus int) string {
+	if httpStatus == 0 && ms == 0 {
+		return ""
+	}
+	return strconv.FormatInt(ms, 10) + " ms"
+}
+
+func historyRow(h db.HistoryRow) views.HistoryRow {
+	r := views.HistoryRow{At: h.At.Local().Format("2006-01-02 15:04:05"), Outcome: h.Outcome,
+		OutcomeClass: outcomeClass(h.Outcome), Platform: notify.Platform(h.Platform).Label(), Robot: h.RobotName,
+		Team: h.TeamName, Rule: h.RuleName, IsTest: h.RuleID == 0 && h.Kind == "test", Kind: h.Kind, Attempt: h.Attempt.Attempt,
+		Summary: h.Summary, Latency: latency(h.LatencyMS, h.HTTPStatus), DetailURL: "/history/" + itoa(h.NotificationID)}
+	if r.Summary == "" {
+		r.Summary = h.Message
+	}
+	if h.RuleID != 0 && r.Rule == "" {
+		r.Rule = "rule #" + itoa(h.RuleID) + " (deleted)"
+	}
+	return r
+}
+
+// freeTextWindow is how far back a free-text search looks when no time range is given.
+const freeTextWindow = 24 * time.Hour
+
+func (s *Server) historyList(c echo.Context) error {
+	ctx := c.Request().Context()
+	u := currentUser(c)
+	f, fd, errs, err := s.historyFilter(c)
+	if err != nil {
+		return err
+	}
+	robots, err := s.deps.DB.RobotNames(ctx, scope(c))
+	if err != nil {
+		return err
+	}
+	rules, err := s.deps.DB.RuleNames(ctx, scope(c))
+	if err != nil {
+		return err
+	}
+	checkRobotRule(&f, errs, robots, rules)
+	status := http.StatusOK
+	if len(errs) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	rows, more, err := s.deps.DB.History(ctx, f)
+	if err != nil {
+		return err
+	}
+	d := views.HistoryPageData{Page: s.page(c, "History", "history"), Filter: fd, Errors: errs,
+		ShowTeam: u.Role != db.RoleMember}
+	if f.Query != "" && fd.From == "" && fd.To == "" {
+		d.Notice = "Free text searches the last 24 hours; set a time range (From/To) to search further back."
+	}
+	for _, h := range rows {
+		d.Rows = append(d.Rows, historyRow(h))
+	}
+	base := historyQuery(fd)
+	d.ExportURL = "/history.csv"
+	if len(base) > 0 {
+		d.ExportURL += "?" + base.Encode()
+	}
+	if f.Before != nil {
+		d.FirstURL = "/history"
+		if len(base) > 0 {
+			d.FirstURL += "?" + base.Encode()
+		}
+	}
+	if more && len(rows) > 0 {
+		last := rows[len(rows)-1]
+		next := url.Values{}
+		for k, v := range base {
+			next[k] = v
+		}
+		next.Set("before", encodeCursor(last.At.UnixMilli(), last.ID))
+		d.NextURL = "/history?" + next.Encode()
+	}
+	if isHTMX(c) {
+		return render(c, status, views.HistoryResults(d))
+	}
+	if d.ShowTeam {
+		teams, err := s.deps.DB.Teams(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range teams {
+			d.Teams = append(d.Teams, views.Option{Value: itoa(t.ID), Label: t.Name})
+		}
+	}
+	label := func(n db.NamedID) string {
+		if d.ShowTeam {
+			return n.TeamName + " / " + n.Name
+		}
+		return n.Name
+	}
+	for _, r := range robots {
+		d.Robots = append(d.Robots, views.Option{Value: itoa(r.ID), Label: label(r)})
+	}
+	for _, r := range rules {
+		d.Rules = append(d.Rules, views.Option{Value: itoa(r.ID), Label: label(r)})
+	}
+	d.Platforms = platformOptions
+	for _, o := range db.Outcomes {
+		d.Outcomes = append(d.Outcomes, views.Option{Value: o, Label: strings.ReplaceAll(o, "_", " ")})
+	}
+	return render(c, status, views.HistoryPage(d))
+}
+
+func (s *Server) historyExport(c echo.Context) error {
+	ctx := c.Request().Context()
+	f, _, errs, err := s.historyFilter(c)
+	if err != nil {
+		return err
+	}
+	if f.RobotID != 0 || f.RuleID != 0 {
+		robots, err := s.deps.DB.RobotNames(ctx, scope(c))
+		if err != nil {
+			return err
+		}
+		rules, err := s.deps.DB.RuleNames(ctx, scope(c))
+		if err != nil {
+			return err
+		}
+		checkRobotRule(&f, errs, robots, rules)
+	}
+	delete(errs, "_form") // the export ignores the cursor anyway
+	if len(errs) > 0 {
+		fields := make([]string, 0, len(errs))
+		for k := range errs {
+			fields = append(fields, k)
+		}
+		sort.Strings(fields)
+		msgs := make([]string, len(fields))
+		for i, k := range fields {
+			msgs[i] = k + ": " + errs[k]
+		}
+		return userError(http.StatusUnprocessableEntity, "Nothing was exported. %s", strings.Join(msgs, " "))
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="alertdesk-history-%s.csv"`,
+		s.deps.DB.Now().Format("20060102-1504")))
+	h.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	_ = w.Write([]string{"time", "team", "robot", "platform", "rule", "kind", "attempt", "outcome", "http_status", "code",
+		"message", "summary", "latency_ms", "notification_id", "attempt_id"})
+	n := 0
+	err = s.deps.DB.EachHistoryRow(ctx, f, func(r db.HistoryRow) error {
+		n++
+		rule := r.RuleName
+		if r.RuleID == 0 {
+			rule = "test-send"
+		}
+		if err := w.Write([]string{r.At.UTC().Format(time.RFC3339Nano), csvSafe(r.TeamName), csvSafe(r.RobotName), r.Platform,
+			csvSafe(rule), r.Kind, strconv.Itoa(r.Attempt.Attempt), r.Outcome, strconv.Itoa(r.HTTPStatus), csvSafe(r.Code),
+			csvSafe(r.Message), csvSafe(r.Summary), strconv.FormatInt(r.LatencyMS, 10), itoa(r.NotificationID), itoa(r.ID)}); err != nil {
+			return err
+		}
+		if n%500 == 0 {
+			w.Flush()
+			if err := w.Error(); err != nil {
+				return err // the client went away
+			}
+			c.Response().Flush()
+		}
+		return nil
+	})
+	w.Flush()
+	if err != nil {
+		logger(c).Error("history export stopped", "error", err, "rows", n)
+	}
+	return nil
+}
+
+func (s *Server) historyShow(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	nd, err := s.deps.DB.NotificationDetail(c.Request().Context(), scope(c), id)
+	if err != nil {
+		return err
+	}
+	u := currentUser(c)
+	d := views.HistoryDetailData{Page: s.page(c, fmt.Sprintf("Notification #%d", id), "history"), ID: itoa(id),
+		Title: nd.Title, Body: nd.Body, Kind: nd.Kind, State: nd.State, StateClass: stateClass(nd.State), Team: nd.TeamName,
+		Robot: nd.RobotName, RobotURL: "/robots/" + itoa(nd.RobotID), Platform: notify.Platform(nd.Platform).Label(),
+		Rule: nd.RuleName, Created: nd.CreatedAt.Local().Format("2006-01-02 15:04:05"), Summary: nd.LastSummary}
+	if nd.RuleID == 0 {
+		d.Rule = "test-send"
+	} else if d.Rule == "" {
+		d.Rule = "rule #" + itoa(nd.RuleID) + " (deleted)"
+	}
+	switch nd.State {
+	case db.StateQueued, db.StateRetrying, db.StateSending:
+		d.NextAttempt = nd.NextAttemptAt.Local().Format("2006-01-02 15:04:05")
+	}
+	for i, a := range nd.Attempts {
+		v := views.AttemptView{N: i + 1, At: a.At.Local().Format("2006-01-02 15:04:05.000"), Outcome: a.Outcome,
+			OutcomeClass: outcomeClass(a.Outcome), Code: a.Code, Message: a.Message, Summary: a.Summary,
+			Latency: latency(a.LatencyMS, a.HTTPStatus), Response: a.Response}
+		if a.HTTPStatus != 0 {
+			v.HTTPStatus = strconv.Itoa(a.HTTPStatus)
+		}
+		if a.RequestURL != "" {
+			v.Request = "POST " + a.RequestURL + "\n\n" + a.RequestBody
+			d.Request = v.Request
+			d.Sends++
+		}
+		if a.Response != "" {
+			d.Response = a.Response
+		}
+		if a.Summary != "" {
+			d.Summary = a.Summary
+		}
+		d.Timeline = append(d.Timeline, v)
+	}
+	for _, a := range nd.Alerts {
+		d.Alerts = append(d.Alerts, views.CarriedAlertView{Name: a.Name, Status: a.Status, Labels: a.Labels,
+			Starts: a.StartsAt.Local().Format("2006-01-02 15:04:05"), URL: "/alerts/" + itoa(a.ID)})
+	}
+	for _, f := range nd.Folded {
+		d.Folded = append(d.Folded, views.FoldedView{ID: itoa(f.ID), Title: f.Title, State: f.State,
+			At: f.CreatedAt.Local().Format("2006-01-02 15:04:05"), URL: "/history/" + itoa(f.ID)})
+	}
+	if nd.DigestOf != 0 {
+		d.DigestURL = "/history/" + itoa(nd.DigestOf)
+	}
+	switch {
+	case !u.CanWrite():
+		d.ResendNote = "Auditors can read the history but not resend."
+	case nd.State == db.StateFailed || nd.State == db.StateExpired:
+		d.ResendURL = "/history/" + itoa(id) + "/resend"
+	default:
+		d.ResendNote = resendRefusal(nd.State)
+	}
+	return render(c, http.StatusOK, views.HistoryDetailPage(d))
+}
+
+// resendRefusal says in words why a notification in state cannot be resent.
+func resendRefusal(state string) string {
+	switch state {
+	case db.StateDelivered:
+		return "It was delivered; there is nothing to resend."
+	case db.StateQueued, db.StateSending, db.StateRetrying:
+		return "It is still in the outbox (" + state + "); the delivery engine is on it."
+	case db.StateMuted:
+		return "It was muted on purpose (quiet hours or a silence); it is not resent."
+	case db.StateFolded:
+		return "It was folded into a digest; resend the digest instead."
+	}
+	return "Only failed or expired notifications can be resent; this one is " + state + "."
+}
+
+func (s *Server) historyResend(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	n, err := s.deps.DB.ResendNotification(c.Request().Context(), actor(c), scope(c), id)
+	if errors.Is(err, db.ErrWrongState) {
+		return userError(http.StatusConflict, "Not resent: %s", resendRefusal(n.State))
+	}
+	if err != nil {
+		return err
+	}
+	s.kick()
+	s.setFlash(c, "ok", fmt.Sprintf("Notification #%d is queued again; the delivery engine sends it now.", id))
+	return redirect(c, "/history/"+itoa(id))
+}

@@ -1,0 +1,155 @@
+package views
+
+// HistoryFilterData is the history filter as the user typed it.
+type HistoryFilterData struct {
+	From     string
+	To       string
+	Team     string
+	Rule     string // a rule id, "test" for test-sends, or ""
+	Robot    string
+	Platform string
+	Outcome  string
+	Q        string
+}
+
+// HistoryRow is one delivery attempt in the history table.
+type HistoryRow struct {
+	At           string
+	Outcome      string
+	OutcomeClass string // badge class: ok, bad, warn or ""
+	Platform     string
+	Robot        string
+	Team         string
+	Rule         string // "test-send" for test-sends
+	IsTest       bool
+	Kind         string
+	Attempt      int
+	Summary      string
+	Latency      string // "120 ms", "" when no request was made
+	DetailURL    string
+}
+
+// HistoryPageData is the history page and its results fragment.
+type HistoryPageData struct {
+	Page
+	// Notice explains a default the page applied, e.g. the time window of a free-text search.
+	Notice    string
+	Filter    HistoryFilterData
+	ShowTeam  bool
+	Teams     []Option
+	Rules     []Option
+	Robots    []Option
+	Platforms []Option
+	Outcomes  []Option
+	Rows      []HistoryRow
+	NextURL   string
+	FirstURL  string // the newest page with the same filters, when not on it
+	ExportURL string
+	Errors    FieldErrors
+}
+
+// AttemptView is one attempt on the detail page's timeline.
+type AttemptView struct {
+	N            int
+	At           string
+	Outcome      string
+	OutcomeClass string
+	HTTPStatus   string // "" when no request was made
+	Code         string
+	Message      string
+	Summary      string
+	Latency      string
+	Request      string // masked URL and body
+	Response     string
+}
+
+// CarriedAlertView is an alert a notification carried.
+type CarriedAlertView struct {
+	Name   string
+	Status string
+	Labels string
+	Starts string
+	URL    string // the alert's "why" page
+}
+
+// FoldedView is a notification folded into a digest.
+type FoldedView struct {
+	ID    string
+	Title string
+	State string
+	At    string
+	URL   string
+}
+
+// HistoryDetailData is the detail page of one notification.
+type HistoryDetailData struct {
+	Page
+	ID          string
+	Title       string
+	Body        string
+	Kind        string
+	State       string
+	StateClass  string
+	Team        string
+	Robot       string
+	RobotURL    string
+	Platform    string
+	Rule        string // "test-send" for test-sends
+	Created     string
+	NextAttempt string // for queued notifications
+	Sends       int
+	Request     string // of the latest attempt that made a request
+	Response    string
+	Summary     string
+	Timeline    []AttemptView
+	Alerts      []CarriedAlertView
+	Folded      []FoldedView
+	DigestURL   string // for folded notifications
+	ResendURL   string // set when a resend is possible for this user
+	ResendNote  string // why not, when it is not
+}
+
+// DashRobot is a robot in trouble on the dashboard.
+type DashRobot struct {
+	Name      string
+	Team      string
+	Platform  string
+	Problem   string // "failing" or "throttled"
+	Reason    string
+	URL       string
+	Throttled string
+}
+
+// ChartBar is one bar of the dashboard's SVG chart, in SVG user units.
+type ChartBar struct {
+	X, Y, W, H int
+	Class      string // bar-ok, bar-bad or bar-alert
+	Title      string
+}
+
+// ChartLabel is a label under the chart.
+type ChartLabel struct {
+	X    int
+	Text string
+}
+
+// Chart is the dashboard's per-hour bar chart.
+type Chart struct {
+	Width, Height int
+	Baseline      int
+	Bars          []ChartBar
+	Labels        []ChartLabel
+	Max           int
+}
+
+// DashboardData is the dashboard.
+type DashboardData struct {
+	Page
+	ShowTeam  bool
+	Alerts    int
+	Delivered int
+	Failed    int
+	Chart     Chart
+	Robots    []DashRobot
+	Latest    []HistoryRow
+}
