@@ -409,7 +409,13 @@ func (s *Server) robotsTest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	people, atAll, err := s.resolveMentions(ctx, db.TeamScope(r.TeamID), c.Request().Form["mention"])
+	// FormParams parses the body: with htmx the CSRF token comes in a header, so nothing
+	// has called ParseForm yet and Request().Form would be empty.
+	params, err := c.FormParams()
+	if err != nil {
+		return userError(http.StatusBadRequest, "The form could not be read.")
+	}
+	people, atAll, err := s.resolveMentions(ctx, db.TeamScope(r.TeamID), params["mention"])
 	if err != nil {
 		return err
 	}

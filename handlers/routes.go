@@ -5,8 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-
-	"alertdesk/views"
 )
 
 // routes lists the whole HTTP surface of the console in one place.
@@ -14,7 +12,9 @@ func (s *Server) routes() {
 	e := s.Echo
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(s.deps.Metrics))
+	if s.deps.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(s.deps.Metrics))
+	}
 	e.GET("/favicon.ico", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	e.StaticFS("/static", s.deps.Static)
 	s.intakeRoutes()
@@ -72,11 +72,4 @@ func (s *Server) readyz(c echo.Context) error {
 		return c.String(http.StatusServiceUnavailable, "database unreachable\n")
 	}
 	return c.String(http.StatusOK, "ready\n")
-}
-
-// comingSoon serves an honest placeholder for a screen that a later release fills in.
-func (s *Server) comingSoon(title, nav, what string) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		return render(c, http.StatusOK, views.ComingPage(s.page(c, title, nav), what))
-	}
 }
