@@ -46,6 +46,8 @@ type Deps struct {
 	RulesChanged func()
 	// Kick wakes the delivery engine after notifications were queued (may be nil).
 	Kick func()
+	// Metrics serves /metrics (Prometheus); nil = not mounted.
+	Metrics http.Handler
 	// Sandbox is the platform emulator, mounted in demo mode (nil otherwise);
 	// SaveSandbox persists its robots after a change.
 	Sandbox     *sandbox.Sandbox

@@ -64,6 +64,7 @@ type Options struct {
 	Observer Observer      // default: none
 
 	ClaimBatch     int           // notifications claimed per robot per transaction; default 32
+	ScanBatch      int           // notifications of a robot's queue read at a time; default 512
 	RecordBatch    int           // results committed per transaction at most; default 512
 	RecordLinger   time.Duration // how long the recorder waits for more results before committing; default 2ms
 	BackoffBase    time.Duration // first retry delay for class retry; default 2s, doubling
@@ -135,6 +136,9 @@ func New(d *db.DB, s Sender, opts Options) *Engine {
 	if opts.ClaimBatch <= 0 {
 		opts.ClaimBatch = 32
 	}
+	if opts.ScanBatch < opts.ClaimBatch {
+		opts.ScanBatch = max(512, opts.ClaimBatch)
+	}
 	if opts.RecordBatch <= 0 {
 		opts.RecordBatch = 512
 	}
@@ -192,8 +196,8 @@ func (e *Engine) start(ctx context.Context) error {
 		return err
 	}
 	if n > 0 {
-		e.log.Warn("outbox: queued again notifications a previous run left unrecorded; they may be delivered twice",
-			"notifications", n)
+		e.log.Warn("outbox: queued again notifications a previous run claimed but did not record; "+
+			"the one request per robot that may have been in flight can be delivered twice", "notifications", n)
 	}
 	sends, err := e.db.RecentSends(ctx, now.Add(-minuteWindow))
 	if err != nil {

@@ -38,7 +38,7 @@ func (e *Engine) runRobot(id int64) time.Time {
 		}
 		lim, g := limitOf(r), e.governor(id)
 		budget := g.budget(now, lim)
-		due, waitUntil, err := e.db.DueForRobot(ctx, id, now, min(budget+1, e.opts.ClaimBatch))
+		due, waitUntil, err := e.db.DueForRobot(ctx, id, now, min(budget+1, e.opts.ScanBatch))
 		if err != nil {
 			e.log.Error("outbox: reading the robot's queue failed", "robot_id", id, "error", err)
 			return now.Add(30 * time.Second)
@@ -58,17 +58,25 @@ func (e *Engine) runRobot(id int64) time.Time {
 			}
 			continue // the queue changed: look again
 		}
-		ids := make([]int64, 0, len(due))
-		for _, d := range due {
-			ids = append(ids, d.ID)
-		}
-		claimed, err := e.db.Claim(ctx, id, ids, now)
-		if err != nil {
-			e.log.Error("outbox: claiming notifications failed", "robot_id", id, "error", err)
-			return now.Add(30 * time.Second)
-		}
-		if next, stop := e.sendAll(r, lim, g, claimed); stop {
-			return next
+		// Everything read fits the budget: claim and send it in batches.
+		for len(due) > 0 {
+			if e.stopping.Load() {
+				return time.Time{}
+			}
+			chunk := due[:min(len(due), e.opts.ClaimBatch)]
+			due = due[len(chunk):]
+			ids := make([]int64, 0, len(chunk))
+			for _, d := range chunk {
+				ids = append(ids, d.ID)
+			}
+			claimed, err := e.db.Claim(ctx, id, ids, e.clock.Now())
+			if err != nil {
+				e.log.Error("outbox: claiming notifications failed", "robot_id", id, "error", err)
+				return e.clock.Now().Add(30 * time.Second)
+			}
+			if next, stop := e.sendAll(r, lim, g, claimed); stop {
+				return next
+			}
 		}
 	}
 }
@@ -241,12 +249,17 @@ func (e *Engine) renderDigest(r db.Robot, st db.DigestStats) (title, body string
 		st.Total, st.Alerts, notify.Platform(r.Platform).Label(), rate)
 	b.WriteString("**By rule:** " + joinCounts(st.ByRule) + "\n\n")
 	b.WriteString("**By severity:** " + joinCounts(st.BySeverity) + "\n\n")
-	shown := min(len(st.Titles), e.opts.DigestTitles)
-	for _, t := range st.Titles[:shown] {
+	// The first alerts by name; notification titles when the alerts are not on record.
+	list, total := st.AlertNames, st.Alerts
+	if len(list) == 0 {
+		list, total = st.Titles, st.Total
+	}
+	shown := min(len(list), e.opts.DigestTitles)
+	for _, t := range list[:shown] {
 		b.WriteString("- " + oneLine(t) + "\n")
 	}
 	link := e.link(st.DigestID)
-	if more := st.Total - shown; more > 0 {
+	if more := total - shown; more > 0 {
 		fmt.Fprintf(&b, "\n… and %d more: %s\n", more, link)
 	} else {
 		fmt.Fprintf(&b, "\nDetails: %s\n", link)
