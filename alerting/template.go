@@ -15,6 +15,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"alertdesk/db"
 )
 
 // TemplateAlert is one alert as templates see it.
@@ -145,6 +147,52 @@ func SampleData(ruleName, severity string) TemplateData {
 	}
 	copy(d.Firing, d.Alerts)
 	return d
+}
+
+// SampleFor is SampleData shaped like the alerts a rule would match: every equality
+// matcher's label is set to its value (and a regex matcher that is a plain alternation such
+// as "critical|warning" to its first choice), so a preview shows the rule's own alert name
+// and labels. Links point at consoleURL.
+func SampleFor(ruleName, severity, consoleURL string, matchers []db.Matcher) TemplateData {
+	d := SampleData(ruleName, severity)
+	if len(matchers) > 0 {
+		alerts := make([]Alert, 0, len(d.Alerts))
+		for _, ta := range d.Alerts {
+			labels := maps.Clone(ta.Labels)
+			for _, m := range matchers {
+				if v, ok := sampleValue(m); ok && m.Name != "" {
+					labels[m.Name] = v
+				}
+			}
+			alerts = append(alerts, Alert{Source: SourceAlertmanager, Fingerprint: Fingerprint(labels), Status: ta.Status,
+				Labels: labels, Annotations: ta.Annotations, Values: ta.Values, StartsAt: ta.StartsAt, GeneratorURL: ta.GeneratorURL})
+		}
+		groupLabels := map[string]string{"alertname": alerts[0].Labels["alertname"]}
+		now := d.Now
+		d = NewTemplateData(alerts, groupLabels)
+		d.RuleName, d.Severity, d.Team, d.Now = ruleName, severity, "ops", now
+	}
+	d.ConsoleURL = consoleURL + "/history"
+	for _, list := range [][]TemplateAlert{d.Alerts, d.Firing, d.Resolved} {
+		for i := range list {
+			list[i].WhyURL = consoleURL + "/alerts"
+		}
+	}
+	return d
+}
+
+// sampleValue is a label value that satisfies m, when one is obvious.
+func sampleValue(m db.Matcher) (string, bool) {
+	switch MatchOp(m.Op) {
+	case MatchEqual:
+		return m.Value, m.Value != ""
+	case MatchRegexp:
+		first, _, _ := strings.Cut(m.Value, "|")
+		if first != "" && !strings.ContainsAny(first, `\.+*?()[]{}^$`) {
+			return first, true
+		}
+	}
+	return "", false
 }
 
 // TemplateError is a template that does not parse or fails while running.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"alertdesk/db"
 )
 
 func TestDefaultTemplatesRender(t *testing.T) {
@@ -358,5 +360,25 @@ func TestNewTemplateData(t *testing.T) {
 	}
 	if r := NewTemplateData(alerts[1:], nil); r.Status != StatusResolved || r.Kind != "resolved" || r.GroupLabels == nil {
 		t.Errorf("resolved-only group: got status %q kind %q", r.Status, r.Kind)
+	}
+}
+
+func TestSampleForTakesTheRulesLabels(t *testing.T) {
+	d := SampleFor("disk alerts", "critical", "http://console.example", []db.Matcher{
+		{Name: "alertname", Op: "=", Value: "DiskFull"}, {Name: "env", Op: "=~", Value: "prod|staging"},
+		{Name: "instance", Op: "=~", Value: "db-.*"}})
+	if len(d.Alerts) != 2 {
+		t.Fatalf("alerts = %d, want 2", len(d.Alerts))
+	}
+	for _, a := range d.Alerts {
+		if a.Labels["alertname"] != "DiskFull" || a.Labels["env"] != "prod" || a.Name != "DiskFull" {
+			t.Errorf("sample labels = %v, want alertname DiskFull and env prod", a.Labels)
+		}
+		if !strings.HasPrefix(a.WhyURL, "http://console.example/") {
+			t.Errorf("WhyURL = %q, want the console's address", a.WhyURL)
+		}
+	}
+	if d.RuleName != "disk alerts" || d.GroupLabels["alertname"] != "DiskFull" {
+		t.Errorf("data = %+v", d)
 	}
 }

@@ -384,8 +384,8 @@ func NotifyRobot(r db.Robot) notify.Robot {
 // testMessage renders the platform's default template over the sample alert group:
 // the same rendering a real alert goes through.
 func (s *Server) testMessage(ctx context.Context, r db.Robot) (notify.Message, error) {
-	data := alerting.SampleData("Test-send from alertdesk", "warning")
-	data.Kind, data.Team, data.ConsoleURL = "test", r.TeamName, s.deps.Config.BaseURL
+	data := alerting.SampleFor("Test-send from alertdesk", "warning", s.deps.Config.BaseURL, nil)
+	data.Kind, data.Team = "test", r.TeamName
 	title, body := alerting.DefaultTemplates(r.Platform)
 	out, err := alerting.Render(ctx, title, body, data, alerting.RenderLimits{})
 	if err != nil {

@@ -851,6 +851,17 @@ func (s *Server) rulesPreview(c echo.Context) error {
 	return render(c, http.StatusOK, views.RulePreviewView(p))
 }
 
+// formMatchers are the form's matcher rows as stored matchers (empty rows skipped).
+func formMatchers(f views.RuleFormData) []db.Matcher {
+	var out []db.Matcher
+	for _, m := range f.Matchers {
+		if m.Name != "" {
+			out = append(out, db.Matcher{Name: m.Name, Op: m.Op, Value: m.Value})
+		}
+	}
+	return out
+}
+
 func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) views.RulePreview {
 	ctx := c.Request().Context()
 	var p views.RulePreview
@@ -885,8 +896,8 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 			continue
 		}
 		rp := views.RobotPreview{Robot: robot.Name, Platform: notify.Platform(robot.Platform).Label()}
-		data := alerting.SampleData(name, severity)
-		data.Team, data.ConsoleURL = robot.TeamName, base+"/history"
+		data := alerting.SampleFor(name, severity, base, formMatchers(f))
+		data.Team = robot.TeamName
 		msg, err := s.ruleMessage(ctx, robot, f.TitleTemplate, f.BodyTemplate, data)
 		if err != nil {
 			rp.Error = err.Error()
@@ -936,8 +947,8 @@ func (s *Server) rulesTest(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		data := alerting.SampleData(r.Name, r.Severity)
-		data.Kind, data.Team, data.ConsoleURL = "test", r.TeamName, base+"/history"
+		data := alerting.SampleFor(r.Name, r.Severity, base, r.Matchers)
+		data.Kind, data.Team = "test", r.TeamName
 		msg, err := s.ruleMessage(ctx, robot, r.TitleTemplate, r.BodyTemplate, data)
 		if err != nil {
 			outcomes = append(outcomes, views.RuleTestOutcome{Robot: robotLabel(robot),
