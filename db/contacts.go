@@ -599,3 +599,34 @@ func (d *DB) GroupMembers(ctx context.Context, s Scope, groupIDs []int64) ([]Con
 		SELECT m.contact_id FROM contact_group_members m JOIN contact_groups g ON g.id = m.group_id
 		WHERE m.group_id IN (`+marks+`) AND `+cond+`)`+contactOrder, append(args, sargs...)...)
 }
+
+// PeopleToMention resolves contacts and contact groups of the scope into the people a
+// message @-mentions, each once. Ids outside the scope resolve to nobody.
+func (d *DB) PeopleToMention(ctx context.Context, s Scope, contactIDs, groupIDs []int64) ([]MentionPerson, error) {
+	var contacts []Contact
+	if len(contactIDs) > 0 {
+		cs, err := d.ContactsByIDs(ctx, s, contactIDs)
+		if err != nil {
+			return nil, err
+		}
+		contacts = append(contacts, cs...)
+	}
+	if len(groupIDs) > 0 {
+		cs, err := d.GroupMembers(ctx, s, groupIDs)
+		if err != nil {
+			return nil, err
+		}
+		contacts = append(contacts, cs...)
+	}
+	seen := map[int64]bool{}
+	var out []MentionPerson
+	for _, c := range contacts {
+		if seen[c.ID] {
+			continue
+		}
+		seen[c.ID] = true
+		out = append(out, MentionPerson{Name: c.Name, Mobile: c.Mobile, DingTalkUserID: c.DingTalkUserID,
+			FeishuOpenID: c.FeishuOpenID, WeComUserID: c.WeComUserID})
+	}
+	return out, nil
+}

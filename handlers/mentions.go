@@ -73,35 +73,9 @@ func (s *Server) resolveMentions(ctx context.Context, sc db.Scope, values []stri
 }
 
 func (s *Server) people(ctx context.Context, sc db.Scope, contactIDs, groupIDs []int64, atAll bool) ([]notify.Person, bool, error) {
-	var contacts []db.Contact
-	if len(contactIDs) > 0 {
-		cs, err := s.deps.DB.ContactsByIDs(ctx, sc, contactIDs)
-		if err != nil {
-			return nil, false, err
-		}
-		contacts = append(contacts, cs...)
+	people, err := s.deps.DB.PeopleToMention(ctx, sc, contactIDs, groupIDs)
+	if err != nil {
+		return nil, false, err
 	}
-	if len(groupIDs) > 0 {
-		cs, err := s.deps.DB.GroupMembers(ctx, sc, groupIDs)
-		if err != nil {
-			return nil, false, err
-		}
-		contacts = append(contacts, cs...)
-	}
-	return PeopleOf(contacts), atAll, nil
-}
-
-// PeopleOf turns contacts into the people adapters mention, once each.
-func PeopleOf(contacts []db.Contact) []notify.Person {
-	seen := map[int64]bool{}
-	var out []notify.Person
-	for _, c := range contacts {
-		if seen[c.ID] {
-			continue
-		}
-		seen[c.ID] = true
-		out = append(out, notify.Person{Name: c.Name, Mobile: c.Mobile, DingTalkUserID: c.DingTalkUserID,
-			FeishuOpenID: c.FeishuOpenID, WeComUserID: c.WeComUserID})
-	}
-	return out
+	return NotifyPeople(db.Mentions{People: people}), atAll, nil
 }

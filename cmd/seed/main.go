@@ -11,10 +11,7 @@ package main
 
 import (
 	"context"
-	crand "crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,6 +25,7 @@ import (
 
 	"alertdesk/db"
 	"alertdesk/handlers"
+	"alertdesk/keys"
 )
 
 func main() {
@@ -112,46 +110,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// keyFile is cmd/web's <data>/keys.json: the same format, so the console can open the
-// seeded directory and decrypt the robots' webhooks.
-type keyFile struct {
-	SessionAuth string `json:"session_auth"`
-	SessionEnc  string `json:"session_enc"`
-	Data        string `json:"data"`
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	if _, err := crand.Read(b); err != nil {
-		panic(err)
-	}
-	return hex.EncodeToString(b)
-}
-
-// dataKey reads the data key from <dir>/keys.json, creating the file as cmd/web does.
+// dataKey reads the data key from <dir>/keys.json, creating the file as cmd/web does, so
+// the console can open the seeded directory and decrypt its robots.
 func dataKey(dir string) ([]byte, error) {
-	path := filepath.Join(dir, "keys.json")
-	var kf keyFile
-	raw, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		kf = keyFile{SessionAuth: randomHex(64), SessionEnc: randomHex(32), Data: randomHex(32)}
-		b, _ := json.MarshalIndent(kf, "", "  ")
-		if err := os.WriteFile(path, b, 0o600); err != nil {
-			return nil, fmt.Errorf("write %s: %w", path, err)
-		}
-	case err != nil:
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	default:
-		if err := json.Unmarshal(raw, &kf); err != nil {
-			return nil, fmt.Errorf("%s is damaged: %w", path, err)
-		}
-	}
-	key, err := hex.DecodeString(kf.Data)
-	if err != nil || len(key) != 32 {
-		return nil, fmt.Errorf("%s: the data key is damaged", path)
-	}
-	return key, nil
+	k, err := keys.Load(dir)
+	return k.Data, err
 }
 
 type seedRobot struct {

@@ -26,32 +26,6 @@ func startPipeline(ctx context.Context, d *db.DB, log *slog.Logger, baseURL stri
 // mentionPeople resolves a rule's contacts and contact groups when a notification is written.
 func mentionPeople(d *db.DB) alerting.PeopleResolver {
 	return func(ctx context.Context, teamID int64, contactIDs, groupIDs []int64) ([]db.MentionPerson, error) {
-		sc := db.TeamScope(teamID)
-		var contacts []db.Contact
-		if len(contactIDs) > 0 {
-			cs, err := d.ContactsByIDs(ctx, sc, contactIDs)
-			if err != nil {
-				return nil, err
-			}
-			contacts = append(contacts, cs...)
-		}
-		if len(groupIDs) > 0 {
-			cs, err := d.GroupMembers(ctx, sc, groupIDs)
-			if err != nil {
-				return nil, err
-			}
-			contacts = append(contacts, cs...)
-		}
-		seen := map[int64]bool{}
-		var out []db.MentionPerson
-		for _, c := range contacts {
-			if seen[c.ID] {
-				continue
-			}
-			seen[c.ID] = true
-			out = append(out, db.MentionPerson{Name: c.Name, Mobile: c.Mobile, DingTalkUserID: c.DingTalkUserID,
-				FeishuOpenID: c.FeishuOpenID, WeComUserID: c.WeComUserID})
-		}
-		return out, nil
+		return d.PeopleToMention(ctx, db.TeamScope(teamID), contactIDs, groupIDs)
 	}
 }
