@@ -33,34 +33,72 @@ type StoredAlert struct {
 // so a failing request does not undo the others committed with it.
 type IntakeTx struct {
 	ctx   context.Context
+	db    *DB
 	tx    *sql.Tx
 	Now   time.Time
 	stmts map[string]*sql.Stmt
+	// missing lists the statements this transaction had to prepare for itself.
+	missing []string
 }
 
 // Intake runs fn in one write transaction.
 func (d *DB) Intake(ctx context.Context, fn func(t *IntakeTx) error) error {
-	return d.WithTx(ctx, func(tx *sql.Tx) error {
-		t := &IntakeTx{ctx: ctx, tx: tx, Now: d.now(), stmts: map[string]*sql.Stmt{}}
+	var missing []string
+	err := d.WithTx(ctx, func(tx *sql.Tx) error {
+		t := &IntakeTx{ctx: ctx, db: d, tx: tx, Now: d.now(), stmts: map[string]*sql.Stmt{}}
 		defer func() {
 			for _, s := range t.stmts {
 				s.Close()
 			}
+			missing = t.missing
 		}()
 		return fn(t)
 	})
+	for _, q := range missing {
+		if perr := d.keepPrepared(ctx, q); perr != nil {
+			break // only a missed optimisation: the next transaction prepares it again
+		}
+	}
+	return err
 }
 
+// stmt returns query prepared for this transaction. Intake statements are few and run
+// thousands of times a second, so they are kept prepared on the writer connection: binding
+// a kept statement to the transaction costs no new prepare (the writer pool has the one
+// connection it was prepared on). A statement not kept yet is prepared for this
+// transaction only and kept once the transaction has released the connection.
 func (t *IntakeTx) stmt(query string) (*sql.Stmt, error) {
 	if s, ok := t.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := t.tx.PrepareContext(t.ctx, query)
-	if err != nil {
-		return nil, err
+	var s *sql.Stmt
+	if base, ok := t.db.writerStmts.Load(query); ok {
+		s = t.tx.StmtContext(t.ctx, base.(*sql.Stmt))
+	} else {
+		var err error
+		if s, err = t.tx.PrepareContext(t.ctx, query); err != nil {
+			return nil, err
+		}
+		t.missing = append(t.missing, query)
 	}
 	t.stmts[query] = s
 	return s, nil
+}
+
+// keepPrepared prepares queries on the writer pool for later transactions; call it only
+// while no transaction holds the writer connection.
+func (d *DB) keepPrepared(ctx context.Context, query string) error {
+	if _, ok := d.writerStmts.Load(query); ok {
+		return nil
+	}
+	s, err := d.write.PrepareContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	if _, loaded := d.writerStmts.LoadOrStore(query, s); loaded {
+		s.Close()
+	}
+	return nil
 }
 
 // Savepoint, RollbackTo and Release bracket one request's work.
@@ -175,7 +213,12 @@ func (t *IntakeTx) InsertAlerts(alerts []NewAlert) error {
 				k.starts, ends, a.GeneratorURL, ms(a.ReceivedAt), idsString(a.MatchedRules))
 		}
 		q.WriteString(` ON CONFLICT (team_id, starts_at, fingerprint, status) DO NOTHING RETURNING id, starts_at, fingerprint, status`)
-		rows, err := t.tx.QueryContext(t.ctx, q.String(), args...)
+		// Prepared once per transaction and row count: requests of the same size share it.
+		st, err := t.stmt(q.String())
+		if err != nil {
+			return fmt.Errorf("db: insert alerts: %w", err)
+		}
+		rows, err := st.QueryContext(t.ctx, args...)
 		if err != nil {
 			return fmt.Errorf("db: insert alerts: %w", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -35,6 +36,8 @@ type DB struct {
 	now   func() time.Time
 	path  string
 	seal  *sealer
+	// writerStmts caches statements prepared on the writer pool (query → *sql.Stmt).
+	writerStmts sync.Map
 }
 
 // Options tune Open; the zero value is fine.
@@ -87,6 +90,7 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 
 // Close closes both pools.
 func (d *DB) Close() error {
+	d.writerStmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	return errors.Join(d.read.Close(), d.write.Close())
 }
 

@@ -31,6 +31,25 @@ type intakeAPI struct {
 
 	mu      sync.Mutex
 	touched map[int64]time.Time // when each token's last use was last written
+	known   map[string]knownToken
+}
+
+// knownToken caches a token lookup for a few seconds: intake runs thousands of requests a
+// second and the token table rarely changes. Revoking a token in the console clears the
+// cache at once; a revocation made outside the console takes effect within tokenCacheFor.
+type knownToken struct {
+	teamID  int64
+	id      int64
+	checked time.Time
+}
+
+const tokenCacheFor = 10 * time.Second
+
+// forgetTokens drops cached token lookups (after a token is revoked).
+func (api *intakeAPI) forgetTokens() {
+	api.mu.Lock()
+	clear(api.known)
+	api.mu.Unlock()
 }
 
 func (s *Server) intakeRoutes() {
@@ -42,7 +61,8 @@ func (s *Server) intakeRoutes() {
 		max = 1 << 20
 	}
 	api := &intakeAPI{db: s.deps.DB, pipeline: s.deps.Intake, global: s.deps.Config.IntakeToken, maxBytes: max,
-		touched: map[int64]time.Time{}}
+		touched: map[int64]time.Time{}, known: map[string]knownToken{}}
+	s.intake = api
 	s.Echo.POST("/api/v1/alerts/alertmanager", api.handle("alertmanager", alerting.ParseAlertmanager))
 	s.Echo.POST("/api/v1/alerts/grafana", api.handle("grafana", alerting.ParseGrafana))
 	s.Echo.PUT("/api/v1/alerts/grafana", api.handle("grafana", alerting.ParseGrafana))
@@ -112,6 +132,14 @@ func (api *intakeAPI) authenticate(ctx context.Context, header string) (teamID i
 	if api.global != "" && subtle.ConstantTimeCompare([]byte(token), []byte(api.global)) == 1 {
 		return 0, true, nil
 	}
+	now := api.db.Now()
+	api.mu.Lock()
+	k, ok := api.known[token]
+	api.mu.Unlock()
+	if ok && now.Sub(k.checked) < tokenCacheFor {
+		api.touch(ctx, k.id)
+		return k.teamID, true, nil
+	}
 	t, err := api.db.TokenByPlain(ctx, token)
 	if errors.Is(err, db.ErrNotFound) {
 		return 0, false, nil
@@ -119,6 +147,12 @@ func (api *intakeAPI) authenticate(ctx context.Context, header string) (teamID i
 	if err != nil {
 		return 0, false, err
 	}
+	api.mu.Lock()
+	if len(api.known) > 10_000 {
+		clear(api.known)
+	}
+	api.known[token] = knownToken{teamID: t.TeamID, id: t.ID, checked: now}
+	api.mu.Unlock()
 	api.touch(ctx, t.ID)
 	return t.TeamID, true, nil
 }

@@ -153,11 +153,13 @@ func TestIntakeRefusesBadInputAndStoresNothing(t *testing.T) {
 func TestRevokedTokenIsRefused(t *testing.T) {
 	is := newIntakeServer(t)
 	ctx := context.Background()
+	// The token works (and its lookup is now cached) …
+	wantStatus(t, is.post(t, "/api/v1/alerts", is.teamToken, []byte(`{"labels":{"alertname":"x"}}`)), http.StatusAccepted)
 	toks, _ := is.DB.APITokens(ctx, db.AllTeams)
-	if err := is.DB.RevokeAPIToken(ctx, db.SystemActor, db.AllTeams, toks[0].ID); err != nil {
-		t.Fatal(err)
-	}
-	wantStatus(t, is.post(t, "/api/v1/alerts", is.teamToken, []byte(`{"labels":{"alertname":"x"}}`)), http.StatusUnauthorized)
+	// … until it is revoked in the console: the very next request is refused.
+	admin := is.login(t, "admin", testPassword)
+	wantStatus(t, admin.postForm(t, "/tokens/"+idStr(toks[0].ID)+"/revoke", nil, false), http.StatusSeeOther)
+	wantStatus(t, is.post(t, "/api/v1/alerts", is.teamToken, []byte(`{"labels":{"alertname":"y"}}`)), http.StatusUnauthorized)
 }
 
 func TestWhyPageEscapesLabels(t *testing.T) {

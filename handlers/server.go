@@ -63,6 +63,7 @@ type Server struct {
 	deps     Deps
 	store    *sessions.CookieStore
 	throttle *loginThrottle
+	intake   *intakeAPI // nil without a pipeline
 }
 
 // New builds the console's HTTP handler with every route registered.

@@ -114,7 +114,11 @@ func (s *Server) tokensRevoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.DB.RevokeAPIToken(c.Request().Context(), actor(c), scope(c), id); err != nil {
+	err = s.deps.DB.RevokeAPIToken(c.Request().Context(), actor(c), scope(c), id)
+	if s.intake != nil {
+		s.intake.forgetTokens() // a revoked token is refused from the next request on
+	}
+	if err != nil {
 		return err
 	}
 	s.setFlash(c, "ok", "Token revoked. Alert sources using it now get 401.")
