@@ -512,3 +512,19 @@ func (d *DB) RuleNames(ctx context.Context, s Scope) ([]NamedID, error) {
 	}
 	return out, nil
 }
+
+// NewestAttemptsSince returns the time of the n-th newest attempt in scope: a free-text
+// search bounded to [that time, now] reads at most about n rows. Zero when there are fewer.
+func (d *DB) NewestAttemptsSince(ctx context.Context, s Scope, n int) (time.Time, error) {
+	cond, args := s.clause("team_id")
+	var at int64
+	err := d.read.QueryRowContext(ctx, `SELECT at FROM delivery_attempts WHERE `+cond+
+		` ORDER BY at DESC LIMIT 1 OFFSET ?`, append(args, n)...).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("db: newest attempts: %w", err)
+	}
+	return fromMS(at), nil
+}

@@ -108,10 +108,14 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 	if errs["q"] == "" {
 		f.Query = fd.Q
 		// Free text cannot use an index (it matches inside alert names and labels), so
-		// without a time range it searches the last day: fast on any history size. A
-		// range of the user's choice searches that range.
+		// without a time range it searches the newest deliveries only: fast on any
+		// history size. A range of the user's choice searches that range.
 		if f.Query != "" && f.From.IsZero() && f.To.IsZero() {
-			f.From = s.deps.DB.Now().Add(-freeTextWindow)
+			since, err := s.deps.DB.NewestAttemptsSince(c.Request().Context(), f.Scope, freeTextRows)
+			if err != nil {
+				return f, fd, errs, err
+			}
+			f.From = since
 		}
 	}
 	if cur := q.Get("before"); cur != "" {
@@ -197,8 +201,9 @@ func historyRow(h db.HistoryRow) views.HistoryRow {
 	return r
 }
 
-// freeTextWindow is how far back a free-text search looks when no time range is given.
-const freeTextWindow = 24 * time.Hour
+// freeTextRows is how many of the newest deliveries a free-text search reads when no
+// time range is given.
+const freeTextRows = 20000
 
 func (s *Server) historyList(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -226,8 +231,9 @@ func (s *Server) historyList(c echo.Context) error {
 	}
 	d := views.HistoryPageData{Page: s.page(c, "History", "history"), Filter: fd, Errors: errs,
 		ShowTeam: u.Role != db.RoleMember}
-	if f.Query != "" && fd.From == "" && fd.To == "" {
-		d.Notice = "Free text searches the last 24 hours; set a time range (From/To) to search further back."
+	if f.Query != "" && fd.From == "" && fd.To == "" && !f.From.IsZero() {
+		d.Notice = "Free text searches the newest 20,000 deliveries (since " + f.From.Local().Format("2006-01-02 15:04") +
+			"); set a time range (From/To) to search further back."
 	}
 	for _, h := range rows {
 		d.Rows = append(d.Rows, historyRow(h))
