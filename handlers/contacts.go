@@ -317,7 +317,8 @@ func (s *Server) contactsDelete(c echo.Context) error {
 	}
 	err = s.deps.DB.DeleteContact(ctx, actor(c), scope(c), id)
 	if errors.Is(err, db.ErrInUse) {
-		s.setFlash(c, "error", ct.Name+" is still mentioned by alert rules. Remove the contact from those rules first, then delete it.")
+		names, _ := s.deps.DB.RuleNamesMentioningContact(c.Request().Context(), id)
+		s.setFlash(c, "error", ct.Name+" is still mentioned by "+ruleList(names)+". Remove the contact from those rules first, then delete it.")
 		return redirect(c, "/contacts/"+itoa(id))
 	}
 	if err != nil {
@@ -580,7 +581,8 @@ func (s *Server) contactGroupsDelete(c echo.Context) error {
 	}
 	err = s.deps.DB.DeleteContactGroup(c.Request().Context(), actor(c), scope(c), g.ID)
 	if errors.Is(err, db.ErrInUse) {
-		s.setFlash(c, "error", "Group "+g.Name+" is still mentioned by alert rules. Remove it from those rules first, then delete it.")
+		names, _ := s.deps.DB.RuleNamesMentioningGroup(c.Request().Context(), g.ID)
+		s.setFlash(c, "error", "Group "+g.Name+" is still mentioned by "+ruleList(names)+". Remove it from those rules first, then delete it.")
 		return redirect(c, "/contacts/groups/"+itoa(g.ID))
 	}
 	if err != nil {

@@ -59,3 +59,18 @@ func fmtTime(t interface{ Format(string) string }) string {
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// ruleList names rules in a sentence: `the alert rules "a", "b"`.
+func ruleList(names []string) string {
+	if len(names) == 0 {
+		return "alert rules"
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	if len(names) == 1 {
+		return "the alert rule " + quoted[0]
+	}
+	return "the alert rules " + strings.Join(quoted, ", ")
+}

@@ -366,7 +366,8 @@ func (s *Server) robotsDelete(c echo.Context) error {
 	}
 	err = s.deps.DB.DeleteRobot(c.Request().Context(), actor(c), scope(c), id)
 	if errors.Is(err, db.ErrInUse) {
-		s.setFlash(c, "error", "This robot is still a notification object of an alert rule; remove it from the rules first.")
+		names, _ := s.deps.DB.RuleNamesUsingRobot(c.Request().Context(), id)
+		s.setFlash(c, "error", "This robot is still a notification object of "+ruleList(names)+"; remove it from those rules first.")
 		return redirect(c, "/robots/"+itoa(id))
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"alertdesk/db"
 	"alertdesk/handlers"
@@ -117,3 +118,34 @@ func TestRobotCreateMasksCredentialsAndIsTeamScoped(t *testing.T) {
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func staticFS() fs.FS { return static.FS }
+
+func TestDeletingARobotOrContactInUseNamesTheRules(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	robot, err := ts.DB.CreateRobot(ctx, db.SystemActor, db.RobotInput{TeamID: ts.TeamA.ID, Name: "r", Platform: "wecom",
+		WebhookURL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", WebhookHint: "k", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	contact, err := ts.DB.CreateContact(ctx, db.SystemActor, db.ContactInput{TeamID: ts.TeamA.ID, Name: "Dora", Mobile: "13900000009"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.DB.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: ts.TeamA.ID, Name: "disk alerts", Enabled: true,
+		Severity: "critical", GroupWait: time.Second, RepeatInterval: time.Hour, RobotIDs: []int64{robot.ID},
+		ContactIDs: []int64{contact.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	alice := ts.login(t, "alice", testPassword)
+	for _, path := range []string{"/robots/" + idStr(robot.ID), "/contacts/" + idStr(contact.ID)} {
+		wantStatus(t, alice.postForm(t, path+"/delete", nil, false), http.StatusSeeOther)
+		page := alice.get(t, path)
+		wantStatus(t, page, http.StatusOK)
+		if !strings.Contains(bodyText(page), `the alert rule "disk alerts"`) {
+			t.Errorf("%s: the refusal does not name the rule", path)
+		}
+	}
+	if _, err := ts.DB.RobotByID(ctx, db.AllTeams, robot.ID); err != nil {
+		t.Fatalf("robot deleted while in use: %v", err)
+	}
+}
