@@ -91,9 +91,8 @@ func TestRobotsAndTestSend(t *testing.T) {
 	ding := createRobot(t, admin, "demo", "ops DingTalk", "dingtalk", webhook, secret, "Microservice Online Monitoring")
 	admin.waitText("[data-testid=robot-status]", "unverified")
 	testSend(admin, "Delivered in")
+	admin.waitText("[data-testid=robot-status]", "verified") // updated in place by the test-send's answer
 	admin.screenshot("dingtalk-delivered")
-	admin.visit(ding)
-	admin.waitText("[data-testid=robot-status]", "verified")
 
 	t.Log("the sandbox received it, signed and with the keyword")
 	api := newClient(t, c)
@@ -114,6 +113,7 @@ func TestRobotsAndTestSend(t *testing.T) {
 	}
 	admin.click("[data-testid=test-outcome] details summary")
 	admin.waitText("[data-testid=test-response]", "310000")
+	admin.waitText("[data-testid=robot-status]", "failing")
 	admin.screenshot("dingtalk-sign-failure")
 	admin.visit(ding)
 	admin.waitText("[data-testid=robot-status]", "failing")

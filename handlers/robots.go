@@ -431,9 +431,13 @@ func (s *Server) robotsTest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The answer moved the robot to verified or failing: show it as it is now.
+	if fresh, err := s.deps.DB.RobotByID(ctx, scope(c), id); err == nil {
+		r = fresh
+	}
 	res := views.TestResult{OK: out.Class == notify.Delivered, Summary: out.Summary, HTTPStatus: out.HTTPStatus,
 		Code: out.Code, Response: out.Response, Skipped: plan.Skipped, Mentioned: plan.Labels,
-		HistoryURL: "/history/" + itoa(nid)}
+		HistoryURL: "/history/" + itoa(nid), RobotID: r.ID, Status: r.Status, Enabled: r.Enabled}
 	if prep.MaskedURL != "" {
 		res.Request = "POST " + prep.MaskedURL + "\n\n" + string(prep.MaskedBody)
 	}
