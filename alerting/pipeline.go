@@ -172,7 +172,7 @@ func (p *Pipeline) Reload(ctx context.Context) error {
 	}
 	rs := &ruleSet{byTeam: map[int64][]*compiledRule{}, byID: map[int64]*compiledRule{}}
 	for _, r := range rules {
-		cr, err := CompileRule(r)
+		cr, err := compileRule(r)
 		if err != nil {
 			p.log.Warn("rule skipped: it no longer compiles", "rule_id", r.ID, "error", err)
 			continue
@@ -218,8 +218,8 @@ func CompileMatchers(in []db.Matcher) (Matchers, error) {
 	return out, nil
 }
 
-// CompileRule prepares a stored rule for matching.
-func CompileRule(r db.Rule) (*compiledRule, error) {
+// compileRule prepares a stored rule for matching.
+func compileRule(r db.Rule) (*compiledRule, error) {
 	ms, err := CompileMatchers(r.Matchers)
 	if err != nil {
 		return nil, err

@@ -561,6 +561,11 @@ func since(now, t time.Time) string {
 	if d < 0 {
 		d = 0
 	}
+	return ShortDuration(d)
+}
+
+// ShortDuration writes 4h instead of 4h0m0s and 5m instead of 5m0s.
+func ShortDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

@@ -152,6 +152,7 @@ func applyRobotOutcome(ctx context.Context, q querier, robotID int64, outcome, s
 // TestSend is the record of one test-send: the message and what the platform answered.
 type TestSend struct {
 	Robot   Robot
+	RuleID  int64 // the rule of a "test rule"; 0 for a robot's own test-send
 	Title   string
 	Body    string
 	Mention Mentions
@@ -168,7 +169,7 @@ func (d *DB) RecordTestSend(ctx context.Context, a Actor, t TestSend) (int64, er
 		if t.Attempt.Outcome == OutcomeDelivered {
 			state = StateDelivered
 		}
-		n := Notification{TeamID: t.Robot.TeamID, RobotID: t.Robot.ID, Kind: "test", Title: t.Title, Body: t.Body,
+		n := Notification{TeamID: t.Robot.TeamID, RobotID: t.Robot.ID, RuleID: t.RuleID, Kind: "test", Title: t.Title, Body: t.Body,
 			Mentions: t.Mention, State: state, Attempts: 1, NextAttemptAt: now, Search: "test " + t.Robot.Name,
 			LastOutcome: t.Attempt.Outcome, LastSummary: t.Attempt.Summary, CreatedAt: now, UpdatedAt: now}
 		if err := insertNotification(ctx, tx, &n); err != nil {

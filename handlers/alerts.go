@@ -190,7 +190,7 @@ func (s *Server) verdict(c echo.Context, r db.Rule, a db.StoredAlert, now time.T
 	if r.UpdatedAt.After(a.ReceivedAt) {
 		v.Details = append(v.Details, "The rule was changed after this alert arrived ("+fmtTime(r.UpdatedAt.Local())+"); the verdict below is about the rule as it is now.")
 	}
-	cr, err := alerting.CompileRule(r)
+	ms, err := alerting.CompileMatchers(r.Matchers)
 	switch {
 	case err != nil:
 		v.Verdict = "The rule does not compile any more: " + err.Error()
@@ -200,7 +200,6 @@ func (s *Server) verdict(c echo.Context, r db.Rule, a db.StoredAlert, now time.T
 	case r.Source != "" && r.Source != a.Source:
 		v.Verdict = "The rule only takes alerts from " + r.Source + "; this one came from " + a.Source + "."
 	default:
-		ms, _ := alerting.CompileMatchers(r.Matchers)
 		if ok, failed := ms.Match(a.Labels); !ok {
 			m := ms[failed]
 			got, present := a.Labels[m.Name]
@@ -214,7 +213,6 @@ func (s *Server) verdict(c echo.Context, r db.Rule, a db.StoredAlert, now time.T
 		} else {
 			v.Verdict = "The matchers match now, but did not when the alert arrived (the rule changed or was disabled then)."
 		}
-		_ = cr
 	}
 	if r.Condition != nil && v.Matched {
 		cond := r.Condition
@@ -238,7 +236,7 @@ func (s *Server) verdict(c echo.Context, r db.Rule, a db.StoredAlert, now time.T
 		}
 		v.Details = append(v.Details, line)
 	}
-	if v.Matched && cr != nil {
+	if v.Matched && err == nil {
 		for _, q := range r.QuietHours {
 			w := alerting.QuietWindow{From: q.From, To: q.To, TimeZone: q.TZ}
 			for _, day := range q.Days {

@@ -29,6 +29,23 @@ func parseFormTime(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339, s)
 }
 
+// parseTimeRange reads the from/to filter fields; a bad or reversed range is reported on
+// the fields and not applied.
+func parseTimeRange(errs views.FieldErrors, fromField, toField string) (from, to time.Time) {
+	var err error
+	if from, err = parseFormTime(fromField); err != nil {
+		errs["from"] = "Use a date and time like 2026-11-24T09:30."
+	}
+	if to, err = parseFormTime(toField); err != nil {
+		errs["to"] = "Use a date and time like 2026-11-24T18:00."
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		errs["to"] = "The end must be after the start; the time range was not applied."
+		return time.Time{}, time.Time{}
+	}
+	return from, to
+}
+
 func encodeCursor(parts ...int64) string {
 	strs := make([]string, len(parts))
 	for i, p := range parts {
@@ -65,16 +82,7 @@ func (s *Server) auditFilter(c echo.Context) (db.AuditFilter, views.AuditFilterD
 	checkOptional(errs, "actor", fd.Actor, 64)
 	checkOptional(errs, "action", fd.Action, 64)
 	checkOptional(errs, "object", fd.ObjectType, 64)
-	var err error
-	if f.From, err = parseFormTime(fd.From); err != nil {
-		errs["from"] = "Use a date and time like 2026-11-24T09:30."
-	}
-	if f.To, err = parseFormTime(fd.To); err != nil {
-		errs["to"] = "Use a date and time like 2026-11-24T18:00."
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		errs["to"] = "The end must be after the start."
-	}
+	f.From, f.To = parseTimeRange(errs, fd.From, fd.To)
 	if cur := q.Get("before"); cur != "" {
 		parts, err := decodeCursor(cur, 2)
 		if err != nil {

@@ -44,17 +44,7 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 	f := db.HistoryFilter{Scope: scope(c), Limit: historyPageSize}
 	errs := views.FieldErrors{}
 
-	var err error
-	if f.From, err = parseFormTime(fd.From); err != nil {
-		errs["from"] = "Use a date and time like 2026-11-24T09:30."
-	}
-	if f.To, err = parseFormTime(fd.To); err != nil {
-		errs["to"] = "Use a date and time like 2026-11-24T18:00."
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		errs["to"] = "The end must be after the start; the time range was not applied."
-		f.From, f.To = time.Time{}, time.Time{}
-	}
+	f.From, f.To = parseTimeRange(errs, fd.From, fd.To)
 	if fd.Team != "" {
 		id := parseID(fd.Team)
 		switch {

@@ -7,6 +7,7 @@ import (
 
 	"alertdesk/db"
 	"alertdesk/notify"
+	"alertdesk/notify/outbox"
 	"alertdesk/views"
 )
 
@@ -77,5 +78,5 @@ func (s *Server) people(ctx context.Context, sc db.Scope, contactIDs, groupIDs [
 	if err != nil {
 		return nil, false, err
 	}
-	return NotifyPeople(db.Mentions{People: people}), atAll, nil
+	return outbox.People(db.Mentions{People: people}), atAll, nil
 }

@@ -421,13 +421,7 @@ func (s *Server) robotsTest(c echo.Context) error {
 		return err
 	}
 	msg.Mentions, msg.AtAll = people, atAll
-	plan := notify.PlanMentions(notify.Platform(r.Platform), people, atAll)
-	prep, out := s.deps.Sender.Send(ctx, NotifyRobot(r), msg)
-	att := db.Attempt{Outcome: string(out.Class), HTTPStatus: out.HTTPStatus, Code: out.Code, Message: out.PlatformMessage,
-		Summary: out.Summary, LatencyMS: out.Latency.Milliseconds(), RequestURL: prep.MaskedURL,
-		RequestBody: string(prep.MaskedBody), Response: out.Response}
-	nid, err := s.deps.DB.RecordTestSend(ctx, actor(c), db.TestSend{Robot: r, Title: msg.Title, Body: msg.Body,
-		Mention: dbMentions(people, atAll), Attempt: att})
+	res, err := s.sendTest(c, r, 0, msg)
 	if err != nil {
 		return err
 	}
@@ -435,12 +429,7 @@ func (s *Server) robotsTest(c echo.Context) error {
 	if fresh, err := s.deps.DB.RobotByID(ctx, scope(c), id); err == nil {
 		r = fresh
 	}
-	res := views.TestResult{OK: out.Class == notify.Delivered, Summary: out.Summary, HTTPStatus: out.HTTPStatus,
-		Code: out.Code, Response: out.Response, Skipped: plan.Skipped, Mentioned: plan.Labels,
-		HistoryURL: "/history/" + itoa(nid), RobotID: r.ID, Status: r.Status, Enabled: r.Enabled}
-	if prep.MaskedURL != "" {
-		res.Request = "POST " + prep.MaskedURL + "\n\n" + string(prep.MaskedBody)
-	}
+	res.RobotID, res.Status, res.Enabled = r.ID, r.Status, r.Enabled
 	if !isHTMX(c) {
 		d, err := s.robotPage(c, r)
 		if err != nil {
@@ -456,6 +445,32 @@ func (s *Server) robotsTest(c echo.Context) error {
 	return render(c, http.StatusOK, views.TestResultView(res))
 }
 
+// sendTest sends msg to robot through the real delivery path (render, keywords, size cut,
+// sign, send, classify) and records it as a test-send: notification, attempt, robot health
+// and audit event. ruleID is the rule a "test rule" sends for, 0 for a robot's own test.
+func (s *Server) sendTest(c echo.Context, robot db.Robot, ruleID int64, msg notify.Message) (views.TestResult, error) {
+	ctx := c.Request().Context()
+	prep, out := s.deps.Sender.Send(ctx, NotifyRobot(robot), msg)
+	att := db.Attempt{RuleID: ruleID, Outcome: string(out.Class), HTTPStatus: out.HTTPStatus, Code: out.Code,
+		Message: out.PlatformMessage, Summary: out.Summary, LatencyMS: out.Latency.Milliseconds(),
+		RequestURL: prep.MaskedURL, RequestBody: string(prep.MaskedBody), Response: out.Response}
+	nid, err := s.deps.DB.RecordTestSend(ctx, actor(c), db.TestSend{Robot: robot, RuleID: ruleID, Title: msg.Title,
+		Body: msg.Body, Mention: dbMentions(msg.Mentions, msg.AtAll), Attempt: att})
+	if err != nil {
+		return views.TestResult{}, err
+	}
+	// Who the message mentions, and who it cannot on this platform, even when the send
+	// was refused before anything was prepared.
+	plan := notify.PlanMentions(notify.Platform(robot.Platform), msg.Mentions, msg.AtAll)
+	res := views.TestResult{OK: out.Class == notify.Delivered, Summary: out.Summary, HTTPStatus: out.HTTPStatus,
+		Code: out.Code, Response: out.Response, Skipped: plan.Skipped, Mentioned: plan.Labels,
+		HistoryURL: "/history/" + itoa(nid)}
+	if prep.MaskedURL != "" {
+		res.Request = "POST " + prep.MaskedURL + "\n\n" + string(prep.MaskedBody)
+	}
+	return res, nil
+}
+
 func dbMentions(people []notify.Person, atAll bool) db.Mentions {
 	m := db.Mentions{AtAll: atAll}
 	for _, p := range people {
@@ -463,14 +478,4 @@ func dbMentions(people []notify.Person, atAll bool) db.Mentions {
 			FeishuOpenID: p.FeishuOpenID, WeComUserID: p.WeComUserID})
 	}
 	return m
-}
-
-// NotifyPeople is the reverse of dbMentions.
-func NotifyPeople(m db.Mentions) []notify.Person {
-	out := make([]notify.Person, 0, len(m.People))
-	for _, p := range m.People {
-		out = append(out, notify.Person{Name: p.Name, Mobile: p.Mobile, DingTalkUserID: p.DingTalkUserID,
-			FeishuOpenID: p.FeishuOpenID, WeComUserID: p.WeComUserID})
-	}
-	return out
 }

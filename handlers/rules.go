@@ -87,18 +87,6 @@ func matchersText(ms []db.Matcher) string {
 	return strings.Join(parts, ", ")
 }
 
-// shortDuration writes 4h instead of 4h0m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
 func robotLabel(r db.Robot) string {
 	return r.Name + " (" + notify.Platform(r.Platform).Label() + ")"
 }
@@ -276,7 +264,7 @@ func (s *Server) rulesNew(c echo.Context) error {
 		return err
 	}
 	f := views.RuleFormData{TeamID: d.Objects.TeamID, Enabled: true, Severity: "warning", CondOp: ">",
-		GroupWait: shortDuration(defaultGroupWait), RepeatInterval: shortDuration(defaultRepeat), SendResolved: true}
+		GroupWait: alerting.ShortDuration(defaultGroupWait), RepeatInterval: alerting.ShortDuration(defaultRepeat), SendResolved: true}
 	padRows(&f)
 	return render(c, http.StatusOK, views.RuleEditPage(d, f, nil))
 }
@@ -511,7 +499,7 @@ func durationField(errs views.FieldErrors, field, v string, def, lo, hi time.Dur
 	case err != nil:
 		errs[field] = "Enter a duration such as 30s, 5m or 4h."
 	case d < lo || d > hi:
-		errs[field] = fmt.Sprintf("Enter a duration from %s to %s.", shortDuration(lo), shortDuration(hi))
+		errs[field] = fmt.Sprintf("Enter a duration from %s to %s.", alerting.ShortDuration(lo), alerting.ShortDuration(hi))
 	default:
 		return d
 	}
@@ -523,14 +511,14 @@ func ruleFormOf(r db.Rule) views.RuleFormData {
 	f := views.RuleFormData{ID: r.ID, TeamID: itoa(r.TeamID), Name: r.Name, Description: r.Description, Enabled: r.Enabled,
 		Severity: r.Severity, Source: r.Source, CondOp: ">", RobotIDs: r.RobotIDs, ContactIDs: r.ContactIDs, GroupIDs: r.GroupIDs,
 		AtAll: r.AtAll, TitleTemplate: r.TitleTemplate, BodyTemplate: r.BodyTemplate, GroupBy: strings.Join(r.GroupBy, ", "),
-		GroupWait: shortDuration(r.GroupWait), RepeatInterval: shortDuration(r.RepeatInterval), SendResolved: r.SendResolved}
+		GroupWait: alerting.ShortDuration(r.GroupWait), RepeatInterval: alerting.ShortDuration(r.RepeatInterval), SendResolved: r.SendResolved}
 	for _, m := range r.Matchers {
 		f.Matchers = append(f.Matchers, views.MatcherRowData{Name: m.Name, Op: m.Op, Value: m.Value})
 	}
 	if c := r.Condition; c != nil {
 		f.CondMetric, f.CondOp = c.Metric, c.Op
 		f.CondThreshold = strconv.FormatFloat(c.Threshold, 'g', -1, 64)
-		f.CondFor = shortDuration(time.Duration(c.ForMS) * time.Millisecond)
+		f.CondFor = alerting.ShortDuration(time.Duration(c.ForMS) * time.Millisecond)
 	}
 	for i, q := range r.QuietHours {
 		row := views.QuietRowData{Key: strconv.Itoa(i), From: q.From, To: q.To, TZ: q.TZ}
@@ -811,27 +799,6 @@ func (s *Server) consoleURL(c echo.Context) string {
 	return c.Scheme() + "://" + c.Request().Host
 }
 
-// keywordInserted tells which keyword Prepare puts in front of the title, if any.
-func keywordInserted(r db.Robot, m notify.Message) string {
-	if !notify.Platform(r.Platform).SupportsKeywords() {
-		return ""
-	}
-	first := ""
-	for _, k := range r.Keywords {
-		k = strings.TrimSpace(k)
-		if k == "" {
-			continue
-		}
-		if first == "" {
-			first = k
-		}
-		if strings.Contains(m.Title+"\n"+m.Body, k) {
-			return ""
-		}
-	}
-	return first
-}
-
 func (s *Server) rulesPreview(c echo.Context) error {
 	f, err := readRuleForm(c)
 	if err != nil {
@@ -917,7 +884,7 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 			pretty.Write(prep.MaskedBody)
 		}
 		rp.Title, rp.MsgType, rp.URL, rp.Request, rp.Truncated = msg.Title, prep.MsgType, prep.MaskedURL, pretty.String(), prep.Truncated
-		rp.KeywordAdd = keywordInserted(robot, msg)
+		rp.KeywordAdd = prep.KeywordAdded
 		rp.Mentioned, rp.Skipped = prep.Mentions.Labels, prep.Mentions.Skipped
 		p.Robots = append(p.Robots, rp)
 	}
@@ -956,20 +923,9 @@ func (s *Server) rulesTest(c echo.Context) error {
 			continue
 		}
 		msg.Link, msg.Mentions, msg.AtAll = base+"/rules/"+itoa(r.ID), people, atAll
-		prep, out := s.deps.Sender.Send(ctx, NotifyRobot(robot), msg)
-		att := db.Attempt{RuleID: r.ID, Outcome: string(out.Class), HTTPStatus: out.HTTPStatus, Code: out.Code,
-			Message: out.PlatformMessage, Summary: out.Summary, LatencyMS: out.Latency.Milliseconds(),
-			RequestURL: prep.MaskedURL, RequestBody: string(prep.MaskedBody), Response: out.Response}
-		nid, err := s.deps.DB.RecordTestSend(ctx, actor(c), db.TestSend{Robot: robot, Title: msg.Title, Body: msg.Body,
-			Mention: dbMentions(people, atAll), Attempt: att})
+		res, err := s.sendTest(c, robot, r.ID, msg)
 		if err != nil {
 			return err
-		}
-		res := views.TestResult{OK: out.Class == notify.Delivered, Summary: out.Summary, HTTPStatus: out.HTTPStatus,
-			Code: out.Code, Response: out.Response, Skipped: prep.Mentions.Skipped, Mentioned: prep.Mentions.Labels,
-			HistoryURL: "/history/" + itoa(nid)}
-		if prep.MaskedURL != "" {
-			res.Request = "POST " + prep.MaskedURL + "\n\n" + string(prep.MaskedBody)
 		}
 		if res.OK {
 			delivered++

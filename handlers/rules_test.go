@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"html"
 	"io"
 	"log/slog"
@@ -435,6 +436,17 @@ func TestRuleTestSend(t *testing.T) {
 	hist, _, err := f.DB.AuditEvents(context.Background(), db.AuditFilter{Action: "robot.test_send"})
 	if err != nil || len(hist) != 2 {
 		t.Errorf("test-sends recorded = %d, %v", len(hist), err)
+	}
+	// The test notifications belong to the rule, so the history's rule filter finds them.
+	for _, e := range hist {
+		var after struct{ Notification int64 }
+		if err := json.Unmarshal([]byte(e.After), &after); err != nil {
+			t.Fatal(err)
+		}
+		n, err := f.DB.NotificationByID(context.Background(), after.Notification)
+		if err != nil || n.RuleID != r.ID || n.Kind != "test" {
+			t.Errorf("notification %d = rule %d kind %q (%v), want rule %d kind test", after.Notification, n.RuleID, n.Kind, err, r.ID)
+		}
 	}
 }
 

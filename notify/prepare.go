@@ -41,6 +41,9 @@ type Prepared struct {
 	Truncated  bool
 	MsgType    string // "markdown", "interactive" or "text"
 	Mentions   MentionPlan
+	// KeywordAdded is the robot keyword put in front of the title because the message
+	// did not contain one ("" when none was needed).
+	KeywordAdded string
 }
 
 // Prepare renders m for r's platform, makes sure one of r.Keywords appears,
@@ -127,6 +130,7 @@ func Prepare(r Robot, m Message, now time.Time) (Prepared, error) {
 
 	if len(keywords) > 0 && !containsAny(title+"\n"+body, keywords) {
 		title = keywords[0] + " " + title
+		p.KeywordAdded = keywords[0]
 	}
 	out, kept, truncated, err := fit(rd, title, body, marker)
 	if err != nil {
@@ -135,6 +139,7 @@ func Prepare(r Robot, m Message, now time.Time) (Prepared, error) {
 	if len(keywords) > 0 && !containsAny(title+"\n"+kept, keywords) {
 		// The only keyword was in the part of the body that was cut away.
 		title = keywords[0] + " " + title
+		p.KeywordAdded = keywords[0]
 		if out, _, truncated, err = fit(rd, title, body, marker); err != nil {
 			return Prepared{}, err
 		}

@@ -153,7 +153,7 @@ func (e *Engine) sendAll(r db.Robot, lim notify.Limit, g *governor, claimed []db
 
 // send sends one notification and turns the outcome into a result to record.
 func (e *Engine) send(r db.Robot, nr notify.Robot, n db.Notification) db.DeliveryResult {
-	msg := notify.Message{Title: n.Title, Body: n.Body, Link: e.link(n.ID), Mentions: people(n.Mentions), AtAll: n.Mentions.AtAll}
+	msg := notify.Message{Title: n.Title, Body: n.Body, Link: e.link(n.ID), Mentions: People(n.Mentions), AtAll: n.Mentions.AtAll}
 	prep, out := e.sender.Send(e.sendCtx, nr, msg)
 	now := e.clock.Now()
 	res := db.DeliveryResult{Notification: n, Platform: r.Platform, Attempt: db.Attempt{At: now, Outcome: string(out.Class),
@@ -283,8 +283,8 @@ func oneLine(s string) string {
 	return s
 }
 
-// people converts stored mentions for notify.
-func people(m db.Mentions) []notify.Person {
+// People converts stored mentions into the people the adapters mention.
+func People(m db.Mentions) []notify.Person {
 	out := make([]notify.Person, 0, len(m.People))
 	for _, p := range m.People {
 		out = append(out, notify.Person{Name: p.Name, Mobile: p.Mobile, DingTalkUserID: p.DingTalkUserID,
