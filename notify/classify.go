@@ -33,7 +33,7 @@ type Outcome struct {
 	Response        string // raw response body, capped at 4 KiB
 }
 
-// Retry delays for rate-limit answers (PLATFORMS.md §4.3).
+// Retry delays for rate-limit answers (docs/PLATFORMS.md §4.3).
 const (
 	minuteRetry = 60 * time.Second
 	feishuRetry = time.Second
@@ -50,7 +50,7 @@ type platformReply struct {
 	StatusMsg  string           `json:"StatusMessage"`
 }
 
-// Classify turns a webhook response into an Outcome (PLATFORMS.md §1.6, §2.6, §3.4, §4).
+// Classify turns a webhook response into an Outcome (docs/PLATFORMS.md §1.6, §2.6, §3.4, §4).
 // Success is decided by the platform's code only; a 2xx body that cannot be parsed or
 // lacks the code is a failure of class Retry ("unknown response").
 func Classify(p Platform, httpStatus int, body []byte) Outcome {

@@ -1,7 +1,7 @@
 // Package notify renders, signs, sends and classifies alert messages for the
 // group-robot webhooks of DingTalk, Feishu/Lark and WeCom.
 //
-// The wire details follow ../shared/PLATFORMS.md. The package only depends on
+// The wire details follow docs/PLATFORMS.md. The package only depends on
 // the standard library; the consumer (the delivery worker, the test-send
 // handler) declares the small interface it needs.
 package notify
@@ -99,7 +99,7 @@ type Limit struct {
 	PerMinute int
 }
 
-// Limit is the platform's documented per-robot rate limit (PLATFORMS.md §1.7, §2.7, §3.5).
+// Limit is the platform's documented per-robot rate limit (docs/PLATFORMS.md §1.7, §2.7, §3.5).
 func (p Platform) Limit() Limit {
 	switch p {
 	case DingTalk, WeCom:

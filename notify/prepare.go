@@ -49,7 +49,7 @@ type Prepared struct {
 // Prepare renders m for r's platform, makes sure one of r.Keywords appears,
 // cuts it to the platform's byte limit and signs it with timestamp now.
 //
-// Message shapes (PLATFORMS.md §1.2, §2.2, §3.2):
+// Message shapes (docs/PLATFORMS.md §1.2, §2.2, §3.2):
 //   - DingTalk: msgtype "markdown"; the text starts with "#### <title>", mentions are
 //     listed in at.atMobiles/at.atUserIds/at.isAtAll and also written as "@mobile"/"@userid"
 //     at the end of the text (both are needed for a real @). Limit: whole body ≤ 20 000 B.
@@ -68,7 +68,7 @@ type Prepared struct {
 // Keywords: when none of r.Keywords appears in the title or body, the first keyword is
 // prepended to the title. The title is never cut away by truncation and is part of the
 // scanned text on every platform (DingTalk and WeCom repeat it as the first line of the
-// content; Feishu scans the card header — see PLATFORMS.md §2.4, not verified live).
+// content; Feishu scans the card header — see docs/PLATFORMS.md §2.4, not verified live).
 //
 // Truncation: the body (only the body; title, mentions and marker are kept whole) is
 // cut at a UTF-8 boundary, never inside a mention (<at …></at>, <@…>, @id), and

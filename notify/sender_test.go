@@ -146,7 +146,7 @@ func TestSendDelivered(t *testing.T) {
 	}
 }
 
-// The exact field each platform needs for a real mention (PLATFORMS.md §1.3, §2.3, §3.3).
+// The exact field each platform needs for a real mention (docs/PLATFORMS.md §1.3, §2.3, §3.3).
 func TestSendMentionFields(t *testing.T) {
 	e := newEnv(t, 5*time.Second)
 	body := func(cfg sandbox.RobotConfig) map[string]any {

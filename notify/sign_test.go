@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Every vector of PLATFORMS.md §5.
+// Every vector of docs/PLATFORMS.md §5.
 func TestDingTalkSignVectors(t *testing.T) {
 	tests := []struct {
 		secret  string

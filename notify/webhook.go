@@ -17,7 +17,7 @@ type HostPolicy struct {
 	ExtraHosts []string
 }
 
-// Official paths (PLATFORMS.md §0).
+// Official paths (docs/PLATFORMS.md §0).
 const (
 	dingTalkPath = "/robot/send"
 	feishuPath   = "/open-apis/bot/v2/hook/" // + token

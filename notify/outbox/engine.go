@@ -77,7 +77,7 @@ type Options struct {
 	Rand           func() float64
 }
 
-// Minimum waits after a rate-limit answer (PLATFORMS.md §4.3).
+// Minimum waits after a rate-limit answer (docs/PLATFORMS.md §4.3).
 const (
 	minuteRateWait = 60 * time.Second // DingTalk, WeCom
 	secondRateWait = time.Second      // Feishu, Lark

@@ -1,10 +1,10 @@
 // Package sandbox emulates the group-robot webhook APIs of DingTalk, Feishu/Lark
 // and WeCom in process: same paths, signatures, keywords, size and rate limits,
-// and error codes as ../../shared/PLATFORMS.md describes, plus fault modes.
+// and error codes as docs/PLATFORMS.md describes, plus fault modes.
 //
 // Mount it under /sandbox with http.StripPrefix("/sandbox", sb); robots are then
 // reached at e.g. http://HOST/sandbox/robot/send?access_token=T (see WebhookPath).
-// Where PLATFORMS.md leaves a detail open the sandbox picks one and says so:
+// Where docs/PLATFORMS.md leaves a detail open the sandbox picks one and says so:
 // Content-Type is checked only by DingTalk (43004); DingTalk's body-size answer uses
 // errcode 460101; Feishu's busy fault answers HTTP 503 with code 503; rate limits
 // count accepted messages only (checked after signature, shape and keywords);

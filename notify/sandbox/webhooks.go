@@ -15,7 +15,7 @@ import (
 	"alertdesk/notify"
 )
 
-// Size limits enforced by the sandbox (PLATFORMS.md §0).
+// Size limits enforced by the sandbox (docs/PLATFORMS.md §0).
 const (
 	dingTalkMaxBody  = 20000     // request body
 	feishuMaxBody    = 20 * 1024 // request body ("20 KB")
@@ -24,7 +24,7 @@ const (
 	maxReadBody      = 1 << 20   // bodies beyond this are cut when read
 )
 
-// Canned answers: success bodies exactly as PLATFORMS.md §0.
+// Canned answers: success bodies exactly as docs/PLATFORMS.md §0.
 var (
 	dingTalkOK = []byte(`{"errcode":0,"errmsg":"ok"}`)
 	feishuOK   = []byte(`{"StatusCode":0,"StatusMessage":"success","code":0,"data":{},"msg":"success"}`)
@@ -32,14 +32,14 @@ var (
 	badGateway = []byte("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n")
 )
 
-// DingTalk error messages (English wording of the older API; PLATFORMS.md §1.6).
+// DingTalk error messages (English wording of the older API; docs/PLATFORMS.md §1.6).
 const (
 	dtMoreURL       = ", more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"
 	dtSignMismatch  = "sign not match" + dtMoreURL
 	dtBadTimestamp  = "invalid timestamp" + dtMoreURL
 	dtNoKeywords    = "keywords not in content" + dtMoreURL
 	dtTokenNotExist = "token is not exist"
-	// The errcode of DingTalk's body-size answer is not documented (PLATFORMS.md §1.6
+	// The errcode of DingTalk's body-size answer is not documented (docs/PLATFORMS.md §1.6
 	// only quotes the text); the sandbox uses 460101 with the observed wording.
 	dtBodyTooLargeCode = 460101
 	dtBodyTooLarge     = "body 大小不合法，请控制在 20000bytes 以内"
