@@ -13,7 +13,12 @@
 //	.Kind               "firing", "resolved" or "test"
 //	.RuleName, .Severity, .Team
 //	.ConsoleURL         the console's page for this notification
-//	.Alerts             every alert in the group; .Firing and .Resolved split them
+//	.Alerts             the alerts the message shows (at most 20 of each status); .Firing
+//	                    and .Resolved split them
+//	.FiringCount        firing alerts in the whole group; .ResolvedCount the resolved ones
+//	                    the message reports
+//	.OmittedCount       alerts counted but not shown (.OmittedFiring + .OmittedResolved)
+//	.GroupURL           the console's page listing every alert of the group
 //	.GroupLabels        the labels the rule groups by
 //	.CommonLabels       labels every alert shares; .CommonAnnotations likewise
 //	.Now                the time of rendering

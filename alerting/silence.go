@@ -58,9 +58,10 @@ func (s Silence) Mutes(labels map[string]string, now time.Time) bool {
 // overnight and belongs to the day it starts: Friday 22:00–06:00 covers
 // Friday 22:00 to Saturday 06:00.
 type QuietWindow struct {
-	Days     []time.Weekday
-	From, To string
-	TimeZone string
+	Days     []time.Weekday `json:"days"` // 0 = Sunday … 6 = Saturday
+	From     string         `json:"from"`
+	To       string         `json:"to"`
+	TimeZone string         `json:"tz"`
 }
 
 // Validate checks the window; its errors are written for the rule form.

@@ -15,8 +15,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"alertdesk/db"
 )
 
 // TemplateAlert is one alert as templates see it.
@@ -52,6 +50,27 @@ type TemplateData struct {
 
 	Kind string    // "firing", "resolved", "test"
 	Now  time.Time // the time of rendering, used by since; zero: time.Now()
+
+	// The group may hold more alerts than a message shows: .Alerts (and .Firing,
+	// .Resolved) hold the alerts shown, these count the whole group.
+	FiringCount     int    // firing alerts in the group
+	ResolvedCount   int    // resolved alerts this message reports
+	OmittedCount    int    // alerts counted but not shown (OmittedFiring + OmittedResolved)
+	OmittedFiring   int    // firing alerts not shown
+	OmittedResolved int    // resolved alerts not shown
+	GroupURL        string // the console's page listing every alert of the group
+}
+
+// SetCounts records the totals of the whole group when the message shows only some of its
+// alerts (firing and resolved are the totals; the alerts shown are already in d).
+func (d *TemplateData) SetCounts(firing, resolved int, groupURL string) {
+	d.FiringCount, d.ResolvedCount, d.GroupURL = firing, resolved, groupURL
+	d.OmittedFiring = max(firing-len(d.Firing), 0)
+	d.OmittedResolved = max(resolved-len(d.Resolved), 0)
+	d.OmittedCount = d.OmittedFiring + d.OmittedResolved
+	if firing > 0 {
+		d.Status = StatusFiring
+	}
 }
 
 // NewTemplateData fills the alert lists, Status and the common labels and
@@ -86,6 +105,7 @@ func NewTemplateData(alerts []Alert, groupLabels map[string]string) TemplateData
 		}
 	}
 	d.Kind = d.Status
+	d.FiringCount, d.ResolvedCount = len(d.Firing), len(d.Resolved)
 	d.CommonLabels = common(labels)
 	d.CommonAnnotations = common(annotations)
 	return d
@@ -153,7 +173,7 @@ func SampleData(ruleName, severity string) TemplateData {
 // matcher's label is set to its value (and a regex matcher that is a plain alternation such
 // as "critical|warning" to its first choice), so a preview shows the rule's own alert name
 // and labels. Links point at consoleURL.
-func SampleFor(ruleName, severity, consoleURL string, matchers []db.Matcher) TemplateData {
+func SampleFor(ruleName, severity, consoleURL string, matchers Matchers) TemplateData {
 	d := SampleData(ruleName, severity)
 	if len(matchers) > 0 {
 		alerts := make([]Alert, 0, len(d.Alerts))
@@ -182,8 +202,8 @@ func SampleFor(ruleName, severity, consoleURL string, matchers []db.Matcher) Tem
 }
 
 // sampleValue is a label value that satisfies m, when one is obvious.
-func sampleValue(m db.Matcher) (string, bool) {
-	switch MatchOp(m.Op) {
+func sampleValue(m Matcher) (string, bool) {
+	switch m.Op {
 	case MatchEqual:
 		return m.Value, m.Value != ""
 	case MatchRegexp:

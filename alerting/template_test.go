@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"alertdesk/db"
 )
 
 func TestDefaultTemplatesRender(t *testing.T) {
@@ -364,9 +362,7 @@ func TestNewTemplateData(t *testing.T) {
 }
 
 func TestSampleForTakesTheRulesLabels(t *testing.T) {
-	d := SampleFor("disk alerts", "critical", "http://console.example", []db.Matcher{
-		{Name: "alertname", Op: "=", Value: "DiskFull"}, {Name: "env", Op: "=~", Value: "prod|staging"},
-		{Name: "instance", Op: "=~", Value: "db-.*"}})
+	d := SampleFor("disk alerts", "critical", "http://console.example", mustMatchers(t, `alertname="DiskFull"`, `env=~"prod|staging"`, `instance=~"db-.*"`))
 	if len(d.Alerts) != 2 {
 		t.Fatalf("alerts = %d, want 2", len(d.Alerts))
 	}
@@ -381,4 +377,13 @@ func TestSampleForTakesTheRulesLabels(t *testing.T) {
 	if d.RuleName != "disk alerts" || d.GroupLabels["alertname"] != "DiskFull" {
 		t.Errorf("data = %+v", d)
 	}
+}
+
+func mustMatchers(t *testing.T, exprs ...string) Matchers {
+	t.Helper()
+	ms, err := ParseMatchers("{" + strings.Join(exprs, ",") + "}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
 }

@@ -333,39 +333,46 @@ func (d *DB) SeriesOf(ctx context.Context, ruleID int64, fp string) (Series, boo
 
 // JoinGroup puts an alert into its rule's group (creating the group) and schedules the
 // group's next notification no later than flushAt. changed reports whether the alert's
-// state in the group is new, so the group has something to say.
+// state in the group is new, so the group has something to say. Every change takes the
+// group's next version (see FlushGroup).
 func (t *IntakeTx) JoinGroup(ruleID int64, key, groupLabelsJSON, fp string, alertID int64, status string, flushAt time.Time) (changed bool, err error) {
 	s, err := t.stmt(`INSERT INTO alert_groups (rule_id, group_key, group_labels, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (rule_id, group_key) DO UPDATE SET group_key = excluded.group_key RETURNING id`)
+		ON CONFLICT (rule_id, group_key) DO UPDATE SET group_key = excluded.group_key RETURNING id, version`)
 	if err != nil {
 		return false, err
 	}
-	var gid int64
-	if err := s.QueryRowContext(t.ctx, ruleID, key, groupLabelsJSON, ms(t.Now)).Scan(&gid); err != nil {
+	var gid, version int64
+	if err := s.QueryRowContext(t.ctx, ruleID, key, groupLabelsJSON, ms(t.Now)).Scan(&gid, &version); err != nil {
 		return false, fmt.Errorf("db: group: %w", err)
 	}
+	next := version + 1
 	// An alert's state in the group is news when the row is new or its status changed
 	// (notified drops to 0); a resolved alert that never fired here is no news at all.
+	// A member keeps its version while its state is not news, so a flush that read it
+	// still accounts for it.
 	var notified bool
 	if status == "firing" {
-		put, err := t.stmt(`INSERT INTO group_alerts (group_id, fingerprint, alert_id, status, notified) VALUES (?, ?, ?, ?, 0)
+		put, err := t.stmt(`INSERT INTO group_alerts (group_id, fingerprint, alert_id, status, notified, version) VALUES (?, ?, ?, ?, 0, ?)
 			ON CONFLICT (group_id, fingerprint) DO UPDATE SET alert_id = excluded.alert_id, status = excluded.status,
-			notified = CASE WHEN group_alerts.status = excluded.status THEN group_alerts.notified ELSE 0 END
+			notified = CASE WHEN group_alerts.status = excluded.status THEN group_alerts.notified ELSE 0 END,
+			version = CASE WHEN group_alerts.status = excluded.status AND group_alerts.notified = 1
+				THEN group_alerts.version ELSE excluded.version END
 			RETURNING notified`)
 		if err != nil {
 			return false, err
 		}
-		if err := put.QueryRowContext(t.ctx, gid, fp, alertID, status).Scan(&notified); err != nil {
+		if err := put.QueryRowContext(t.ctx, gid, fp, alertID, status, next).Scan(&notified); err != nil {
 			return false, err
 		}
 	} else {
 		upd, err := t.stmt(`UPDATE group_alerts SET alert_id = ?, status = ?,
-			notified = CASE WHEN status = ? THEN notified ELSE 0 END
+			notified = CASE WHEN status = ? THEN notified ELSE 0 END,
+			version = CASE WHEN status = ? AND notified = 1 THEN version ELSE ? END
 			WHERE group_id = ? AND fingerprint = ? RETURNING notified`)
 		if err != nil {
 			return false, err
 		}
-		switch err := upd.QueryRowContext(t.ctx, alertID, status, status, gid, fp).Scan(&notified); {
+		switch err := upd.QueryRowContext(t.ctx, alertID, status, status, status, next, gid, fp).Scan(&notified); {
 		case err == sql.ErrNoRows:
 			return false, nil
 		case err != nil:
@@ -374,12 +381,12 @@ func (t *IntakeTx) JoinGroup(ruleID int64, key, groupLabelsJSON, fp string, aler
 	}
 	changed = !notified
 	if changed {
-		sched, err := t.stmt(`UPDATE alert_groups SET changed = 1,
+		sched, err := t.stmt(`UPDATE alert_groups SET changed = 1, version = ?,
 			flush_at = CASE WHEN flush_at IS NULL OR flush_at > ? THEN ? ELSE flush_at END WHERE id = ?`)
 		if err != nil {
 			return false, err
 		}
-		if _, err := sched.ExecContext(t.ctx, ms(flushAt), ms(flushAt), gid); err != nil {
+		if _, err := sched.ExecContext(t.ctx, next, ms(flushAt), ms(flushAt), gid); err != nil {
 			return false, err
 		}
 	}
@@ -395,6 +402,10 @@ type AlertGroup struct {
 	FlushAt     time.Time
 	Changed     bool
 	LastSentAt  time.Time
+	// FlushFailures counts flushes that failed in a row; LastError says why the last one did.
+	FlushFailures int
+	LastError     string
+	LastErrorAt   time.Time
 }
 
 // GroupMember is an alert in a group with its latest state.
@@ -405,7 +416,7 @@ type GroupMember struct {
 
 // DueGroups lists groups whose next notification is due at now.
 func (d *DB) DueGroups(ctx context.Context, now time.Time, limit int) ([]AlertGroup, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT id, rule_id, group_key, group_labels, flush_at, changed, COALESCE(last_sent_at, 0)
+	rows, err := d.read.QueryContext(ctx, `SELECT `+alertGroupCols+`
 		FROM alert_groups WHERE flush_at IS NOT NULL AND flush_at <= ? ORDER BY flush_at LIMIT ?`, ms(now), limit)
 	if err != nil {
 		return nil, err
@@ -413,20 +424,36 @@ func (d *DB) DueGroups(ctx context.Context, now time.Time, limit int) ([]AlertGr
 	defer rows.Close()
 	var out []AlertGroup
 	for rows.Next() {
-		var g AlertGroup
-		var labels string
-		var flush, last int64
-		if err := rows.Scan(&g.ID, &g.RuleID, &g.Key, &labels, &flush, &g.Changed, &last); err != nil {
+		g, err := scanAlertGroup(rows)
+		if err != nil {
 			return nil, err
-		}
-		_ = json.Unmarshal([]byte(labels), &g.GroupLabels)
-		g.FlushAt = fromMS(flush)
-		if last > 0 {
-			g.LastSentAt = fromMS(last)
 		}
 		out = append(out, g)
 	}
 	return out, rows.Err()
+}
+
+const alertGroupCols = `id, rule_id, group_key, group_labels, COALESCE(flush_at, 0), changed, COALESCE(last_sent_at, 0),
+	flush_failures, last_error, COALESCE(last_error_at, 0)`
+
+func scanAlertGroup(row interface{ Scan(...any) error }) (AlertGroup, error) {
+	var g AlertGroup
+	var labels string
+	var flush, last, errAt int64
+	if err := row.Scan(&g.ID, &g.RuleID, &g.Key, &labels, &flush, &g.Changed, &last, &g.FlushFailures, &g.LastError, &errAt); err != nil {
+		return g, err
+	}
+	_ = json.Unmarshal([]byte(labels), &g.GroupLabels)
+	if flush > 0 {
+		g.FlushAt = fromMS(flush)
+	}
+	if last > 0 {
+		g.LastSentAt = fromMS(last)
+	}
+	if errAt > 0 {
+		g.LastErrorAt = fromMS(errAt)
+	}
+	return g, nil
 }
 
 // NextGroupFlush is the earliest scheduled group flush (zero when none).
@@ -459,32 +486,73 @@ func scanStoredAlert(row interface{ Scan(...any) error }, extra ...any) (StoredA
 	return a, nil
 }
 
-// AlertGroupMembers lists an alert group's alerts.
-func (d *DB) AlertGroupMembers(ctx context.Context, groupID int64) ([]GroupMember, error) {
-	// The group's status of an alert wins over the stored alert's: a threshold rule resolves
-	// a series whose source still says firing.
-	rows, err := d.read.QueryContext(ctx, `SELECT `+storedAlertCols+`, g.notified, g.status FROM group_alerts g JOIN alerts a ON a.id = g.alert_id
-		WHERE g.group_id = ? ORDER BY a.starts_at, a.id`, groupID)
+// GroupSnapshot is what a flush reads of a group, all at one version: the first alerts
+// of each kind (bounded, so a group of 100,000 alerts flushes in bounded time and memory)
+// and the totals counted in SQL.
+type GroupSnapshot struct {
+	Version int64
+	// Firing are the first firing alerts (oldest first); FiringTotal counts them all.
+	Firing      []StoredAlert
+	FiringTotal int
+	// Resolved are the first resolved alerts whose resolve was not sent yet; ResolvedTotal
+	// counts them all.
+	Resolved      []StoredAlert
+	ResolvedTotal int
+	// Changed: some member's state at this version has not been notified.
+	Changed bool
+}
+
+// SnapshotGroup reads group at its current version, with at most show alerts of each kind.
+// The group's status of an alert wins over the stored alert's: a threshold rule resolves a
+// series whose source still says firing.
+func (d *DB) SnapshotGroup(ctx context.Context, groupID int64, show int) (GroupSnapshot, error) {
+	var snap GroupSnapshot
+	tx, err := d.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, err
+		return snap, err
 	}
-	defer rows.Close()
-	var out []GroupMember
-	for rows.Next() {
-		var m GroupMember
-		var status string
-		a, err := scanStoredAlert(rows, &m.Notified, &status)
+	defer tx.Rollback()
+	if err := tx.QueryRowContext(ctx, `SELECT version FROM alert_groups WHERE id = ?`, groupID).Scan(&snap.Version); err != nil {
+		return snap, mapErr(err)
+	}
+	err = tx.QueryRowContext(ctx, `SELECT
+			COALESCE(SUM(status = 'firing'), 0),
+			COALESCE(SUM(status = 'resolved' AND notified = 0), 0),
+			COALESCE(MAX(notified = 0), 0)
+		FROM group_alerts WHERE group_id = ? AND version <= ?`, groupID, snap.Version).
+		Scan(&snap.FiringTotal, &snap.ResolvedTotal, &snap.Changed)
+	if err != nil {
+		return snap, err
+	}
+	list := func(cond string) ([]StoredAlert, error) {
+		rows, err := tx.QueryContext(ctx, `SELECT `+storedAlertCols+`, g.status FROM group_alerts g JOIN alerts a ON a.id = g.alert_id
+			WHERE g.group_id = ? AND g.version <= ? AND `+cond+` ORDER BY a.starts_at, a.id LIMIT ?`, groupID, snap.Version, show)
 		if err != nil {
 			return nil, err
 		}
-		a.Status = status
-		m.Alert = a
-		out = append(out, m)
+		defer rows.Close()
+		var out []StoredAlert
+		for rows.Next() {
+			var status string
+			a, err := scanStoredAlert(rows, &status)
+			if err != nil {
+				return nil, err
+			}
+			a.Status = status
+			out = append(out, a)
+		}
+		return out, rows.Err()
 	}
-	return out, rows.Err()
+	if snap.Firing, err = list(`g.status = 'firing'`); err != nil {
+		return snap, err
+	}
+	if snap.Resolved, err = list(`g.status = 'resolved' AND g.notified = 0`); err != nil {
+		return snap, err
+	}
+	return snap, nil
 }
 
-// Outgoing is one notification a group flush writes, with the alerts it carries. A muted
+// Outgoing is one notification a group flush writes, with the alerts it shows. A muted
 // one is written in state muted with an attempt row that says why.
 type Outgoing struct {
 	Notification Notification
@@ -495,13 +563,26 @@ type Outgoing struct {
 
 // GroupFlush is the outcome of one group flush, written in one transaction.
 type GroupFlush struct {
-	GroupID   int64
-	Outgoing  []Outgoing
-	NextFlush time.Time // zero: nothing left to say, the group is idle and is removed
+	GroupID int64
+	// Version is the version the flush read (GroupSnapshot.Version): exactly the members
+	// at or below it went into the message, shown or counted.
+	Version  int64
+	Outgoing []Outgoing
+	// NextFlush is when the group speaks again if nothing changes (its repeat); zero:
+	// nothing left to say, the group is removed once it has no members.
+	NextFlush time.Time
+	// Again is when the group is due if members joined or changed while it flushed.
+	Again time.Time
 }
 
-// FlushGroup writes the notifications of a group flush into the outbox, marks the group's
-// alerts notified, forgets the resolved ones and schedules the next flush, atomically.
+// FlushGroup writes the notifications of a group flush into the outbox and accounts for
+// the members it carried, atomically.
+//
+// Invariant: a member is marked notified, or (a resolve) forgotten, only if its state at
+// or below f.Version went into the message; a member that joined or changed after the
+// flush read the group has a higher version, stays unnotified, keeps the group changed
+// and is in the next message. Each outgoing notification records the alerts whose state
+// it announces (and those it shows), so every alert can name the message that carried it.
 func (d *DB) FlushGroup(ctx context.Context, f GroupFlush) error {
 	now := d.now()
 	return mapErr(d.WithTx(ctx, func(tx *sql.Tx) error {
@@ -512,6 +593,10 @@ func (d *DB) FlushGroup(ctx context.Context, f GroupFlush) error {
 				n.NextAttemptAt = now
 			}
 			if err := insertNotification(ctx, tx, &n); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notification_alerts (notification_id, alert_id)
+				SELECT ?, alert_id FROM group_alerts WHERE group_id = ? AND version <= ? AND notified = 0`, n.ID, f.GroupID, f.Version); err != nil {
 				return err
 			}
 			for _, id := range o.AlertIDs {
@@ -527,26 +612,106 @@ func (d *DB) FlushGroup(ctx context.Context, f GroupFlush) error {
 				}
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE group_alerts SET notified = 1 WHERE group_id = ?`, f.GroupID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE group_alerts SET notified = 1 WHERE group_id = ? AND version <= ? AND notified = 0`,
+			f.GroupID, f.Version); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM group_alerts WHERE group_id = ? AND status = 'resolved'`, f.GroupID); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM group_alerts WHERE group_id = ? AND version <= ? AND status = 'resolved'`,
+			f.GroupID, f.Version); err != nil {
 			return err
 		}
-		if f.NextFlush.IsZero() {
-			var left int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM group_alerts WHERE group_id = ?`, f.GroupID).Scan(&left); err != nil {
-				return err
-			}
-			if left == 0 {
-				_, err := tx.ExecContext(ctx, `DELETE FROM alert_groups WHERE id = ?`, f.GroupID)
-				return err
-			}
+		var pending, left int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(notified = 0), 0), COUNT(*) FROM group_alerts WHERE group_id = ?`,
+			f.GroupID).Scan(&pending, &left); err != nil {
+			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE alert_groups SET changed = 0, flush_at = ?, last_sent_at = ? WHERE id = ?`,
-			nullTime(f.NextFlush), ms(now), f.GroupID)
+		next := f.NextFlush
+		if pending > 0 {
+			next = f.Again // something joined or changed meanwhile: it is news, due after the group wait
+		} else if next.IsZero() && left == 0 {
+			_, err := tx.ExecContext(ctx, `DELETE FROM alert_groups WHERE id = ?`, f.GroupID)
+			return err
+		}
+		sent := sql.NullInt64{}
+		if len(f.Outgoing) > 0 {
+			sent = sql.NullInt64{Int64: ms(now), Valid: true}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE alert_groups SET changed = ?, flush_at = ?, last_sent_at = COALESCE(?, last_sent_at),
+			flush_failures = 0, last_error = '', last_error_at = NULL WHERE id = ?`,
+			pending > 0, nullTime(next), sent, f.GroupID)
 		return err
 	}))
+}
+
+// GroupFlushFailed records that a group could not be flushed and when to try again; the
+// group keeps its members and its change.
+func (d *DB) GroupFlushFailed(ctx context.Context, groupID int64, reason string, retryAt time.Time) error {
+	_, err := d.write.ExecContext(ctx, `UPDATE alert_groups SET flush_failures = flush_failures + 1, last_error = ?,
+		last_error_at = ?, flush_at = ? WHERE id = ?`, cutString(reason, 1000), ms(d.now()), ms(retryAt), groupID)
+	return err
+}
+
+// FailingGroups lists the groups whose last flush failed (s limits them to a team's rules).
+func (d *DB) FailingGroups(ctx context.Context, s Scope, ruleID int64) ([]AlertGroup, error) {
+	q := `SELECT ` + prefixCols("g.", alertGroupCols) + ` FROM alert_groups g JOIN rules r ON r.id = g.rule_id WHERE g.flush_failures > 0`
+	var args []any
+	if !s.All {
+		q += ` AND r.team_id = ?`
+		args = append(args, s.TeamID)
+	}
+	if ruleID != 0 {
+		q += ` AND g.rule_id = ?`
+		args = append(args, ruleID)
+	}
+	rows, err := d.read.QueryContext(ctx, q+` ORDER BY g.last_error_at DESC LIMIT 100`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AlertGroup
+	for rows.Next() {
+		g, err := scanAlertGroup(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// GroupsOfAlert lists the groups an alert is a member of now (for the why page).
+func (d *DB) GroupsOfAlert(ctx context.Context, alertID int64) ([]AlertGroup, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT `+prefixCols("g.", alertGroupCols)+` FROM alert_groups g
+		JOIN group_alerts m ON m.group_id = g.id WHERE m.alert_id = ?`, alertID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AlertGroup
+	for rows.Next() {
+		g, err := scanAlertGroup(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// prefixCols qualifies a column list with a table alias ("id, x" → "g.id, g.x"), leaving
+// function calls such as COALESCE(x, 0) qualified inside.
+func prefixCols(prefix, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if strings.HasPrefix(p, "COALESCE(") {
+			p = "COALESCE(" + prefix + strings.TrimPrefix(p, "COALESCE(")
+		} else if !strings.HasSuffix(p, ")") {
+			p = prefix + p
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, ", ")
 }
 
 // AlertByID returns one stored alert. Members see their team's alerts and those of

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"alertdesk/notify"
 	"context"
 	"database/sql"
 	"errors"
@@ -602,7 +603,7 @@ func (d *DB) GroupMembers(ctx context.Context, s Scope, groupIDs []int64) ([]Con
 
 // PeopleToMention resolves contacts and contact groups of the scope into the people a
 // message @-mentions, each once. Ids outside the scope resolve to nobody.
-func (d *DB) PeopleToMention(ctx context.Context, s Scope, contactIDs, groupIDs []int64) ([]MentionPerson, error) {
+func (d *DB) PeopleToMention(ctx context.Context, s Scope, contactIDs, groupIDs []int64) ([]notify.Person, error) {
 	var contacts []Contact
 	if len(contactIDs) > 0 {
 		cs, err := d.ContactsByIDs(ctx, s, contactIDs)
@@ -619,13 +620,13 @@ func (d *DB) PeopleToMention(ctx context.Context, s Scope, contactIDs, groupIDs 
 		contacts = append(contacts, cs...)
 	}
 	seen := map[int64]bool{}
-	var out []MentionPerson
+	var out []notify.Person
 	for _, c := range contacts {
 		if seen[c.ID] {
 			continue
 		}
 		seen[c.ID] = true
-		out = append(out, MentionPerson{Name: c.Name, Mobile: c.Mobile, DingTalkUserID: c.DingTalkUserID,
+		out = append(out, notify.Person{Name: c.Name, Mobile: c.Mobile, DingTalkUserID: c.DingTalkUserID,
 			FeishuOpenID: c.FeishuOpenID, WeComUserID: c.WeComUserID})
 	}
 	return out, nil

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"alertdesk/notify"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -20,19 +21,9 @@ const (
 	StateFolded    = "folded"
 )
 
-// MentionPerson is one person to @-mention, with the identities known when the
-// notification was written.
-type MentionPerson struct {
-	Name           string `json:"name"`
-	Mobile         string `json:"mobile,omitempty"`
-	DingTalkUserID string `json:"dingtalk,omitempty"`
-	FeishuOpenID   string `json:"feishu,omitempty"`
-	WeComUserID    string `json:"wecom,omitempty"`
-}
-
 // Mentions is who a notification @-mentions.
 type Mentions struct {
-	People []MentionPerson `json:"people,omitempty"`
+	People []notify.Person `json:"people,omitempty"`
 	AtAll  bool            `json:"all,omitempty"`
 }
 
@@ -57,8 +48,11 @@ type Notification struct {
 	Search        string
 	LastOutcome   string
 	LastSummary   string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// TemplateFailure: the rule's template failed on this group and the platform's default
+	// was used; why (never part of the message).
+	TemplateFailure string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Attempt is one row of the delivery history.
@@ -91,11 +85,12 @@ func mentionsJSON(m Mentions) string {
 
 func insertNotification(ctx context.Context, q querier, n *Notification) error {
 	res, err := q.ExecContext(ctx, `INSERT INTO notifications (team_id, robot_id, rule_id, group_key, kind, severity, title, body,
-		mentions, state, digest_id, attempts, next_attempt_at, alert_count, search, last_outcome, last_summary, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		mentions, state, digest_id, attempts, next_attempt_at, alert_count, search, last_outcome, last_summary, created_at, updated_at,
+		template_failure)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.TeamID, n.RobotID, nullID(n.RuleID), n.GroupKey, n.Kind, n.Severity, n.Title, n.Body, mentionsJSON(n.Mentions),
 		n.State, nullID(n.DigestID), n.Attempts, ms(n.NextAttemptAt), n.AlertCount, n.Search, n.LastOutcome, n.LastSummary,
-		ms(n.CreatedAt), ms(n.UpdatedAt))
+		ms(n.CreatedAt), ms(n.UpdatedAt), n.TemplateFailure)
 	if err != nil {
 		return fmt.Errorf("db: insert notification: %w", err)
 	}
@@ -157,6 +152,8 @@ type TestSend struct {
 	Body    string
 	Mention Mentions
 	Attempt Attempt // Outcome, HTTP status, code, message, summary, latency, masked request, response
+	// ThrottledUntil: after a rate-limit answer, when the robot may send again.
+	ThrottledUntil time.Time
 }
 
 // RecordTestSend stores a test-send as a notification with one attempt, updates the robot's
@@ -182,11 +179,7 @@ func (d *DB) RecordTestSend(ctx context.Context, a Actor, t TestSend) (int64, er
 		if err := insertAttempt(ctx, tx, &at); err != nil {
 			return err
 		}
-		var throttled time.Time
-		if at.Outcome == OutcomeRateLimited {
-			throttled = now.Add(time.Minute)
-		}
-		if err := applyRobotOutcome(ctx, tx, t.Robot.ID, at.Outcome, at.Summary, now, throttled); err != nil {
+		if err := applyRobotOutcome(ctx, tx, t.Robot.ID, at.Outcome, at.Summary, now, t.ThrottledUntil); err != nil {
 			return err
 		}
 		return insertAudit(ctx, tx, now, a, Change{Action: "robot.test_send", ObjectType: "robot", ObjectID: t.Robot.ID,

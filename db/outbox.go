@@ -1,6 +1,7 @@
 package db
 
 import (
+	"alertdesk/notify"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -478,7 +479,7 @@ func digestStats(ctx context.Context, q querier, digestID int64) (DigestStats, e
 	}
 	defer rows.Close()
 	byRule, bySev := map[string]int{}, map[string]int{}
-	seen := map[MentionPerson]bool{}
+	seen := map[notify.Person]bool{}
 	for rows.Next() {
 		var kind, sev, rule, title, mentions string
 		var alerts int

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"alertdesk/alerting"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,30 +11,6 @@ import (
 	"strings"
 	"time"
 )
-
-// Matcher is one label matcher of a rule or silence, as stored (JSON). The alerting
-// package validates and compiles it.
-type Matcher struct {
-	Name  string `json:"name"`
-	Op    string `json:"op"`
-	Value string `json:"value"`
-}
-
-// Condition is a rule's optional threshold on the alert's value.
-type Condition struct {
-	Metric    string  `json:"metric"`
-	Op        string  `json:"op"`
-	Threshold float64 `json:"threshold"`
-	ForMS     int64   `json:"for_ms"`
-}
-
-// QuietWindow is a weekly window in which a rule's notifications are held back.
-type QuietWindow struct {
-	Days []int  `json:"days"` // 0 = Sunday … 6 = Saturday
-	From string `json:"from"` // "HH:MM"
-	To   string `json:"to"`   // "HH:MM", "24:00" allowed
-	TZ   string `json:"tz"`   // IANA zone, "" = UTC
-}
 
 // Rule is an alert rule: which alerts matter and which robots they go to.
 type Rule struct {
@@ -45,8 +22,8 @@ type Rule struct {
 	Enabled        bool
 	Severity       string // critical, warning, info
 	Source         string // "" = any, alertmanager, grafana, api
-	Matchers       []Matcher
-	Condition      *Condition // nil = no threshold
+	Matchers       alerting.Matchers
+	Condition      *alerting.Condition // nil = no threshold
 	AtAll          bool
 	TitleTemplate  string // "" = the platform's default
 	BodyTemplate   string
@@ -54,7 +31,7 @@ type Rule struct {
 	GroupWait      time.Duration
 	RepeatInterval time.Duration
 	SendResolved   bool
-	QuietHours     []QuietWindow
+	QuietHours     []alerting.QuietWindow
 	RobotIDs       []int64
 	ContactIDs     []int64
 	GroupIDs       []int64
@@ -71,8 +48,8 @@ type RuleInput struct {
 	Enabled        bool
 	Severity       string
 	Source         string
-	Matchers       []Matcher
-	Condition      *Condition
+	Matchers       alerting.Matchers
+	Condition      *alerting.Condition
 	AtAll          bool
 	TitleTemplate  string
 	BodyTemplate   string
@@ -80,7 +57,7 @@ type RuleInput struct {
 	GroupWait      time.Duration
 	RepeatInterval time.Duration
 	SendResolved   bool
-	QuietHours     []QuietWindow
+	QuietHours     []alerting.QuietWindow
 	RobotIDs       []int64
 	ContactIDs     []int64
 	GroupIDs       []int64
@@ -115,24 +92,24 @@ func (e *ForeignRefError) Unwrap() error { return ErrForeignRef }
 
 // ruleAudit is what the audit log keeps of a rule.
 type ruleAudit struct {
-	Name             string        `json:"name"`
-	Description      string        `json:"description,omitempty"`
-	Enabled          bool          `json:"enabled"`
-	Severity         string        `json:"severity"`
-	Source           string        `json:"source,omitempty"`
-	Matchers         []Matcher     `json:"matchers"`
-	Condition        *Condition    `json:"condition,omitempty"`
-	AtAll            bool          `json:"at_all,omitempty"`
-	TitleTemplate    string        `json:"title_template,omitempty"`
-	BodyTemplate     string        `json:"body_template,omitempty"`
-	GroupBy          []string      `json:"group_by"`
-	GroupWaitMS      int64         `json:"group_wait_ms"`
-	RepeatIntervalMS int64         `json:"repeat_interval_ms"`
-	SendResolved     bool          `json:"send_resolved"`
-	QuietHours       []QuietWindow `json:"quiet_hours,omitempty"`
-	Robots           []int64       `json:"robots"`
-	Contacts         []int64       `json:"contacts,omitempty"`
-	Groups           []int64       `json:"groups,omitempty"`
+	Name             string                 `json:"name"`
+	Description      string                 `json:"description,omitempty"`
+	Enabled          bool                   `json:"enabled"`
+	Severity         string                 `json:"severity"`
+	Source           string                 `json:"source,omitempty"`
+	Matchers         alerting.Matchers      `json:"matchers"`
+	Condition        *alerting.Condition    `json:"condition,omitempty"`
+	AtAll            bool                   `json:"at_all,omitempty"`
+	TitleTemplate    string                 `json:"title_template,omitempty"`
+	BodyTemplate     string                 `json:"body_template,omitempty"`
+	GroupBy          []string               `json:"group_by"`
+	GroupWaitMS      int64                  `json:"group_wait_ms"`
+	RepeatIntervalMS int64                  `json:"repeat_interval_ms"`
+	SendResolved     bool                   `json:"send_resolved"`
+	QuietHours       []alerting.QuietWindow `json:"quiet_hours,omitempty"`
+	Robots           []int64                `json:"robots"`
+	Contacts         []int64                `json:"contacts,omitempty"`
+	Groups           []int64                `json:"groups,omitempty"`
 }
 
 func auditOfRule(r Rule) ruleAudit {
@@ -178,7 +155,7 @@ func scanRule(row interface{ Scan(...any) error }) (Rule, error) {
 		return r, fmt.Errorf("db: rule %d matchers: %w", r.ID, err)
 	}
 	if cond != "" {
-		r.Condition = &Condition{}
+		r.Condition = &alerting.Condition{}
 		if err := json.Unmarshal([]byte(cond), r.Condition); err != nil {
 			return r, fmt.Errorf("db: rule %d condition: %w", r.ID, err)
 		}

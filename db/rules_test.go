@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"alertdesk/alerting"
 	"alertdesk/db"
 )
 
@@ -67,11 +68,11 @@ func newRulesFixture(t *testing.T) rulesFix {
 
 func (f rulesFix) input(name string) db.RuleInput {
 	return db.RuleInput{TeamID: f.a.ID, Name: name, Description: "disk and nodes", Enabled: true, Severity: "critical",
-		Source: "alertmanager", Matchers: []db.Matcher{{Name: "job", Op: "=~", Value: "node.*"}},
-		Condition: &db.Condition{Metric: "cpu", Op: ">", Threshold: 90, ForMS: 300000}, AtAll: true,
+		Source: "alertmanager", Matchers: alerting.Matchers{mustMatcher("job", "=~", "node.*")},
+		Condition: &alerting.Condition{Metric: "cpu", Op: ">", Threshold: 90, For: 5 * time.Minute}, AtAll: true,
 		TitleTemplate: "{{.RuleName}}", GroupBy: []string{"alertname", "instance"}, GroupWait: 30 * time.Second,
 		RepeatInterval: 4 * time.Hour, SendResolved: true,
-		QuietHours: []db.QuietWindow{{Days: []int{0, 6}, From: "22:00", To: "06:00", TZ: "Asia/Shanghai"}},
+		QuietHours: []alerting.QuietWindow{{Days: []time.Weekday{0, 6}, From: "22:00", To: "06:00", TimeZone: "Asia/Shanghai"}},
 		RobotIDs:   []int64{f.robotA.ID, f.robotA2.ID}, ContactIDs: []int64{f.contactA.ID}, GroupIDs: []int64{f.groupA.ID}}
 }
 
@@ -112,17 +113,17 @@ func TestRuleCRUD(t *testing.T) {
 	if got.Name != "Nodes down" || got.TeamName != "alpha" || !got.Enabled || got.Severity != "critical" || got.Source != "alertmanager" {
 		t.Errorf("got %+v", got)
 	}
-	if len(got.Matchers) != 1 || got.Matchers[0] != (db.Matcher{Name: "job", Op: "=~", Value: "node.*"}) {
+	if len(got.Matchers) != 1 || got.Matchers[0].String() != `job=~"node.*"` {
 		t.Errorf("matchers = %+v", got.Matchers)
 	}
-	if got.Condition == nil || *got.Condition != (db.Condition{Metric: "cpu", Op: ">", Threshold: 90, ForMS: 300000}) {
+	if got.Condition == nil || *got.Condition != (alerting.Condition{Metric: "cpu", Op: ">", Threshold: 90, For: 5 * time.Minute}) {
 		t.Errorf("condition = %+v", got.Condition)
 	}
 	if got.GroupWait != 30*time.Second || got.RepeatInterval != 4*time.Hour || !got.SendResolved || !got.AtAll {
 		t.Errorf("grouping = %v %v %v %v", got.GroupWait, got.RepeatInterval, got.SendResolved, got.AtAll)
 	}
 	if !slices.Equal(got.GroupBy, []string{"alertname", "instance"}) || len(got.QuietHours) != 1 ||
-		got.QuietHours[0].TZ != "Asia/Shanghai" || !slices.Equal(got.QuietHours[0].Days, []int{0, 6}) {
+		got.QuietHours[0].TimeZone != "Asia/Shanghai" || !slices.Equal(got.QuietHours[0].Days, []time.Weekday{0, 6}) {
 		t.Errorf("group by %v, quiet hours %+v", got.GroupBy, got.QuietHours)
 	}
 	wantRobots := []int64{f.robotA.ID, f.robotA2.ID}
@@ -415,7 +416,7 @@ func TestSilences(t *testing.T) {
 	t.Cleanup(func() { _ = d.Close() })
 	a, _ := d.CreateTeam(ctx, rulesActor, "alpha")
 	b, _ := d.CreateTeam(ctx, rulesActor, "beta")
-	ms := []db.Matcher{{Name: "severity", Op: "=", Value: "critical"}}
+	ms := alerting.Matchers{mustMatcher("severity", "=", "critical")}
 	mk := func(team int64, comment string, starts, ends time.Time) db.Silence {
 		s, err := d.CreateSilence(ctx, rulesActor, db.Silence{TeamID: team, Matchers: ms, StartsAt: starts, EndsAt: ends, Comment: comment})
 		if err != nil {
@@ -489,4 +490,12 @@ func TestSilences(t *testing.T) {
 	if got := auditActions(t, d, "silence"); !slices.Equal(got, want) {
 		t.Errorf("audit = %v, want %v", got, want)
 	}
+}
+
+func mustMatcher(name, op, value string) alerting.Matcher {
+	m, err := alerting.NewMatcher(name, alerting.MatchOp(op), value)
+	if err != nil {
+		panic(err)
+	}
+	return m
 }

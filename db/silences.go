@@ -1,6 +1,7 @@
 package db
 
 import (
+	"alertdesk/alerting"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -13,7 +14,7 @@ type Silence struct {
 	ID        int64
 	TeamID    int64 // 0 = every team (admins only)
 	TeamName  string
-	Matchers  []Matcher
+	Matchers  alerting.Matchers
 	StartsAt  time.Time
 	EndsAt    time.Time
 	Comment   string
@@ -22,11 +23,11 @@ type Silence struct {
 }
 
 type silenceAudit struct {
-	TeamID   int64     `json:"team_id,omitempty"`
-	Matchers []Matcher `json:"matchers"`
-	StartsAt string    `json:"starts_at"`
-	EndsAt   string    `json:"ends_at"`
-	Comment  string    `json:"comment"`
+	TeamID   int64             `json:"team_id,omitempty"`
+	Matchers alerting.Matchers `json:"matchers"`
+	StartsAt string            `json:"starts_at"`
+	EndsAt   string            `json:"ends_at"`
+	Comment  string            `json:"comment"`
 }
 
 func auditOfSilence(s Silence) silenceAudit {

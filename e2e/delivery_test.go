@@ -39,9 +39,6 @@ func TestDeliverySurvivesCrash(t *testing.T) {
 			"labels":      map[string]string{"alertname": name, "severity": "warning", "instance": "db-1"},
 			"annotations": map[string]string{"summary": "crash test alert " + name}}
 		r := cl.postJSON("/api/v1/alerts", alert, "Authorization", "Bearer "+token)
-		if r.Status == http.StatusNotFound && len(acked) == 0 && i == 0 {
-			t.Skip("POST /api/v1/alerts answers 404: the intake is not wired yet; this test runs once it is")
-		}
 		if r.Status/100 == 2 {
 			acked = append(acked, name)
 		} else {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"alertdesk/alerting"
 	"alertdesk/db"
 	"alertdesk/views"
 )
@@ -136,27 +134,34 @@ func (s *Server) alertWhy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	now := s.deps.DB.Now()
-	silences, err := s.deps.DB.ActiveSilences(ctx, now)
+	silences, err := s.deps.DB.ActiveSilences(ctx, s.deps.DB.Now())
 	if err != nil {
 		return err
 	}
-	for _, r := range rules {
-		d.Rules = append(d.Rules, s.verdict(c, r, a, now))
-	}
+	visible := silences[:0]
 	for _, sl := range silences {
-		if sl.TeamID != 0 && !scope(c).Allows(sl.TeamID) {
-			continue
+		if sl.TeamID == 0 || scope(c).Allows(sl.TeamID) {
+			visible = append(visible, sl)
 		}
-		ms, err := alerting.CompileMatchers(sl.Matchers)
-		if err != nil {
-			continue
+	}
+	ex, err := s.deps.Explainer.Explain(ctx, a, rules, visible)
+	if err != nil {
+		return err
+	}
+	for _, v := range ex.Rules {
+		rv := views.RuleVerdict{Name: v.Rule.Name, URL: "/rules/" + itoa(v.Rule.ID), Matched: v.Matched, Verdict: v.Verdict,
+			Details: v.Details, Disabled: v.Disabled}
+		if currentUser(c).Role != db.RoleMember {
+			rv.Team = v.Rule.TeamName
 		}
-		as := alerting.Silence{Matchers: ms, StartsAt: sl.StartsAt, EndsAt: sl.EndsAt}
-		if as.Mutes(a.Labels, now) {
-			d.Silences = append(d.Silences, fmt.Sprintf("Silence #%d by %s mutes it now, until %s: %s (%s)",
-				sl.ID, sl.CreatedBy, fmtTime(sl.EndsAt.Local()), sl.Comment, ms.String()))
-		}
+		d.Rules = append(d.Rules, rv)
+	}
+	for _, sl := range ex.Silences {
+		d.Silences = append(d.Silences, fmt.Sprintf("Silence #%d by %s mutes it now, until %s: %s (%s)",
+			sl.ID, sl.CreatedBy, fmtTime(sl.EndsAt.Local()), sl.Comment, sl.Matchers.String()))
+	}
+	for _, g := range ex.Groups {
+		d.Groups = append(d.Groups, g.Summary)
 	}
 	notes, err := s.deps.DB.NotificationsForAlert(ctx, a.ID)
 	if err != nil {
@@ -180,84 +185,4 @@ func (s *Server) alertWhy(c echo.Context) error {
 			Robot: robotNames[n.RobotID], Kind: n.Kind, State: n.State, Summary: summary, When: fmtTime(n.CreatedAt.Local())})
 	}
 	return render(c, http.StatusOK, views.WhyPage(d))
-}
-
-func (s *Server) verdict(c echo.Context, r db.Rule, a db.StoredAlert, now time.Time) views.RuleVerdict {
-	v := views.RuleVerdict{Name: r.Name, URL: "/rules/" + itoa(r.ID), Matched: slices.Contains(a.MatchedRules, r.ID)}
-	if currentUser(c).Role != db.RoleMember {
-		v.Team = r.TeamName
-	}
-	if r.UpdatedAt.After(a.ReceivedAt) {
-		v.Details = append(v.Details, "The rule was changed after this alert arrived ("+fmtTime(r.UpdatedAt.Local())+"); the verdict below is about the rule as it is now.")
-	}
-	ms, err := alerting.CompileMatchers(r.Matchers)
-	switch {
-	case err != nil:
-		v.Verdict = "The rule does not compile any more: " + err.Error()
-	case !r.Enabled && !v.Matched:
-		v.Verdict = "The rule is disabled."
-		v.Disabled = true
-	case r.Source != "" && r.Source != a.Source:
-		v.Verdict = "The rule only takes alerts from " + r.Source + "; this one came from " + a.Source + "."
-	default:
-		if ok, failed := ms.Match(a.Labels); !ok {
-			m := ms[failed]
-			got, present := a.Labels[m.Name]
-			if !present {
-				v.Verdict = fmt.Sprintf("Matcher %s failed: the alert has no label %q.", m.String(), m.Name)
-			} else {
-				v.Verdict = fmt.Sprintf("Matcher %s failed: label %s is %q.", m.String(), m.Name, got)
-			}
-		} else if v.Matched {
-			v.Verdict = "All matchers matched (" + ms.String() + ")."
-		} else {
-			v.Verdict = "The matchers match now, but did not when the alert arrived (the rule changed or was disabled then)."
-		}
-	}
-	if r.Condition != nil && v.Matched {
-		cond := r.Condition
-		val, has := alertValue(a, cond.Metric)
-		line := fmt.Sprintf("Threshold: %s %s %g for %s.", metricName(cond.Metric), cond.Op, cond.Threshold,
-			time.Duration(cond.ForMS)*time.Millisecond)
-		if has {
-			line += fmt.Sprintf(" This alert's value is %g.", val)
-		} else {
-			line += " This alert has no value for it, so the condition cannot hold."
-		}
-		if sr, ok, err := s.deps.DB.SeriesOf(c.Request().Context(), r.ID, a.Fingerprint); err == nil {
-			switch {
-			case ok && sr.Firing:
-				line += " The series is firing."
-			case ok && !sr.PendingSince.IsZero():
-				line += " The series is pending since " + fmtTime(sr.PendingSince.Local()) + "."
-			default:
-				line += " The series is not pending or firing now."
-			}
-		}
-		v.Details = append(v.Details, line)
-	}
-	if v.Matched && err == nil {
-		for _, q := range r.QuietHours {
-			w := alerting.QuietWindow{From: q.From, To: q.To, TimeZone: q.TZ}
-			for _, day := range q.Days {
-				w.Days = append(w.Days, time.Weekday(day))
-			}
-			if w.Contains(now) {
-				v.Details = append(v.Details, "The rule's quiet hours are in force now ("+q.From+"–"+q.To+" "+q.TZ+"): notifications are held back and recorded as muted.")
-			}
-		}
-	}
-	return v
-}
-
-func alertValue(a db.StoredAlert, metric string) (float64, bool) {
-	al := alerting.Alert{Values: a.Values}
-	return al.Value(metric)
-}
-
-func metricName(m string) string {
-	if m == "" {
-		return "value"
-	}
-	return m
 }

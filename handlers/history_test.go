@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,7 +20,9 @@ import (
 	"time"
 
 	"alertdesk/db"
+	"alertdesk/delivery"
 	"alertdesk/handlers"
+	"alertdesk/notify"
 	"alertdesk/static"
 )
 
@@ -35,17 +38,25 @@ type historyServer struct {
 	badB   int64    // failed (rejected) test-send of robotB
 }
 
+// wakeCounter stands in for the delivery engine: it counts the wakes handlers send.
+type wakeCounter struct{ n *atomic.Int32 }
+
+func (w wakeCounter) Wake() { w.n.Add(1) }
+func (wakeCounter) TestSend(context.Context, db.Actor, db.Robot, int64, notify.Message) (delivery.TestSendResult, error) {
+	return delivery.TestSendResult{}, errors.New("no delivery in this test")
+}
+
 func newHistoryServer(t *testing.T) *historyServer {
 	t.Helper()
 	ts := newTestServer(t)
 	hs := &historyServer{testServer: ts, kicks: &atomic.Int32{}}
 	key := []byte("0123456789abcdef0123456789abcdef")
 	ts.Server = handlers.New(handlers.Deps{
-		DB:     ts.DB,
-		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Static: static.FS,
-		Config: handlers.Config{BaseURL: "http://console.test", AssetVersion: "test", SessionAuthKey: key, SessionEncKey: key},
-		Kick:   func() { hs.kicks.Add(1) },
+		DB:       ts.DB,
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Static:   static.FS,
+		Config:   handlers.Config{BaseURL: "http://console.test", AssetVersion: "test", SessionAuthKey: key, SessionEncKey: key},
+		Delivery: wakeCounter{hs.kicks},
 	})
 	ctx := context.Background()
 	robot := func(team db.Team, name, platform string) db.Robot {

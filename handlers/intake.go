@@ -17,15 +17,11 @@ import (
 )
 
 // Intake is the alert pipeline as the intake API needs it.
-type Intake interface {
-	Ingest(ctx context.Context, teamID int64, alerts []alerting.Alert) (alerting.IngestResult, error)
-}
-
 // intakeAPI serves POST /api/v1/alerts[/alertmanager|/grafana]: bearer token, body limit,
 // parse, then persist-then-acknowledge through the pipeline.
 type intakeAPI struct {
 	db       *db.DB
-	pipeline Intake
+	pipeline Pipeline
 	global   string // ALERTDESK_INTAKE_TOKEN, "" = none
 	maxBytes int64
 
@@ -53,14 +49,14 @@ func (api *intakeAPI) forgetTokens() {
 }
 
 func (s *Server) intakeRoutes() {
-	if s.deps.Intake == nil {
+	if s.deps.Pipeline == nil {
 		return
 	}
 	max := s.deps.Config.IntakeMaxBytes
 	if max <= 0 {
 		max = 1 << 20
 	}
-	api := &intakeAPI{db: s.deps.DB, pipeline: s.deps.Intake, global: s.deps.Config.IntakeToken, maxBytes: max,
+	api := &intakeAPI{db: s.deps.DB, pipeline: s.deps.Pipeline, global: s.deps.Config.IntakeToken, maxBytes: max,
 		touched: map[int64]time.Time{}, known: map[string]knownToken{}}
 	s.intake = api
 	s.Echo.POST("/api/v1/alerts/alertmanager", api.handle("alertmanager", alerting.ParseAlertmanager))

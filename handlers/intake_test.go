@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"alertdesk/alerting"
 	"alertdesk/db"
 	"alertdesk/handlers"
+	"alertdesk/pipeline"
 	"alertdesk/static"
 )
 
@@ -31,13 +31,13 @@ func newIntakeServer(t *testing.T) *intakeServer {
 	t.Helper()
 	ts := newTestServer(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := alerting.NewPipeline(ts.DB, log, alerting.PipelineOptions{BaseURL: "http://console.test"})
+	p := pipeline.New(ts.DB, pipeline.NewComposer(ts.DB, "http://console.test"), log, pipeline.Options{})
 	if err := p.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
 	key := []byte("0123456789abcdef0123456789abcdef")
-	ts.Server = handlers.New(handlers.Deps{DB: ts.DB, Log: log, Static: static.FS, Intake: p, RulesChanged: p.ReloadAsync,
+	ts.Server = handlers.New(handlers.Deps{DB: ts.DB, Log: log, Static: static.FS, Pipeline: p, Explainer: p.Explainer(),
 		Config: handlers.Config{BaseURL: "http://console.test", AssetVersion: "test", SessionAuthKey: key, SessionEncKey: key,
 			IntakeToken: globalToken}})
 	is := &intakeServer{testServer: ts, teamToken: "ad_team_alpha_token_0123456789abcdef"}

@@ -7,7 +7,6 @@ import (
 
 	"alertdesk/db"
 	"alertdesk/notify"
-	"alertdesk/notify/outbox"
 	"alertdesk/views"
 )
 
@@ -78,5 +77,5 @@ func (s *Server) people(ctx context.Context, sc db.Scope, contactIDs, groupIDs [
 	if err != nil {
 		return nil, false, err
 	}
-	return outbox.People(db.Mentions{People: people}), atAll, nil
+	return people, atAll, nil
 }

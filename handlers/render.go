@@ -55,13 +55,13 @@ func (s *Server) page(c echo.Context, title, nav string) views.Page {
 
 // rulesChanged and kick tell the background services about changes, when they run.
 func (s *Server) rulesChanged() {
-	if s.deps.RulesChanged != nil {
-		s.deps.RulesChanged()
+	if s.deps.Pipeline != nil {
+		s.deps.Pipeline.ReloadAsync()
 	}
 }
 
 func (s *Server) kick() {
-	if s.deps.Kick != nil {
-		s.deps.Kick()
+	if s.deps.Delivery != nil {
+		s.deps.Delivery.Wake()
 	}
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"alertdesk/alerting"
 	"alertdesk/db"
 	"alertdesk/notify"
 	"alertdesk/views"
@@ -382,20 +381,6 @@ func NotifyRobot(r db.Robot) notify.Robot {
 	return notify.Robot{Platform: notify.Platform(r.Platform), WebhookURL: r.WebhookURL, Secret: r.Secret, Keywords: r.Keywords}
 }
 
-// testMessage renders the platform's default template over the sample alert group:
-// the same rendering a real alert goes through.
-func (s *Server) testMessage(ctx context.Context, r db.Robot) (notify.Message, error) {
-	data := alerting.SampleFor("Test-send from alertdesk", "warning", s.deps.Config.BaseURL, nil)
-	data.Kind, data.Team = "test", r.TeamName
-	title, body := alerting.DefaultTemplates(r.Platform)
-	out, err := alerting.Render(ctx, title, body, data, alerting.RenderLimits{})
-	if err != nil {
-		return notify.Message{}, err
-	}
-	return notify.Message{Title: out.Title, Body: "This is a test-send from alertdesk; no action needed.\n\n" + out.Body,
-		Link: s.deps.Config.BaseURL + "/robots/" + itoa(r.ID)}, nil
-}
-
 func (s *Server) robotsTest(c echo.Context) error {
 	id, err := paramID(c, "id")
 	if err != nil {
@@ -403,10 +388,6 @@ func (s *Server) robotsTest(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	r, err := s.deps.DB.RobotByID(ctx, scope(c), id)
-	if err != nil {
-		return err
-	}
-	msg, err := s.testMessage(ctx, r)
 	if err != nil {
 		return err
 	}
@@ -420,7 +401,10 @@ func (s *Server) robotsTest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	msg.Mentions, msg.AtAll = people, atAll
+	msg, err := s.deps.Composer.RobotTest(ctx, r, people, atAll)
+	if err != nil {
+		return err
+	}
 	res, err := s.sendTest(c, r, 0, msg)
 	if err != nil {
 		return err
@@ -445,37 +429,34 @@ func (s *Server) robotsTest(c echo.Context) error {
 	return render(c, http.StatusOK, views.TestResultView(res))
 }
 
-// sendTest sends msg to robot through the real delivery path (render, keywords, size cut,
-// sign, send, classify) and records it as a test-send: notification, attempt, robot health
-// and audit event. ruleID is the rule a "test rule" sends for, 0 for a robot's own test.
+// sendTest sends msg to robot through the delivery engine (render, keywords, size cut,
+// sign, send, classify, within the robot's send governor) and records it as a test-send.
+// ruleID is the rule a "test rule" sends for, 0 for a robot's own test.
 func (s *Server) sendTest(c echo.Context, robot db.Robot, ruleID int64, msg notify.Message) (views.TestResult, error) {
+	if s.deps.Delivery == nil {
+		return views.TestResult{}, userError(http.StatusServiceUnavailable, "Test-sends need the delivery engine, which is not running.")
+	}
 	ctx := c.Request().Context()
-	prep, out := s.deps.Sender.Send(ctx, NotifyRobot(robot), msg)
-	att := db.Attempt{RuleID: ruleID, Outcome: string(out.Class), HTTPStatus: out.HTTPStatus, Code: out.Code,
-		Message: out.PlatformMessage, Summary: out.Summary, LatencyMS: out.Latency.Milliseconds(),
-		RequestURL: prep.MaskedURL, RequestBody: string(prep.MaskedBody), Response: out.Response}
-	nid, err := s.deps.DB.RecordTestSend(ctx, actor(c), db.TestSend{Robot: robot, RuleID: ruleID, Title: msg.Title,
-		Body: msg.Body, Mention: dbMentions(msg.Mentions, msg.AtAll), Attempt: att})
+	sent, err := s.deps.Delivery.TestSend(ctx, actor(c), robot, ruleID, msg)
 	if err != nil {
 		return views.TestResult{}, err
 	}
-	// Who the message mentions, and who it cannot on this platform, even when the send
-	// was refused before anything was prepared.
+	// Who the message mentions, and who it cannot on this platform, even when nothing
+	// was sent.
 	plan := notify.PlanMentions(notify.Platform(robot.Platform), msg.Mentions, msg.AtAll)
+	if !sent.Sent {
+		wait := max(sent.NextSlot.Sub(s.deps.DB.Now()).Round(time.Second), time.Second)
+		return views.TestResult{Summary: fmt.Sprintf("Not sent: this robot has used its send budget (%s allows it no more now), "+
+			"so a test would be refused by the platform or delay queued alerts. The next slot is at %s (in %s); try again then.",
+			notify.Platform(robot.Platform).Label(), fmtTime(sent.NextSlot.Local()), wait),
+			Skipped: plan.Skipped, Mentioned: plan.Labels}, nil
+	}
+	out, prep := sent.Outcome, sent.Prepared
 	res := views.TestResult{OK: out.Class == notify.Delivered, Summary: out.Summary, HTTPStatus: out.HTTPStatus,
 		Code: out.Code, Response: out.Response, Skipped: plan.Skipped, Mentioned: plan.Labels,
-		HistoryURL: "/history/" + itoa(nid)}
+		HistoryURL: "/history/" + itoa(sent.NotificationID)}
 	if prep.MaskedURL != "" {
 		res.Request = "POST " + prep.MaskedURL + "\n\n" + string(prep.MaskedBody)
 	}
 	return res, nil
-}
-
-func dbMentions(people []notify.Person, atAll bool) db.Mentions {
-	m := db.Mentions{AtAll: atAll}
-	for _, p := range people {
-		m.People = append(m.People, db.MentionPerson{Name: p.Name, Mobile: p.Mobile, DingTalkUserID: p.DingTalkUserID,
-			FeishuOpenID: p.FeishuOpenID, WeComUserID: p.WeComUserID})
-	}
-	return m
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,10 +80,10 @@ func sourceLabel(src string) string {
 }
 
 // matchersText renders stored matchers as typed: job=~"node.*", severity="critical".
-func matchersText(ms []db.Matcher) string {
+func matchersText(ms alerting.Matchers) string {
 	parts := make([]string, len(ms))
 	for i, m := range ms {
-		parts[i] = m.Name + m.Op + strconv.Quote(m.Value)
+		parts[i] = m.String()
 	}
 	return strings.Join(parts, ", ")
 }
@@ -382,11 +383,12 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 			continue
 		}
 		used++
-		if _, err := alerting.NewMatcher(m.Name, alerting.MatchOp(m.Op), m.Value); err != nil {
+		cm, err := alerting.NewMatcher(m.Name, alerting.MatchOp(m.Op), m.Value)
+		if err != nil {
 			errs["matchers"] = fmt.Sprintf("row %d: %v", i+1, err)
 			break
 		}
-		in.Matchers = append(in.Matchers, db.Matcher{Name: m.Name, Op: m.Op, Value: m.Value})
+		in.Matchers = append(in.Matchers, cm)
 	}
 	if used > maxRuleMatchers && errs["matchers"] == "" {
 		errs["matchers"] = fmt.Sprintf("At most %d matchers.", maxRuleMatchers)
@@ -419,7 +421,7 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 			if err := cond.Validate(); err != nil {
 				errs["condition"] = capitalize(err.Error()) + "."
 			} else {
-				in.Condition = &db.Condition{Metric: cond.Metric, Op: string(cond.Op), Threshold: cond.Threshold, ForMS: cond.For.Milliseconds()}
+				in.Condition = &cond
 			}
 		}
 	}
@@ -461,11 +463,9 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 		}
 		n++
 		w := alerting.QuietWindow{From: q.From, To: q.To, TimeZone: q.TZ}
-		var days []int
 		for d, on := range q.Days {
 			if on {
 				w.Days = append(w.Days, time.Weekday(d))
-				days = append(days, d)
 			}
 		}
 		if err := w.Validate(); err != nil {
@@ -478,7 +478,7 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 				break
 			}
 		}
-		in.QuietHours = append(in.QuietHours, db.QuietWindow{Days: days, From: q.From, To: q.To, TZ: q.TZ})
+		in.QuietHours = append(in.QuietHours, w)
 	}
 	if n > maxRuleQuietHours && errs["quiet_hours"] == "" {
 		errs["quiet_hours"] = fmt.Sprintf("At most %d windows.", maxRuleQuietHours)
@@ -513,15 +513,15 @@ func ruleFormOf(r db.Rule) views.RuleFormData {
 		AtAll: r.AtAll, TitleTemplate: r.TitleTemplate, BodyTemplate: r.BodyTemplate, GroupBy: strings.Join(r.GroupBy, ", "),
 		GroupWait: alerting.ShortDuration(r.GroupWait), RepeatInterval: alerting.ShortDuration(r.RepeatInterval), SendResolved: r.SendResolved}
 	for _, m := range r.Matchers {
-		f.Matchers = append(f.Matchers, views.MatcherRowData{Name: m.Name, Op: m.Op, Value: m.Value})
+		f.Matchers = append(f.Matchers, views.MatcherRowData{Name: m.Name, Op: string(m.Op), Value: m.Value})
 	}
 	if c := r.Condition; c != nil {
-		f.CondMetric, f.CondOp = c.Metric, c.Op
+		f.CondMetric, f.CondOp = c.Metric, string(c.Op)
 		f.CondThreshold = strconv.FormatFloat(c.Threshold, 'g', -1, 64)
-		f.CondFor = alerting.ShortDuration(time.Duration(c.ForMS) * time.Millisecond)
+		f.CondFor = alerting.ShortDuration(c.For)
 	}
 	for i, q := range r.QuietHours {
-		row := views.QuietRowData{Key: strconv.Itoa(i), From: q.From, To: q.To, TZ: q.TZ}
+		row := views.QuietRowData{Key: strconv.Itoa(i), From: q.From, To: q.To, TZ: q.TimeZone}
 		for _, d := range q.Days {
 			if d >= 0 && d < 7 {
 				row.Days[d] = true
@@ -761,37 +761,6 @@ func mentionValues(contactIDs, groupIDs []int64, atAll bool) []string {
 	return out
 }
 
-// ruleMessage renders a rule's templates (or the platform's defaults) for one robot.
-func (s *Server) ruleMessage(ctx context.Context, robot db.Robot, titleSrc, bodySrc string, data alerting.TemplateData) (notify.Message, error) {
-	defTitle, defBody := alerting.DefaultTemplates(robot.Platform)
-	if titleSrc == "" {
-		titleSrc = defTitle
-	}
-	if bodySrc == "" {
-		bodySrc = defBody
-	}
-	out, err := alerting.Render(ctx, titleSrc, bodySrc, data, alerting.RenderLimits{})
-	if err != nil {
-		return notify.Message{}, templateProblem(err)
-	}
-	return notify.Message{Title: out.Title, Body: out.Body}, nil
-}
-
-// templateProblem words a Render error for the form: "Body template: line 3: …".
-func templateProblem(err error) error {
-	var te *alerting.TemplateError
-	if errors.As(err, &te) {
-		switch te.Template {
-		case "title":
-			return errors.New("Title template: " + te.Error())
-		case "body":
-			return errors.New("Body template: " + te.Error())
-		}
-		return errors.New("Template: " + te.Error())
-	}
-	return err
-}
-
 func (s *Server) consoleURL(c echo.Context) string {
 	if b := s.deps.Config.BaseURL; b != "" {
 		return strings.TrimRight(b, "/")
@@ -818,15 +787,16 @@ func (s *Server) rulesPreview(c echo.Context) error {
 	return render(c, http.StatusOK, views.RulePreviewView(p))
 }
 
-// formMatchers are the form's matcher rows as stored matchers (empty rows skipped).
-func formMatchers(f views.RuleFormData) []db.Matcher {
-	var out []db.Matcher
-	for _, m := range f.Matchers {
-		if m.Name != "" {
-			out = append(out, db.Matcher{Name: m.Name, Op: m.Op, Value: m.Value})
-		}
-	}
-	return out
+// maxPreviewRobots caps the robots one preview renders for (ids are de-duplicated first):
+// a rule form shows at most this many, and template evaluation is bounded per request,
+// so one request cannot make the console render without bound.
+const maxPreviewRobots = 20
+
+// formRule is the rule as the form stands, valid or not, for a preview.
+func formRule(f views.RuleFormData, teamID int64, teamName string) db.Rule {
+	in := validateRule(f, views.FieldErrors{})
+	return db.Rule{TeamID: teamID, TeamName: teamName, Name: in.Name, Severity: in.Severity, Matchers: in.Matchers,
+		AtAll: in.AtAll, TitleTemplate: f.TitleTemplate, BodyTemplate: f.BodyTemplate, ContactIDs: in.ContactIDs, GroupIDs: in.GroupIDs}
 }
 
 func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) views.RulePreview {
@@ -838,41 +808,37 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 			return p
 		}
 	}
-	name, severity := f.Name, f.Severity
-	if name == "" {
-		name = "Example rule"
-	}
-	switch severity {
-	case "critical", "warning", "info":
-	default:
-		severity = "warning"
-	}
 	sc := db.TeamScope(teamID)
-	people, atAll, err := s.resolveMentions(ctx, sc, mentionValues(f.ContactIDs, f.GroupIDs, f.AtAll))
+	team, err := s.deps.DB.TeamByID(ctx, teamID)
 	if err != nil {
-		p.Error = "The mentions could not be resolved."
-		logger(c).Error("preview: resolve mentions", "error", err)
+		p.Error = "Pick a team first."
 		return p
 	}
-	base := s.consoleURL(c)
+	rule := formRule(f, teamID, team.Name)
+	group := s.deps.Composer.Sample(rule)
 	now := s.deps.DB.Now()
-	for _, id := range f.RobotIDs {
+	ids := slices.Compact(slices.Sorted(slices.Values(f.RobotIDs)))
+	if len(ids) > maxPreviewRobots {
+		ids = ids[:maxPreviewRobots]
+		p.Error = fmt.Sprintf("Showing the first %d robots only.", maxPreviewRobots)
+	}
+	for _, id := range ids {
 		robot, err := s.deps.DB.RobotByID(ctx, sc, id)
 		if err != nil {
 			p.Robots = append(p.Robots, views.RobotPreview{Robot: "Robot #" + itoa(id), Error: "Not one of this team's robots."})
 			continue
 		}
 		rp := views.RobotPreview{Robot: robot.Name, Platform: notify.Platform(robot.Platform).Label()}
-		data := alerting.SampleFor(name, severity, base, formMatchers(f))
-		data.Team = robot.TeamName
-		msg, err := s.ruleMessage(ctx, robot, f.TitleTemplate, f.BodyTemplate, data)
+		composed, err := s.deps.Composer.Compose(ctx, rule, robot, group, 0)
 		if err != nil {
 			rp.Error = err.Error()
 			p.Robots = append(p.Robots, rp)
 			continue
 		}
-		msg.Link, msg.Mentions, msg.AtAll = base+"/history", people, atAll
-		prep, err := notify.Prepare(NotifyRobot(robot), msg, now)
+		if composed.TemplateFailure != "" {
+			rp.Error = composed.TemplateFailure + " — the platform's default template would be used."
+		}
+		prep, err := notify.Prepare(NotifyRobot(robot), composed.Message, now)
 		if err != nil {
 			rp.Error = capitalize(strings.TrimPrefix(err.Error(), "notify: "))
 			p.Robots = append(p.Robots, rp)
@@ -883,7 +849,7 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 			pretty.Reset()
 			pretty.Write(prep.MaskedBody)
 		}
-		rp.Title, rp.MsgType, rp.URL, rp.Request, rp.Truncated = msg.Title, prep.MsgType, prep.MaskedURL, pretty.String(), prep.Truncated
+		rp.Title, rp.MsgType, rp.URL, rp.Request, rp.Truncated = composed.Message.Title, prep.MsgType, prep.MaskedURL, pretty.String(), prep.Truncated
 		rp.KeywordAdd = prep.KeywordAdded
 		rp.Mentioned, rp.Skipped = prep.Mentions.Labels, prep.Mentions.Skipped
 		p.Robots = append(p.Robots, rp)
@@ -902,11 +868,8 @@ func (s *Server) rulesTest(c echo.Context) error {
 		return err
 	}
 	sc := db.TeamScope(r.TeamID)
-	people, atAll, err := s.resolveMentions(ctx, sc, mentionValues(r.ContactIDs, r.GroupIDs, r.AtAll))
-	if err != nil {
-		return err
-	}
-	base := s.consoleURL(c)
+	group := s.deps.Composer.Sample(r)
+	group.Kind = "test"
 	var outcomes []views.RuleTestOutcome
 	delivered := 0
 	for _, rid := range r.RobotIDs {
@@ -914,16 +877,13 @@ func (s *Server) rulesTest(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		data := alerting.SampleFor(r.Name, r.Severity, base, r.Matchers)
-		data.Kind, data.Team = "test", r.TeamName
-		msg, err := s.ruleMessage(ctx, robot, r.TitleTemplate, r.BodyTemplate, data)
+		composed, err := s.deps.Composer.Compose(ctx, r, robot, group, 0)
 		if err != nil {
 			outcomes = append(outcomes, views.RuleTestOutcome{Robot: robotLabel(robot),
 				Result: views.TestResult{Summary: err.Error() + " — nothing was sent."}})
 			continue
 		}
-		msg.Link, msg.Mentions, msg.AtAll = base+"/rules/"+itoa(r.ID), people, atAll
-		res, err := s.sendTest(c, robot, r.ID, msg)
+		res, err := s.sendTest(c, robot, r.ID, composed.Message)
 		if err != nil {
 			return err
 		}

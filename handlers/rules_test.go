@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"html"
 	"io"
 	"log/slog"
@@ -14,9 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"alertdesk/alerting"
 	"alertdesk/db"
+	"alertdesk/delivery"
 	"alertdesk/handlers"
 	"alertdesk/notify"
+	"alertdesk/pipeline"
 	"alertdesk/static"
 )
 
@@ -37,6 +41,14 @@ func (r *recordingSender) Send(_ context.Context, rb notify.Robot, m notify.Mess
 	}
 	return p, notify.Outcome{Class: notify.Delivered, HTTPStatus: 200, Code: "0", Summary: "Delivered in 1 ms",
 		Latency: time.Millisecond, Response: `{"errcode":0,"errmsg":"ok"}`}
+}
+
+// reloadCounter stands in for the pipeline: it counts the reloads handlers ask for.
+type reloadCounter struct{ n *int }
+
+func (r reloadCounter) ReloadAsync() { *r.n++ }
+func (reloadCounter) Ingest(context.Context, int64, []alerting.Alert) (pipeline.IngestResult, error) {
+	return pipeline.IngestResult{}, errors.New("no intake in this test")
 }
 
 // rulesFixture adds robots and contacts to the shared test server and rebuilds its
@@ -60,12 +72,12 @@ func newRulesFixture(t *testing.T) *rulesFixture {
 	f := &rulesFixture{testServer: ts, sender: &recordingSender{}, changed: new(int)}
 	key := []byte("0123456789abcdef0123456789abcdef")
 	ts.Server = handlers.New(handlers.Deps{
-		DB:           ts.DB,
-		Log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Static:       static.FS,
-		Config:       handlers.Config{BaseURL: "http://console.test", AssetVersion: "test", SessionAuthKey: key, SessionEncKey: key},
-		Sender:       f.sender,
-		RulesChanged: func() { *f.changed++ },
+		DB:       ts.DB,
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Static:   static.FS,
+		Config:   handlers.Config{BaseURL: "http://console.test", AssetVersion: "test", SessionAuthKey: key, SessionEncKey: key},
+		Delivery: delivery.New(ts.DB, f.sender, delivery.Options{BaseURL: "http://console.test"}),
+		Pipeline: reloadCounter{f.changed},
 	})
 	robot := func(team int64, name, platform, webhook string, keywords ...string) db.Robot {
 		t.Helper()
@@ -163,13 +175,13 @@ func TestRuleCreate(t *testing.T) {
 		t.Errorf("Location = %q", loc)
 	}
 	if r.TeamID != f.TeamA.ID || r.Severity != "critical" || !r.Enabled || len(r.Matchers) != 1 ||
-		r.Matchers[0] != (db.Matcher{Name: "job", Op: "=~", Value: "node.*"}) || len(r.RobotIDs) != 1 || r.RobotIDs[0] != f.ding.ID {
+		r.Matchers[0].String() != `job=~"node.*"` || len(r.RobotIDs) != 1 || r.RobotIDs[0] != f.ding.ID {
 		t.Errorf("stored rule = %+v", r)
 	}
-	if r.Condition == nil || r.Condition.Threshold != 90 || r.Condition.ForMS != 300000 || r.Condition.Op != ">" {
+	if r.Condition == nil || r.Condition.Threshold != 90 || r.Condition.For != 5*time.Minute || r.Condition.Op != ">" {
 		t.Errorf("condition = %+v", r.Condition)
 	}
-	if len(r.QuietHours) != 1 || r.QuietHours[0].TZ != "Asia/Shanghai" || len(r.QuietHours[0].Days) != 2 ||
+	if len(r.QuietHours) != 1 || r.QuietHours[0].TimeZone != "Asia/Shanghai" || len(r.QuietHours[0].Days) != 2 ||
 		len(r.ContactIDs) != 1 || len(r.GroupIDs) != 1 || len(r.GroupBy) != 2 || r.RepeatInterval != 4*time.Hour {
 		t.Errorf("stored rule = %+v", r)
 	}
@@ -495,7 +507,7 @@ func TestSilences(t *testing.T) {
 		t.Fatalf("silences = %+v, %v", ss, err)
 	}
 	s := ss[0]
-	if s.TeamID != f.TeamA.ID || len(s.Matchers) != 2 || s.Matchers[1] != (db.Matcher{Name: "instance", Op: "=~", Value: "db-.*"}) ||
+	if s.TeamID != f.TeamA.ID || len(s.Matchers) != 2 || s.Matchers[1].String() != `instance=~"db-.*"` ||
 		s.EndsAt.Sub(s.StartsAt) != 2*time.Hour || s.CreatedBy != "alice" {
 		t.Errorf("stored silence = %+v", s)
 	}

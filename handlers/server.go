@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"context"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -12,9 +13,12 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"alertdesk/alerting"
 	"alertdesk/db"
+	"alertdesk/delivery"
 	"alertdesk/notify"
 	"alertdesk/notify/sandbox"
+	"alertdesk/pipeline"
 )
 
 // Config is what handlers need to know of the console's configuration.
@@ -30,22 +34,25 @@ type Config struct {
 	SessionEncKey  []byte // 32 bytes
 }
 
-// Deps are the services handlers call; cmd/web builds them.
+// Deps are the services handlers call; cmd/web builds them once.
 type Deps struct {
 	DB     *db.DB
 	Log    *slog.Logger
 	Config Config
 	Static fs.FS
-	// Sender sends one message to one robot (render → sign → send → classify).
-	Sender RobotSender
+	// Pipeline takes alerts in and is told when rules or silences change (nil: no intake
+	// routes, and nothing is told).
+	Pipeline Pipeline
+	// Composer builds every message a robot receives (preview, test rule, test-send use it
+	// as the pipeline does); nil: one over DB and Config.BaseURL.
+	Composer *pipeline.Composer
+	// Explainer answers the why page with the pipeline's decisions; nil: one over DB.
+	Explainer *pipeline.Explainer
+	// Delivery sends test messages through the send governor and is woken after a resend
+	// (nil: test-sends are refused).
+	Delivery Delivery
 	// Webhooks decides which webhook URLs robots may have.
 	Webhooks notify.HostPolicy
-	// Intake is the alert pipeline behind the intake API (nil: no intake routes).
-	Intake Intake
-	// RulesChanged tells the alert pipeline that rules or silences changed (may be nil).
-	RulesChanged func()
-	// Kick wakes the delivery engine after notifications were queued (may be nil).
-	Kick func()
 	// Metrics serves /metrics (Prometheus); nil = not mounted.
 	Metrics http.Handler
 	// Sandbox is the platform emulator, mounted in demo mode (nil otherwise);
@@ -55,6 +62,20 @@ type Deps struct {
 	// Extra registers routes of optional subsystems (the sandbox in demo mode) on the web
 	// group (session + CSRF) and on the raw echo (no session, no CSRF).
 	Extra []func(web *echo.Group, e *echo.Echo)
+}
+
+// Pipeline is what handlers need of the alert pipeline.
+type Pipeline interface {
+	Ingest(ctx context.Context, teamID int64, alerts []alerting.Alert) (pipeline.IngestResult, error)
+	// ReloadAsync: rules or silences changed.
+	ReloadAsync()
+}
+
+// Delivery is what handlers need of the delivery engine.
+type Delivery interface {
+	TestSend(ctx context.Context, a db.Actor, robot db.Robot, ruleID int64, msg notify.Message) (delivery.TestSendResult, error)
+	// Wake: notifications were queued (a resend).
+	Wake()
 }
 
 // Server bundles the Echo instance and what the handlers share.
@@ -76,6 +97,12 @@ func New(d Deps) *Server {
 	store := sessions.NewCookieStore(d.Config.SessionAuthKey, d.Config.SessionEncKey)
 	store.Options = &sessions.Options{Path: "/", MaxAge: 7 * 24 * 3600, HttpOnly: true,
 		Secure: d.Config.SecureCookies, SameSite: http.SameSiteLaxMode}
+	if d.Composer == nil {
+		d.Composer = pipeline.NewComposer(d.DB, d.Config.BaseURL)
+	}
+	if d.Explainer == nil {
+		d.Explainer = pipeline.NewExplainer(d.DB, nil)
+	}
 	s := &Server{Echo: e, deps: d, store: store, throttle: newLoginThrottle(5, 15*time.Minute)}
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(middleware.RequestID())

@@ -148,10 +148,7 @@ func (s *Server) silencesCreate(c echo.Context) error {
 		}
 	}
 	if len(errs) == 0 {
-		in := db.Silence{TeamID: teamID, StartsAt: starts, EndsAt: ends, Comment: f.Comment}
-		for _, m := range matchers {
-			in.Matchers = append(in.Matchers, db.Matcher{Name: m.Name, Op: string(m.Op), Value: m.Value})
-		}
+		in := db.Silence{TeamID: teamID, StartsAt: starts, EndsAt: ends, Comment: f.Comment, Matchers: matchers}
 		if _, err := s.deps.DB.CreateSilence(c.Request().Context(), actor(c), in); err != nil {
 			return err
 		}

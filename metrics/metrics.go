@@ -6,7 +6,7 @@
 //
 //	metrics.AlertsReceived.WithLabelValues("alertmanager").Add(float64(n))
 //
-// The delivery engine reports through Engine, which satisfies outbox.Observer.
+// The delivery engine reports through Engine, which satisfies delivery.Observer.
 package metrics
 
 import (
@@ -29,6 +29,13 @@ var (
 		Name: "alertdesk_alerts_received_total",
 		Help: "Alerts accepted by the intake, by source.",
 	}, []string{"source"})
+
+	// GroupFlushFailures counts group flushes that failed and will be retried with backoff
+	// (a template, a robot gone, the database); other groups flush on regardless.
+	GroupFlushFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "alertdesk_group_flush_failures_total",
+		Help: "Alert group flushes that failed and are retried with backoff.",
+	})
 
 	// Notifications counts what became of notifications, by outcome (delivered, retry,
 	// rate_limited, misconfigured, rejected, expired, folded), platform and robot id.
@@ -80,12 +87,23 @@ func init() {
 	Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		AlertsReceived, Notifications, QueueDepth, SendLatency, Retries, Digests, Folded, ThrottleWaits,
+		AlertsReceived, GroupFlushFailures, Notifications, QueueDepth, SendLatency, Retries, Digests, Folded, ThrottleWaits,
 	)
 	for _, s := range []string{"queued", "retrying", "sending"} {
 		QueueDepth.WithLabelValues(s)
 	}
 }
+
+// Pipeline reports the alert pipeline's events; it satisfies pipeline.Observer.
+type Pipeline struct{}
+
+// Received counts stored alerts by source.
+func (Pipeline) Received(source string, n int) {
+	AlertsReceived.WithLabelValues(source).Add(float64(n))
+}
+
+// FlushFailed counts a failed group flush.
+func (Pipeline) FlushFailed() { GroupFlushFailures.Inc() }
 
 // Handler serves the registry in the Prometheus exposition format.
 func Handler() http.Handler {
@@ -93,7 +111,7 @@ func Handler() http.Handler {
 }
 
 // Engine reports the delivery engine's events into the collectors above; it satisfies
-// outbox.Observer.
+// delivery.Observer.
 type Engine struct{}
 
 // Outcome counts one notification outcome; latency is observed for real sends (> 0).

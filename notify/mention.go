@@ -6,12 +6,13 @@ import (
 )
 
 // Person is a contact to @-mention, with whatever identities they have.
+// The JSON names are how notifications keep who they mention.
 type Person struct {
-	Name           string
-	Mobile         string
-	DingTalkUserID string
-	FeishuOpenID   string
-	WeComUserID    string
+	Name           string `json:"name"`
+	Mobile         string `json:"mobile,omitempty"`
+	DingTalkUserID string `json:"dingtalk,omitempty"`
+	FeishuOpenID   string `json:"feishu,omitempty"`
+	WeComUserID    string `json:"wecom,omitempty"`
 }
 
 // MentionPlan is what PlanMentions decides for one platform.

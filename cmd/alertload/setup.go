@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"alertdesk/alerting"
 	"alertdesk/db"
 	"alertdesk/keys"
 )
@@ -45,10 +46,18 @@ func setup(o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	severity, err := alerting.NewMatcher("severity", alerting.MatchRegexp, "critical|warning")
+	if err != nil {
+		return err
+	}
 	for i := 0; i < o.rules; i++ {
-		_, err := d.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: team.ID, Name: fmt.Sprintf("load rule %d (%d)", i, robot.ID),
+		service, err := alerting.NewMatcher("service", alerting.MatchEqual, fmt.Sprintf("svc-%d", i))
+		if err != nil {
+			return err
+		}
+		_, err = d.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: team.ID, Name: fmt.Sprintf("load rule %d (%d)", i, robot.ID),
 			Enabled: true, Severity: "warning",
-			Matchers: []db.Matcher{{Name: "service", Op: "=", Value: fmt.Sprintf("svc-%d", i)}, {Name: "severity", Op: "=~", Value: "critical|warning"}},
+			Matchers: alerting.Matchers{service, severity},
 			GroupBy:  []string{"alertname", "service"}, GroupWait: 30 * time.Second, RepeatInterval: 4 * time.Hour,
 			SendResolved: true, RobotIDs: []int64{robot.ID}})
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"alertdesk/alerting"
 	"alertdesk/db"
 	"alertdesk/handlers"
 	"alertdesk/notify"
@@ -92,12 +93,16 @@ func seedDemo(ctx context.Context, d *db.DB, sf *sandboxFile, baseURL string, lo
 		}
 		robotIDs = append(robotIDs, r.ID)
 	}
+	severities, err := alerting.NewMatcher("severity", alerting.MatchRegexp, "critical|warning")
+	if err != nil {
+		return err
+	}
 	// A rule that sends every critical or warning alert to all sandbox robots, so that
 	// pointing Alertmanager or curl at a fresh demo console shows the whole flow.
 	if _, err := d.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: team.ID, Name: "demo: critical and warning alerts",
 		Description: "Seeded by demo mode: every alert with severity critical or warning goes to the sandbox robots.",
 		Enabled:     true, Severity: "critical",
-		Matchers: []db.Matcher{{Name: "severity", Op: "=~", Value: "critical|warning"}},
+		Matchers: alerting.Matchers{severities},
 		GroupBy:  []string{"alertname"}, GroupWait: 5 * time.Second, RepeatInterval: 4 * time.Hour, SendResolved: true,
 		RobotIDs: robotIDs}); err != nil {
 		return err

@@ -17,8 +17,11 @@ import (
 	"time"
 
 	"alertdesk/db"
+	"alertdesk/delivery"
 	"alertdesk/handlers"
+	"alertdesk/metrics"
 	"alertdesk/notify"
+	"alertdesk/pipeline"
 	"alertdesk/static"
 )
 
@@ -62,34 +65,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		cfg.BaseURL = "http://" + ln.Addr().String() // port 0 in tests
 	}
 	hosts := notify.HostPolicy{ExtraHosts: cfg.AllowedHosts}
-	deps := handlers.Deps{
-		DB:     database,
-		Log:    log,
-		Static: static.FS,
-		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Demo: cfg.Demo,
-			AssetVersion: assetVersion, SessionAuthKey: cfg.SessionAuthKey, SessionEncKey: cfg.SessionEncKey},
-		Webhooks: hosts,
-	}
+	var sf *sandboxFile
+	sandboxURL := ""
 	if cfg.Demo {
 		// The sandbox lives inside this console, so its own address is an allowed webhook host.
 		hosts.ExtraHosts = append(hosts.ExtraHosts, ln.Addr().String())
-		deps.Webhooks = hosts
-		sf, err := openSandbox(cfg.DataDir)
-		if err != nil {
+		if sf, err = openSandbox(cfg.DataDir); err != nil {
 			return err
 		}
-		deps.Sandbox, deps.SaveSandbox = sf.sb, sf.save
-		deps.Config.SandboxBaseURL = "http://" + ln.Addr().String()
-		if err := seedDemo(ctx, database, sf, deps.Config.SandboxBaseURL, log); err != nil {
+		sandboxURL = "http://" + ln.Addr().String()
+		if err := seedDemo(ctx, database, sf, sandboxURL, log); err != nil {
 			return fmt.Errorf("demo seed: %w", err)
 		}
 	}
-	sender := notify.NewSender(hosts, 10*time.Second)
-	deps.Sender = sender
-	// Wiring of the delivery engine (notify/outbox), the alert pipeline (alerting) and the
-	// background retention goes here; each is stopped in reverse order below.
-	engine, err := startEngine(ctx, database, sender, cfg, log)
-	if err != nil {
+
+	// The two services: the delivery engine drains the outbox; the alert pipeline takes
+	// alerts in (intake → match → group → flush) and wakes the engine when it queued
+	// messages. Both compose messages with the one composer. They stop in reverse order.
+	composer := pipeline.NewComposer(database, cfg.BaseURL)
+	engine := delivery.New(database, notify.NewSender(hosts, 10*time.Second), delivery.Options{
+		BaseURL: cfg.BaseURL, MaxAge: cfg.MaxAge, Log: log.With("component", "delivery"), Observer: metrics.Engine{}})
+	if err := engine.Start(ctx); err != nil {
 		return fmt.Errorf("delivery engine: %w", err)
 	}
 	defer func() { // after the HTTP server has drained: finish in-flight sends, leave the rest queued
@@ -99,21 +95,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			log.Warn("delivery engine: sends still in flight at shutdown were cancelled; they are retried at the next start", "error", err)
 		}
 	}()
-	deps.Kick = engine.Kick
-	deps.Metrics = metricsHandler()
-
-	// The alert pipeline: intake → match → group → outbox. It wakes the engine through
-	// deps.Kick, looked up at call time because the engine may be wired after it.
-	pipeline, err := startPipeline(ctx, database, log, cfg.BaseURL, func() {
-		if deps.Kick != nil {
-			deps.Kick()
-		}
-	})
-	if err != nil {
+	alerts := pipeline.New(database, composer, log.With("component", "pipeline"),
+		pipeline.Options{Waker: engine, Observer: metrics.Pipeline{}})
+	if err := alerts.Start(ctx); err != nil {
 		return err
 	}
-	defer pipeline.Close()
-	deps.Intake, deps.RulesChanged = pipeline, pipeline.ReloadAsync
+	defer alerts.Close()
 
 	// Retention prunes old history in small batches; it stops with ctx, before the db closes.
 	rctx, stopRetention := context.WithCancel(ctx)
@@ -123,8 +110,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		database.RunRetention(rctx, cfg.Retention, time.Hour, log.With("component", "retention"))
 	}()
 	defer func() { stopRetention(); <-retentionDone }()
-	deps.Config.IntakeToken = cfg.IntakeToken
 
+	deps := handlers.Deps{
+		DB:     database,
+		Log:    log,
+		Static: static.FS,
+		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Demo: cfg.Demo,
+			AssetVersion: assetVersion, SessionAuthKey: cfg.SessionAuthKey, SessionEncKey: cfg.SessionEncKey,
+			SandboxBaseURL: sandboxURL, IntakeToken: cfg.IntakeToken},
+		Pipeline:  alerts,
+		Composer:  composer,
+		Explainer: alerts.Explainer(),
+		Delivery:  engine,
+		Webhooks:  hosts,
+		Metrics:   metrics.Handler(),
+	}
+	if sf != nil {
+		deps.Sandbox, deps.SaveSandbox = sf.sb, sf.save
+	}
 	srvHandler := handlers.New(deps)
 	srv := &http.Server{Handler: srvHandler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}

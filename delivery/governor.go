@@ -1,4 +1,4 @@
-package outbox
+package delivery
 
 import (
 	"math"
@@ -38,6 +38,9 @@ func limitOf(r db.Robot) notify.Limit {
 type governor struct {
 	mu   sync.Mutex
 	sent []time.Time // ascending; only the last minuteWindow matters
+	// reserved counts sends in flight outside the robot's worker (test-sends): they take
+	// a slot from the moment they are allowed until their answer is counted.
+	reserved int
 }
 
 func (g *governor) trim(now time.Time) {
@@ -72,7 +75,48 @@ func (g *governor) budget(now time.Time, lim notify.Limit) int {
 	if perMinute <= 0 {
 		return math.MaxInt32
 	}
-	return max(0, perMinute-g.countSince(now.Add(-minuteWindow)))
+	return max(0, perMinute-g.countSince(now.Add(-minuteWindow))-g.reserved)
+}
+
+// reserve takes a slot for a send made outside the robot's worker if both windows allow
+// one now; otherwise it says when the next slot is. release counts the send when its
+// answer arrives.
+func (g *governor) reserve(now time.Time, lim notify.Limit) (ok bool, next time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.trim(now)
+	full := func(limit int, window time.Duration) bool {
+		return limit > 0 && g.countSince(now.Add(-window))+g.reserved >= limit
+	}
+	if full(lim.PerMinute, minuteWindow) || full(lim.PerSecond, secondWindow) {
+		g.mu.Unlock()
+		next = g.nextFree(now, lim)
+		g.mu.Lock()
+		if !next.After(now) { // only reservations fill the window: they end within seconds
+			next = now.Add(time.Second)
+		}
+		return false, next
+	}
+	g.reserved++
+	return true, time.Time{}
+}
+
+func (g *governor) release(answered time.Time) {
+	g.mu.Lock()
+	g.reserved--
+	g.mu.Unlock()
+	g.record(answered)
+}
+
+// windowHit says which of the robot's windows a rate-limit refusal most likely came from:
+// the minute window when the robot has used its minute budget, else the second window.
+func (g *governor) windowHit(now time.Time, lim notify.Limit) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if lim.PerSecond > 0 && (lim.PerMinute <= 0 || g.countSince(now.Add(-minuteWindow)) < lim.PerMinute) {
+		return time.Second
+	}
+	return time.Minute
 }
 
 // nextFree is the earliest time, not before now, at which a send is allowed.

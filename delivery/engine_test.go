@@ -1,4 +1,4 @@
-package outbox
+package delivery
 
 import (
 	"context"
@@ -15,7 +15,7 @@ func TestDeliversInOrderWithMentionsAndRecords(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	r, sr := e.robot(sandbox.RobotConfig{Platform: notify.DingTalk, Name: "dt", Secret: "generate", Keywords: []string{"ops"}}, "", 0)
 	ids := e.enqueue(r, "order", 5, func(i int, it *db.OutboxItem) {
-		it.Mentions = db.Mentions{People: []db.MentionPerson{{Name: "Alice", Mobile: "13800000000"}}}
+		it.Mentions = db.Mentions{People: []notify.Person{{Name: "Alice", Mobile: "13800000000"}}}
 		it.AlertIDs = []int64{int64(100 + i)}
 	})
 	e.engine(Options{})

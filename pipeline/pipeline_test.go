@@ -1,6 +1,7 @@
-package alerting
+package pipeline
 
 import (
+	"alertdesk/alerting"
 	"context"
 	"database/sql"
 	"io"
@@ -96,7 +97,7 @@ func newFixture(t *testing.T) *fixture {
 		f.robots = append(f.robots, r)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	f.p = NewPipeline(d, log, PipelineOptions{BaseURL: "http://console", Now: clk.Now})
+	f.p = New(d, NewComposer(d, "http://console"), log, Options{Now: clk.Now})
 	// Only the batch writer runs; the tests drive flushes and timers by hand.
 	if err := f.p.Reload(ctx); err != nil {
 		t.Fatal(err)
@@ -132,7 +133,7 @@ func (f *fixture) rule(in db.RuleInput) db.Rule {
 	return r
 }
 
-func (f *fixture) ingest(teamID int64, alerts ...Alert) IngestResult {
+func (f *fixture) ingest(teamID int64, alerts ...alerting.Alert) IngestResult {
 	f.t.Helper()
 	res, err := f.p.Ingest(f.ctx, teamID, alerts)
 	if err != nil {
@@ -171,31 +172,31 @@ func (f *fixture) notifications() []sent {
 	return out
 }
 
-func alert(name, status string, labels map[string]string, starts time.Time) Alert {
+func alert(name, status string, labels map[string]string, starts time.Time) alerting.Alert {
 	l := map[string]string{"alertname": name}
 	for k, v := range labels {
 		l[k] = v
 	}
-	a := Alert{Source: SourceAPI, Status: status, Labels: l, Annotations: map[string]string{"summary": name + " summary"},
+	a := alerting.Alert{Source: alerting.SourceAPI, Status: status, Labels: l, Annotations: map[string]string{"summary": name + " summary"},
 		StartsAt: starts}
-	if status == StatusResolved {
+	if status == alerting.StatusResolved {
 		a.EndsAt = starts.Add(time.Minute)
 	}
-	a.Fingerprint = Fingerprint(l)
+	a.Fingerprint = alerting.Fingerprint(l)
 	return a
 }
 
 func TestSamplesProduceNotifications(t *testing.T) {
 	f := newFixture(t)
-	f.rule(db.RuleInput{Matchers: []db.Matcher{{Name: "severity", Op: "=", Value: "critical"}},
+	f.rule(db.RuleInput{Matchers: alerting.Matchers{mustMatcher("severity", "=", "critical")},
 		GroupBy: []string{"alertname"}, GroupWait: 30 * time.Second, SendResolved: true,
 		RobotIDs: []int64{f.robots[0].ID, f.robots[1].ID}})
 	for _, name := range []string{"alertmanager-webhook.json", "alertmanager-webhook-grouped.json"} {
-		body, err := os.ReadFile(filepath.Join("testdata", name))
+		body, err := os.ReadFile(filepath.Join("..", "alerting", "testdata", name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		alerts, err := ParseAlertmanager(body, Limits{})
+		alerts, err := alerting.ParseAlertmanager(body, alerting.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,8 +225,8 @@ func TestSamplesProduceNotifications(t *testing.T) {
 		}
 	}
 	// The resolved sample resolves DiskFull on db-1: that group says so; NodeDown still fires.
-	body, _ := os.ReadFile(filepath.Join("testdata", "alertmanager-webhook-resolved.json"))
-	alerts, err := ParseAlertmanager(body, Limits{})
+	body, _ := os.ReadFile(filepath.Join("..", "alerting", "testdata", "alertmanager-webhook-resolved.json"))
+	alerts, err := alerting.ParseAlertmanager(body, alerting.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,8 +241,8 @@ func TestSamplesProduceNotifications(t *testing.T) {
 
 func TestRedeliveryChangesNothing(t *testing.T) {
 	f := newFixture(t)
-	f.rule(db.RuleInput{GroupWait: 0, Matchers: []db.Matcher{{Name: "alertname", Op: "=", Value: "X"}}})
-	a := alert("X", StatusFiring, nil, f.clock.Now())
+	f.rule(db.RuleInput{GroupWait: 0, Matchers: alerting.Matchers{mustMatcher("alertname", "=", "X")}})
+	a := alert("X", alerting.StatusFiring, nil, f.clock.Now())
 	if res := f.ingest(0, a); res.Stored != 1 {
 		t.Fatalf("first delivery stored %d", res.Stored)
 	}
@@ -258,13 +259,13 @@ func TestRedeliveryChangesNothing(t *testing.T) {
 func TestGroupingRepeatAndResolve(t *testing.T) {
 	f := newFixture(t)
 	f.rule(db.RuleInput{GroupBy: []string{"service"}, GroupWait: 10 * time.Second, RepeatInterval: time.Hour, SendResolved: true,
-		Matchers: []db.Matcher{{Name: "team", Op: "=", Value: "pay"}}})
+		Matchers: alerting.Matchers{mustMatcher("team", "=", "pay")}})
 	t0 := f.clock.Now()
 	f.ingest(0,
-		alert("A", StatusFiring, map[string]string{"team": "pay", "service": "api"}, t0),
-		alert("B", StatusFiring, map[string]string{"team": "pay", "service": "api"}, t0),
-		alert("C", StatusFiring, map[string]string{"team": "pay", "service": "db"}, t0),
-		alert("D", StatusFiring, map[string]string{"team": "other", "service": "db"}, t0), // no match
+		alert("A", alerting.StatusFiring, map[string]string{"team": "pay", "service": "api"}, t0),
+		alert("B", alerting.StatusFiring, map[string]string{"team": "pay", "service": "api"}, t0),
+		alert("C", alerting.StatusFiring, map[string]string{"team": "pay", "service": "db"}, t0),
+		alert("D", alerting.StatusFiring, map[string]string{"team": "other", "service": "db"}, t0), // no match
 	)
 	f.clock.Add(11 * time.Second)
 	f.flush()
@@ -287,7 +288,7 @@ func TestGroupingRepeatAndResolve(t *testing.T) {
 		t.Fatalf("after repeat interval: %d notifications, want 4", n)
 	}
 	// Resolve C: the db group sends a resolved message and goes idle.
-	f.ingest(0, alert("C", StatusResolved, map[string]string{"team": "pay", "service": "db"}, t0))
+	f.ingest(0, alert("C", alerting.StatusResolved, map[string]string{"team": "pay", "service": "db"}, t0))
 	f.clock.Add(11 * time.Second)
 	f.flush()
 	got = f.notifications()
@@ -303,11 +304,11 @@ func TestGroupingRepeatAndResolve(t *testing.T) {
 
 func TestSendResolvedOff(t *testing.T) {
 	f := newFixture(t)
-	f.rule(db.RuleInput{GroupWait: 0, SendResolved: false, Matchers: []db.Matcher{{Name: "alertname", Op: "=", Value: "X"}}})
+	f.rule(db.RuleInput{GroupWait: 0, SendResolved: false, Matchers: alerting.Matchers{mustMatcher("alertname", "=", "X")}})
 	t0 := f.clock.Now()
-	f.ingest(0, alert("X", StatusFiring, nil, t0))
+	f.ingest(0, alert("X", alerting.StatusFiring, nil, t0))
 	f.flush()
-	f.ingest(0, alert("X", StatusResolved, nil, t0))
+	f.ingest(0, alert("X", alerting.StatusResolved, nil, t0))
 	f.flush()
 	if got := f.notifications(); len(got) != 1 {
 		t.Fatalf("notifications = %+v, want only the firing one", got)
@@ -317,16 +318,16 @@ func TestSendResolvedOff(t *testing.T) {
 func TestSilencesAndQuietHoursRecordMuted(t *testing.T) {
 	t.Run("silence", func(t *testing.T) {
 		f := newFixture(t)
-		f.rule(db.RuleInput{GroupWait: 0, Matchers: []db.Matcher{{Name: "alertname", Op: "=~", Value: "X|Y"}}, GroupBy: []string{"alertname"}})
+		f.rule(db.RuleInput{GroupWait: 0, Matchers: alerting.Matchers{mustMatcher("alertname", "=~", "X|Y")}, GroupBy: []string{"alertname"}})
 		if _, err := f.db.CreateSilence(f.ctx, db.SystemActor, db.Silence{TeamID: f.team.ID,
-			Matchers: []db.Matcher{{Name: "alertname", Op: "=", Value: "X"}}, StartsAt: f.clock.Now().Add(-time.Minute),
+			Matchers: alerting.Matchers{mustMatcher("alertname", "=", "X")}, StartsAt: f.clock.Now().Add(-time.Minute),
 			EndsAt: f.clock.Now().Add(time.Hour), Comment: "maintenance"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.p.Reload(f.ctx); err != nil {
 			t.Fatal(err)
 		}
-		f.ingest(0, alert("X", StatusFiring, nil, f.clock.Now()), alert("Y", StatusFiring, nil, f.clock.Now()))
+		f.ingest(0, alert("X", alerting.StatusFiring, nil, f.clock.Now()), alert("Y", alerting.StatusFiring, nil, f.clock.Now()))
 		f.flush()
 		got := f.notifications()
 		if len(got) != 2 {
@@ -344,9 +345,9 @@ func TestSilencesAndQuietHoursRecordMuted(t *testing.T) {
 	t.Run("quiet hours", func(t *testing.T) {
 		f := newFixture(t)
 		// Monday 10:00 UTC is 18:00 in Shanghai: inside 17:00–09:00 there.
-		f.rule(db.RuleInput{GroupWait: 0, Matchers: []db.Matcher{{Name: "alertname", Op: "=", Value: "X"}},
-			QuietHours: []db.QuietWindow{{Days: []int{1}, From: "17:00", To: "09:00", TZ: "Asia/Shanghai"}}})
-		f.ingest(0, alert("X", StatusFiring, nil, f.clock.Now()))
+		f.rule(db.RuleInput{GroupWait: 0, Matchers: alerting.Matchers{mustMatcher("alertname", "=", "X")},
+			QuietHours: []alerting.QuietWindow{{Days: []time.Weekday{time.Monday}, From: "17:00", To: "09:00", TimeZone: "Asia/Shanghai"}}})
+		f.ingest(0, alert("X", alerting.StatusFiring, nil, f.clock.Now()))
 		f.flush()
 		got := f.notifications()
 		if len(got) != 1 || got[0].state != db.StateMuted {
@@ -357,10 +358,10 @@ func TestSilencesAndQuietHoursRecordMuted(t *testing.T) {
 
 func TestThresholdTimeline(t *testing.T) {
 	f := newFixture(t)
-	f.rule(db.RuleInput{GroupWait: 0, SendResolved: true, Matchers: []db.Matcher{{Name: "alertname", Op: "=", Value: "cpu"}},
-		Condition: &db.Condition{Metric: "value", Op: ">", Threshold: 90, ForMS: (5 * time.Minute).Milliseconds()}})
+	f.rule(db.RuleInput{GroupWait: 0, SendResolved: true, Matchers: alerting.Matchers{mustMatcher("alertname", "=", "cpu")},
+		Condition: &alerting.Condition{Metric: "value", Op: ">", Threshold: 90, For: 5 * time.Minute}})
 	obs := func(v float64) {
-		a := alert("cpu", StatusFiring, map[string]string{"host": "a"}, f.clock.Now())
+		a := alert("cpu", alerting.StatusFiring, map[string]string{"host": "a"}, f.clock.Now())
 		a.Values = map[string]float64{"value": v}
 		f.ingest(0, a)
 		f.flush()
@@ -391,12 +392,21 @@ func TestThresholdTimeline(t *testing.T) {
 
 func TestTeamTokenSeesOnlyItsRules(t *testing.T) {
 	f := newFixture(t)
-	f.rule(db.RuleInput{GroupWait: 0, Matchers: []db.Matcher{{Name: "alertname", Op: "=", Value: "X"}}})
+	f.rule(db.RuleInput{GroupWait: 0, Matchers: alerting.Matchers{mustMatcher("alertname", "=", "X")}})
 	other, _ := f.db.CreateTeam(f.ctx, db.SystemActor, "other")
-	if res := f.ingest(other.ID, alert("X", StatusFiring, nil, f.clock.Now())); res.Matched != 0 {
+	if res := f.ingest(other.ID, alert("X", alerting.StatusFiring, nil, f.clock.Now())); res.Matched != 0 {
 		t.Fatalf("another team's token matched %d rules", res.Matched)
 	}
-	if res := f.ingest(f.team.ID, alert("X", StatusFiring, nil, f.clock.Now())); res.Matched != 1 {
+	if res := f.ingest(f.team.ID, alert("X", alerting.StatusFiring, nil, f.clock.Now())); res.Matched != 1 {
 		t.Fatalf("own team's token matched %d rules, want 1", res.Matched)
 	}
+}
+
+// mustMatcher compiles a matcher a test writes by hand.
+func mustMatcher(name, op, value string) alerting.Matcher {
+	m, err := alerting.NewMatcher(name, alerting.MatchOp(op), value)
+	if err != nil {
+		panic(err)
+	}
+	return m
 }

@@ -1,4 +1,4 @@
-// Package outbox is the delivery engine: it drains the durable outbox (the
+// Package delivery is the delivery engine: it drains the durable outbox (the
 // notifications table) per robot, in order, through a send governor that keeps every
 // robot within its platform's rate limit, folding a backlog into one digest message
 // instead of dropping it, retries by the class of the platform's answer, and records
@@ -14,7 +14,7 @@
 //   - Nothing is dropped silently: a notification ends delivered, failed (the platform
 //     refused it or the robot is misconfigured), folded into a digest, or expired after
 //     MaxAge, each with a delivery_attempts row saying so.
-package outbox
+package delivery
 
 import (
 	"context"
@@ -70,7 +70,7 @@ type Options struct {
 	BackoffBase    time.Duration // first retry delay for class retry; default 2s, doubling
 	BackoffMax     time.Duration // cap of the retry delay; default 5m
 	Jitter         float64       // ± fraction applied to retry delays; default 0.2
-	PollInterval   time.Duration // fallback scan of the outbox without a Kick; default 5s
+	PollInterval   time.Duration // fallback scan of the outbox without a Wake; default 5s
 	ExpireInterval time.Duration // how often old notifications are expired; default 1m
 	DepthInterval  time.Duration // how often the queue-depth gauge is refreshed; default 15s
 	DigestTitles   int           // titles listed in a digest before "… and N more"; default 50
@@ -213,12 +213,12 @@ func (e *Engine) start(ctx context.Context) error {
 	e.started.Store(true)
 	go e.runRecorder()
 	go e.loop()
-	e.Kick()
+	e.Wake()
 	return nil
 }
 
-// Kick tells the engine that notifications were queued. It never blocks.
-func (e *Engine) Kick() {
+// Wake tells the engine that notifications were queued. It never blocks.
+func (e *Engine) Wake() {
 	select {
 	case e.kick <- struct{}{}:
 	default:
@@ -268,7 +268,7 @@ func (e *Engine) governor(robotID int64) *governor {
 }
 
 // loop is the dispatcher: it starts one worker per robot that has due work, and wakes
-// up on Kick, when a robot's next notification or budget is due, and periodically.
+// up on Wake, when a robot's next notification or budget is due, and periodically.
 func (e *Engine) loop() {
 	defer close(e.loopDone)
 	running := map[int64]bool{}
@@ -396,11 +396,18 @@ func (e *Engine) backoff(n int) time.Duration {
 	return time.Duration(float64(d) * (1 + e.opts.Jitter*(2*r-1)))
 }
 
-// rateLimitWait is how long a robot waits after a rate-limit answer.
-func rateLimitWait(p notify.Platform, retryAfter time.Duration) time.Duration {
-	min := minuteRateWait
-	if p == notify.Feishu || p == notify.Lark {
-		min = secondRateWait
+// rateLimitWait is how long a robot waits after a rate-limit answer: the window that was
+// hit (a Feishu robot waits 1 s after a per-second refusal and the rest of the minute after
+// a per-minute one; DingTalk and WeCom count per minute), or longer when the platform asks.
+func rateLimitWait(g *governor, lim notify.Limit, now time.Time, retryAfter time.Duration) time.Duration {
+	wait := minuteRateWait
+	if g.windowHit(now, lim) == time.Second {
+		wait = secondRateWait
+	} else if free := g.nextFree(now, lim); free.After(now) {
+		wait = free.Sub(now)
 	}
-	return max(retryAfter, min)
+	if retryAfter > minuteRateWait && wait < retryAfter {
+		return retryAfter // the platform named a longer wait (Retry-After)
+	}
+	return max(wait, secondRateWait)
 }

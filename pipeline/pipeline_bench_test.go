@@ -1,6 +1,7 @@
-package alerting
+package pipeline
 
 import (
+	"alertdesk/alerting"
 	"context"
 	"fmt"
 	"io"
@@ -32,14 +33,14 @@ func BenchmarkIngest(b *testing.B) {
 			}
 			for i := 0; i < 50; i++ {
 				if _, err := d.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: team.ID, Name: fmt.Sprint("rule ", i), Enabled: true,
-					Severity: "warning", Matchers: []db.Matcher{{Name: "service", Op: "=", Value: fmt.Sprint("svc-", i)},
-						{Name: "severity", Op: "=~", Value: "critical|warning"}},
+					Severity: "warning", Matchers: alerting.Matchers{mustMatcher("service", "=", fmt.Sprint("svc-", i)),
+						mustMatcher("severity", "=~", "critical|warning")},
 					GroupBy: []string{"alertname", "service"}, GroupWait: time.Minute, RepeatInterval: time.Hour, SendResolved: true,
 					RobotIDs: []int64{robot.ID}}); err != nil {
 					b.Fatal(err)
 				}
 			}
-			p := NewPipeline(d, slog.New(slog.NewTextHandler(io.Discard, nil)), PipelineOptions{})
+			p := New(d, NewComposer(d, ""), slog.New(slog.NewTextHandler(io.Discard, nil)), Options{})
 			if err := p.Reload(ctx); err != nil {
 				b.Fatal(err)
 			}
@@ -53,13 +54,13 @@ func BenchmarkIngest(b *testing.B) {
 			b.SetParallelism(4) // 8 concurrent requests on 2 cores, like the load test
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					alerts := make([]Alert, perBody)
+					alerts := make([]alerting.Alert, perBody)
 					for i := range alerts {
 						id := seq.Add(1)
 						labels := map[string]string{"alertname": fmt.Sprint("Load", id%20), "instance": fmt.Sprint("host-", id),
 							"job": "load", "service": fmt.Sprint("svc-", id%100), "severity": []string{"critical", "warning", "info"}[id%3]}
-						alerts[i] = Alert{Source: SourceAlertmanager, Status: StatusFiring, Labels: labels,
-							Annotations: map[string]string{"summary": "synthetic"}, StartsAt: start, Fingerprint: Fingerprint(labels)}
+						alerts[i] = alerting.Alert{Source: alerting.SourceAlertmanager, Status: alerting.StatusFiring, Labels: labels,
+							Annotations: map[string]string{"summary": "synthetic"}, StartsAt: start, Fingerprint: alerting.Fingerprint(labels)}
 					}
 					if _, err := p.Ingest(ctx, team.ID, alerts); err != nil {
 						b.Error(err)

@@ -1,4 +1,4 @@
-package outbox
+package delivery
 
 import (
 	"context"
@@ -153,7 +153,7 @@ func (e *Engine) sendAll(r db.Robot, lim notify.Limit, g *governor, claimed []db
 
 // send sends one notification and turns the outcome into a result to record.
 func (e *Engine) send(r db.Robot, nr notify.Robot, n db.Notification) db.DeliveryResult {
-	msg := notify.Message{Title: n.Title, Body: n.Body, Link: e.link(n.ID), Mentions: People(n.Mentions), AtAll: n.Mentions.AtAll}
+	msg := notify.Message{Title: n.Title, Body: n.Body, Link: e.link(n.ID), Mentions: n.Mentions.People, AtAll: n.Mentions.AtAll}
 	prep, out := e.sender.Send(e.sendCtx, nr, msg)
 	now := e.clock.Now()
 	res := db.DeliveryResult{Notification: n, Platform: r.Platform, Attempt: db.Attempt{At: now, Outcome: string(out.Class),
@@ -165,7 +165,7 @@ func (e *Engine) send(r db.Robot, nr notify.Robot, n db.Notification) db.Deliver
 	case notify.Misconfigured, notify.Rejected:
 		res.State = db.StateFailed
 	case notify.RateLimited:
-		wait := rateLimitWait(nr.Platform, out.RetryAfter)
+		wait := rateLimitWait(e.governor(r.ID), limitOf(r), now, out.RetryAfter)
 		res.State, res.NextAttemptAt, res.ThrottledUntil = db.StateRetrying, now.Add(wait), now.Add(wait)
 	default: // Retry, and anything unknown
 		res.Attempt.Outcome = db.OutcomeRetry
@@ -281,14 +281,4 @@ func oneLine(s string) string {
 		s = strings.ToValidUTF8(s[:200], "") + "…"
 	}
 	return s
-}
-
-// People converts stored mentions into the people the adapters mention.
-func People(m db.Mentions) []notify.Person {
-	out := make([]notify.Person, 0, len(m.People))
-	for _, p := range m.People {
-		out = append(out, notify.Person{Name: p.Name, Mobile: p.Mobile, DingTalkUserID: p.DingTalkUserID,
-			FeishuOpenID: p.FeishuOpenID, WeComUserID: p.WeComUserID})
-	}
-	return out
 }

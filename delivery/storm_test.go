@@ -1,4 +1,4 @@
-package outbox
+package delivery
 
 import (
 	"context"
@@ -34,7 +34,7 @@ func TestStorm(t *testing.T) {
 				it.Kind = "resolved"
 			}
 		})...)
-		eng.Kick()
+		eng.Wake()
 		e.clk.Advance(100 * time.Millisecond)
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -225,7 +225,7 @@ func BenchmarkEngineThroughput(b *testing.B) {
 		items[i] = db.OutboxItem{Notification: db.Notification{TeamID: r.TeamID, RobotID: r.ID, Kind: "firing",
 			Severity: "critical", Title: fmt.Sprintf("[FIRING:1] HighLatency api-%d", i),
 			Body:     fmt.Sprintf("**HighLatency** on `api-%d`\n\n- p99 latency 2.3s > 1s for 5m\n- runbook: https://runbooks.example/latency", i),
-			Mentions: db.Mentions{People: []db.MentionPerson{{Name: "Alice", Mobile: "13800000000", FeishuOpenID: "ou_alice", WeComUserID: "alice"}}}},
+			Mentions: db.Mentions{People: []notify.Person{{Name: "Alice", Mobile: "13800000000", FeishuOpenID: "ou_alice", WeComUserID: "alice"}}}},
 			AlertIDs: []int64{int64(i + 1)}}
 	}
 	if _, err := e.db.Enqueue(e.ctx, items); err != nil {

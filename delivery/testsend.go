@@ -1,0 +1,58 @@
+package delivery
+
+import (
+	"context"
+	"time"
+
+	"alertdesk/db"
+	"alertdesk/notify"
+)
+
+// TestSendResult is what a test-send did.
+type TestSendResult struct {
+	// Sent is false when the robot's budget was spent (or the platform asked it to wait):
+	// nothing was sent and NextSlot says when a send is allowed again.
+	Sent     bool
+	NextSlot time.Time
+	Prepared notify.Prepared
+	Outcome  notify.Outcome
+	// NotificationID is the history row of the test-send (0 when nothing was sent).
+	NotificationID int64
+}
+
+// TestSend sends msg to robot now, through the robot's send governor: a test-send takes a
+// slot of the robot's budget like any message, so pressing "test" during a storm cannot
+// draw a platform's rate-limit penalty; when no slot is free it answers at once with when
+// the next one is. The send is recorded as a test-send (notification, attempt, robot
+// health, audit). ruleID is the rule of a "test rule", 0 for a robot's own test.
+func (e *Engine) TestSend(ctx context.Context, a db.Actor, robot db.Robot, ruleID int64, msg notify.Message) (TestSendResult, error) {
+	now := e.clock.Now()
+	if robot.ThrottledUntil.After(now) {
+		return TestSendResult{NextSlot: robot.ThrottledUntil}, nil
+	}
+	lim, g := limitOf(robot), e.governor(robot.ID)
+	ok, next := g.reserve(now, lim)
+	if !ok {
+		e.obs.ThrottleWait(robot.Platform)
+		return TestSendResult{NextSlot: next}, nil
+	}
+	nr := notify.Robot{Platform: notify.Platform(robot.Platform), WebhookURL: robot.WebhookURL, Secret: robot.Secret, Keywords: robot.Keywords}
+	prep, out := e.sender.Send(ctx, nr, msg)
+	answered := e.clock.Now()
+	g.release(answered)
+	att := db.Attempt{RuleID: ruleID, Outcome: string(out.Class), HTTPStatus: out.HTTPStatus, Code: out.Code,
+		Message: out.PlatformMessage, Summary: out.Summary, LatencyMS: out.Latency.Milliseconds(),
+		RequestURL: prep.MaskedURL, RequestBody: string(prep.MaskedBody), Response: out.Response}
+	ts := db.TestSend{Robot: robot, RuleID: ruleID, Title: msg.Title, Body: msg.Body,
+		Mention: db.Mentions{People: msg.Mentions, AtAll: msg.AtAll}, Attempt: att}
+	if out.Class == notify.RateLimited {
+		ts.ThrottledUntil = answered.Add(rateLimitWait(g, lim, answered, out.RetryAfter))
+	}
+	id, err := e.db.RecordTestSend(ctx, a, ts)
+	if err != nil {
+		return TestSendResult{}, err
+	}
+	e.obs.Outcome(robot.Platform, robot.ID, string(out.Class), out.Latency)
+	e.Wake() // the robot's worker may have been waiting for this slot
+	return TestSendResult{Sent: true, Prepared: prep, Outcome: out, NotificationID: id}, nil
+}

@@ -1,0 +1,181 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"alertdesk/alerting"
+	"alertdesk/db"
+	"alertdesk/notify"
+)
+
+// Composer builds the message a robot receives for a group of alerts under a rule. It is
+// the only place that does: the pipeline's flush, the rule preview, "test rule" and a
+// robot's test-send all call it, so that for the same rule, robot, group and
+// notification id what the preview shows is byte for byte what is sent.
+type Composer struct {
+	db      *db.DB
+	baseURL string
+}
+
+// NewComposer returns a composer whose links point at baseURL (the console's address).
+func NewComposer(d *db.DB, baseURL string) *Composer {
+	return &Composer{db: d, baseURL: strings.TrimRight(baseURL, "/")}
+}
+
+// BaseURL is the console address links in messages point at.
+func (c *Composer) BaseURL() string { return c.baseURL }
+
+// NotificationURL is the console's page for notification id: the link a message carries
+// (and the one its truncation marker points at). id 0, a message not yet written, links
+// to the history.
+func (c *Composer) NotificationURL(id int64) string {
+	if id == 0 {
+		return c.baseURL + "/history"
+	}
+	return c.baseURL + "/history/" + strconv.FormatInt(id, 10)
+}
+
+// Composed is a message ready for notify.Prepare, plus what went wrong on the way.
+type Composed struct {
+	Message notify.Message
+	// TemplateFailure says why the rule's own template could not render this group, so
+	// the platform's default template was used. It is recorded on the notification and
+	// shown on the rule page; it is never put into the message.
+	TemplateFailure string
+}
+
+// Compose renders rule's templates (or the platform's defaults) over group for robot and
+// resolves the rule's mentions. notificationID is the notification the message is sent
+// as (0 before one exists).
+func (c *Composer) Compose(ctx context.Context, rule db.Rule, robot db.Robot, group alerting.TemplateData, notificationID int64) (Composed, error) {
+	data := c.decorate(rule, group)
+	out, failure, err := renderRule(ctx, rule, robot.Platform, data)
+	if err != nil {
+		return Composed{}, err
+	}
+	people, err := c.people(ctx, rule)
+	if err != nil {
+		return Composed{}, err
+	}
+	return Composed{
+		Message: notify.Message{Title: out.Title, Body: out.Body, Link: c.NotificationURL(notificationID),
+			Mentions: people, AtAll: rule.AtAll},
+		TemplateFailure: failure,
+	}, nil
+}
+
+// RobotTest is the message of a robot's own test-send: the platform's default template
+// over the sample group, marked as a test, mentioning the people picked for the test.
+func (c *Composer) RobotTest(ctx context.Context, robot db.Robot, people []notify.Person, atAll bool) (notify.Message, error) {
+	rule := db.Rule{Name: "Test-send from alertdesk", Severity: "warning", TeamID: robot.TeamID, TeamName: robot.TeamName}
+	data := c.decorate(rule, c.Sample(rule))
+	data.Kind = "test"
+	out, _, err := renderRule(ctx, rule, robot.Platform, data)
+	if err != nil {
+		return notify.Message{}, err
+	}
+	return notify.Message{Title: out.Title, Body: "This is a test-send from alertdesk; no action needed.\n\n" + out.Body,
+		Link: c.baseURL + "/robots/" + strconv.FormatInt(robot.ID, 10), Mentions: people, AtAll: atAll}, nil
+}
+
+// Sample is the sample group a preview or a test renders for rule: alerts shaped by the
+// rule's matchers.
+func (c *Composer) Sample(rule db.Rule) alerting.TemplateData {
+	severity := rule.Severity
+	switch severity {
+	case "critical", "warning", "info":
+	default:
+		severity = "warning"
+	}
+	name := rule.Name
+	if name == "" {
+		name = "Example rule"
+	}
+	d := alerting.SampleFor(name, severity, c.baseURL, rule.Matchers)
+	d.Team = rule.TeamName
+	return d
+}
+
+// decorate sets the rule's fields and the console's links on a group.
+func (c *Composer) decorate(rule db.Rule, d alerting.TemplateData) alerting.TemplateData {
+	d.RuleName, d.Severity, d.Team = rule.Name, rule.Severity, rule.TeamName
+	if d.RuleName == "" {
+		d.RuleName = "Example rule"
+	}
+	d.ConsoleURL = c.baseURL + "/history"
+	if rule.ID != 0 {
+		d.ConsoleURL += "?rule=" + strconv.FormatInt(rule.ID, 10)
+	}
+	return d
+}
+
+func (c *Composer) people(ctx context.Context, rule db.Rule) ([]notify.Person, error) {
+	if len(rule.ContactIDs) == 0 && len(rule.GroupIDs) == 0 {
+		return nil, nil
+	}
+	return c.db.PeopleToMention(ctx, db.TeamScope(rule.TeamID), rule.ContactIDs, rule.GroupIDs)
+}
+
+// renderRule renders the rule's templates for a platform. A template that fails on this
+// group falls back to the platform's default; failure says why. Only a failure of the
+// default itself is an error.
+func renderRule(ctx context.Context, rule db.Rule, platform string, data alerting.TemplateData) (out alerting.Rendered, failure string, err error) {
+	defTitle, defBody := alerting.DefaultTemplates(platform)
+	title, body := rule.TitleTemplate, rule.BodyTemplate
+	if title == "" {
+		title = defTitle
+	}
+	if body == "" {
+		body = defBody
+	}
+	out, err = alerting.Render(ctx, title, body, data, alerting.RenderLimits{})
+	if err == nil {
+		return out, "", nil
+	}
+	failure = TemplateProblem(err).Error()
+	out, err = alerting.Render(ctx, defTitle, defBody, data, alerting.RenderLimits{})
+	return out, failure, err
+}
+
+// CheckRuleTemplates renders rule's templates against the sample group for every
+// platform, as saving a rule does: a template that refers to a field the template model
+// does not have, or fails on the sample, is refused (a label the sample lacks is not an
+// error: it renders as ""). The error is worded for the rule form.
+func (c *Composer) CheckRuleTemplates(ctx context.Context, rule db.Rule) error {
+	if rule.TitleTemplate == "" && rule.BodyTemplate == "" {
+		return nil
+	}
+	data := c.decorate(rule, c.Sample(rule))
+	for _, p := range notify.Platforms {
+		title, body := rule.TitleTemplate, rule.BodyTemplate
+		defTitle, defBody := alerting.DefaultTemplates(string(p))
+		if title == "" {
+			title = defTitle
+		}
+		if body == "" {
+			body = defBody
+		}
+		if _, err := alerting.Render(ctx, title, body, data, alerting.RenderLimits{}); err != nil {
+			return TemplateProblem(err)
+		}
+	}
+	return nil
+}
+
+// TemplateProblem words a render error for people: "Body template: line 3: …".
+func TemplateProblem(err error) error {
+	var te *alerting.TemplateError
+	if errors.As(err, &te) {
+		switch te.Template {
+		case "title":
+			return errors.New("Title template: " + te.Error())
+		case "body":
+			return errors.New("Body template: " + te.Error())
+		}
+		return errors.New("Template: " + te.Error())
+	}
+	return err
+}
