@@ -1,6 +1,7 @@
 package db
 
 import (
+	"alertdesk/notify"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -38,6 +39,11 @@ type Robot struct {
 	PerSecond      int
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+}
+
+// Target is the robot as the platform adapters see it (credentials decrypted).
+func (r Robot) Target() notify.Robot {
+	return notify.Robot{Platform: notify.Platform(r.Platform), WebhookURL: r.WebhookURL, Secret: r.Secret, Keywords: r.Keywords}
 }
 
 // RobotInput creates or edits a robot. On edit, an empty WebhookURL or Secret keeps the

@@ -36,7 +36,7 @@ func (e *Engine) TestSend(ctx context.Context, a db.Actor, robot db.Robot, ruleI
 		e.obs.ThrottleWait(robot.Platform)
 		return TestSendResult{NextSlot: next}, nil
 	}
-	nr := notify.Robot{Platform: notify.Platform(robot.Platform), WebhookURL: robot.WebhookURL, Secret: robot.Secret, Keywords: robot.Keywords}
+	nr := robot.Target()
 	prep, out := e.sender.Send(ctx, nr, msg)
 	answered := e.clock.Now()
 	g.release(answered)

@@ -100,7 +100,7 @@ func (e *Engine) sendAll(r db.Robot, lim notify.Limit, g *governor, claimed []db
 				"robot_id", r.ID, "error", err)
 		}
 	}
-	nr := notify.Robot{Platform: notify.Platform(r.Platform), WebhookURL: r.WebhookURL, Secret: r.Secret, Keywords: r.Keywords}
+	nr := r.Target()
 	for i, n := range claimed {
 		if e.stopping.Load() {
 			release(claimed[i:])

@@ -376,11 +376,6 @@ func (s *Server) robotsDelete(c echo.Context) error {
 	return redirect(c, "/robots")
 }
 
-// NotifyRobot turns a stored robot into what the adapters need.
-func NotifyRobot(r db.Robot) notify.Robot {
-	return notify.Robot{Platform: notify.Platform(r.Platform), WebhookURL: r.WebhookURL, Secret: r.Secret, Keywords: r.Keywords}
-}
-
 func (s *Server) robotsTest(c echo.Context) error {
 	id, err := paramID(c, "id")
 	if err != nil {

@@ -486,6 +486,25 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 	return in
 }
 
+// checkTemplatesRender refuses templates that parse but cannot render the sample group
+// on some platform (a field the template model does not have, a function misused); a
+// label that the sample lacks is not an error, it renders as "".
+func (s *Server) checkTemplatesRender(c echo.Context, in db.RuleInput, errs views.FieldErrors) {
+	if errs["title_template"] != "" || errs["body_template"] != "" {
+		return
+	}
+	rule := db.Rule{Name: in.Name, Severity: in.Severity, Matchers: in.Matchers, TitleTemplate: in.TitleTemplate, BodyTemplate: in.BodyTemplate}
+	err := s.deps.Composer.CheckRuleTemplates(c.Request().Context(), rule)
+	if err == nil {
+		return
+	}
+	field := "body_template"
+	if strings.HasPrefix(err.Error(), "Title template") {
+		field = "title_template"
+	}
+	errs[field] = err.Error() + " (rendered against the sample alert group)"
+}
+
 // durationField parses a Go duration ("" = def) within [lo, hi].
 func durationField(errs views.FieldErrors, field, v string, def, lo, hi time.Duration) time.Duration {
 	if v == "" {
@@ -559,6 +578,7 @@ func (s *Server) rulesCreate(c echo.Context) error {
 		errs["team_id"] = "Pick a team."
 	}
 	in := validateRule(f, errs)
+	s.checkTemplatesRender(c, in, errs)
 	if len(errs) == 0 {
 		in.TeamID = teamID
 		r, err := s.deps.DB.CreateRule(c.Request().Context(), actor(c), in)
@@ -617,6 +637,7 @@ func (s *Server) rulesUpdate(c echo.Context) error {
 	}
 	f.ID, f.TeamID = id, itoa(old.TeamID)
 	in := validateRule(f, errs)
+	s.checkTemplatesRender(c, in, errs)
 	if len(errs) == 0 {
 		r, err := s.deps.DB.UpdateRule(ctx, actor(c), scope(c), id, in)
 		if err == nil {
@@ -829,16 +850,10 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 			continue
 		}
 		rp := views.RobotPreview{Robot: robot.Name, Platform: notify.Platform(robot.Platform).Label()}
-		composed, err := s.deps.Composer.Compose(ctx, rule, robot, group, 0)
-		if err != nil {
-			rp.Error = err.Error()
-			p.Robots = append(p.Robots, rp)
-			continue
-		}
+		composed, prep, err := s.deps.Composer.Request(ctx, rule, robot, group, 0, now)
 		if composed.TemplateFailure != "" {
 			rp.Error = composed.TemplateFailure + " — the platform's default template would be used."
 		}
-		prep, err := notify.Prepare(NotifyRobot(robot), composed.Message, now)
 		if err != nil {
 			rp.Error = capitalize(strings.TrimPrefix(err.Error(), "notify: "))
 			p.Robots = append(p.Robots, rp)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"alertdesk/alerting"
 	"alertdesk/db"
@@ -65,6 +66,18 @@ func (c *Composer) Compose(ctx context.Context, rule db.Rule, robot db.Robot, gr
 			Mentions: people, AtAll: rule.AtAll},
 		TemplateFailure: failure,
 	}, nil
+}
+
+// Request is what robot would be sent for rule and group as notification id, prepared
+// (keyword, size cut, signature with timestamp now) exactly as the delivery engine's sender
+// prepares it: the rule preview shows this.
+func (c *Composer) Request(ctx context.Context, rule db.Rule, robot db.Robot, group alerting.TemplateData, id int64, now time.Time) (Composed, notify.Prepared, error) {
+	composed, err := c.Compose(ctx, rule, robot, group, id)
+	if err != nil {
+		return Composed{}, notify.Prepared{}, err
+	}
+	prep, err := notify.Prepare(robot.Target(), composed.Message, now)
+	return composed, prep, err
 }
 
 // RobotTest is the message of a robot's own test-send: the platform's default template
