@@ -18,9 +18,11 @@
 package sandbox
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -108,6 +110,9 @@ type Sandbox struct {
 	head   int // next slot to write
 	filled bool
 	counts map[string]*[2]int // token → accepted, rejected
+	// recorded is closed (and replaced) whenever a request is recorded, to wake
+	// WaitRecorded.
+	recorded chan struct{}
 }
 
 // robot is the live state of one RobotConfig.
@@ -136,10 +141,11 @@ func New(opts Options) *Sandbox {
 		opts.MaxMessages = 10000
 	}
 	s := &Sandbox{
-		opts:   opts,
-		robots: map[string]*robot{},
-		ring:   make([]Received, opts.MaxMessages),
-		counts: map[string]*[2]int{},
+		opts:     opts,
+		robots:   map[string]*robot{},
+		ring:     make([]Received, opts.MaxMessages),
+		counts:   map[string]*[2]int{},
+		recorded: make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	for p, em := range emulators {
@@ -352,6 +358,31 @@ func (s *Sandbox) record(rec Received) {
 		c[0]++
 	} else {
 		c[1]++
+	}
+	close(s.recorded)
+	s.recorded = make(chan struct{})
+}
+
+// WaitRecorded blocks until at least n requests for token have been recorded
+// (accepted or not) since the last Reset, or ctx ends. Tests use it to wait for a
+// request the sandbox answers after the client has gone (a hang the client gave up on).
+func (s *Sandbox) WaitRecorded(ctx context.Context, token string, n int) error {
+	for {
+		s.logMu.Lock()
+		got := 0
+		if c := s.counts[token]; c != nil {
+			got = c[0] + c[1]
+		}
+		wake := s.recorded
+		s.logMu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return fmt.Errorf("sandbox: %d of %d requests for the robot recorded: %w", got, n, ctx.Err())
+		}
 	}
 }
 
