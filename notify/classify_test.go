@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -137,3 +138,5 @@ func TestClassifyPlatformMessageAndCap(t *testing.T) {
 		t.Errorf("Response len %d, class %s", len(o.Response), o.Class)
 	}
 }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
