@@ -27,7 +27,7 @@ var dingTalkSpec = Spec{
 	Secret:       true,
 	SecretPrefix: "SEC",
 	Keywords:     true,
-	// §1.7: more than 20 a minute and the robot is throttled for 10 minutes.
+	// docs/PLATFORMS.md §1.7: more than 20 a minute and the robot is throttled for 10 minutes.
 	Windows:   []Window{{Per: time.Minute, N: 20, Penalty: 10 * time.Minute}},
 	RateRetry: time.Minute,
 	Limits:    []ByteLimit{{MsgType: "markdown", Max: dingTalkMaxBody, Counts: "request body"}},
@@ -84,7 +84,7 @@ type dingTalkBody struct {
 
 // dingTalkRenderer: the text starts with "#### <title>"; mentions are listed in
 // at.atMobiles/at.atUserIds/at.isAtAll and also written as "@mobile"/"@userid" at
-// the end of the text (both are needed for a real @, §1.3).
+// the end of the text (both are needed for a real @, docs/PLATFORMS.md §1.3).
 func dingTalkRenderer(plan MentionPlan) renderer {
 	suffix := mentionTail(append(append([]string(nil), plan.AtMobiles...), plan.AtUserIDs...), func(id string) string { return "@" + id })
 	return renderer{limit: dingTalkMaxBody, render: func(title, text string) ([]byte, int) {

@@ -40,14 +40,15 @@ func feishuFamily(p Platform, label, host string) Spec {
 		ExampleURL: "https://" + host + "/open-apis/bot/v2/hook/…",
 		Secret:     true,
 		Keywords:   true,
-		Windows:    []Window{{Per: time.Second, N: 5}, {Per: time.Minute, N: 100}},
-		RateRetry:  time.Second,
-		Limits:     []ByteLimit{{MsgType: "interactive", Max: feishuMaxBody, Counts: "request body"}},
-		build:      feishuBuild,
-		mention:    feishuMention,
-		code:       feishuCode,
-		classify:   classifyFeishu,
-		maskBody:   feishuMaskBody,
+		// docs/PLATFORMS.md §2.7: 5 a second and 100 a minute per bot, no penalty.
+		Windows:   []Window{{Per: time.Second, N: 5}, {Per: time.Minute, N: 100}},
+		RateRetry: time.Second,
+		Limits:    []ByteLimit{{MsgType: "interactive", Max: feishuMaxBody, Counts: "request body"}},
+		build:     feishuBuild,
+		mention:   feishuMention,
+		code:      feishuCode,
+		classify:  classifyFeishu,
+		maskBody:  feishuMaskBody,
 	}
 }
 

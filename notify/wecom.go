@@ -23,6 +23,7 @@ var weComSpec = Spec{
 	Webhook:    Webhook{Path: "/cgi-bin/webhook/send", TokenParam: "key"},
 	ExampleURL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
 	// WeCom robots have neither a signing secret nor keywords.
+	// docs/PLATFORMS.md §3.5: 20 a minute per robot, no penalty.
 	Windows:   []Window{{Per: time.Minute, N: 20}},
 	RateRetry: time.Minute,
 	Limits: []ByteLimit{

@@ -186,7 +186,7 @@ func (s *Sandbox) dingTalk(w http.ResponseWriter, r *http.Request, token string)
 		x.dingTalk(400105, "不支持的消息类型 (unsupported msgtype "+m.MsgType+")")
 		return
 	}
-	// A mention is real only when the id is in "at" AND "@id" is in the text (§1.3).
+	// A mention is real only when the id is in "at" AND "@id" is in the text (docs/PLATFORMS.md §1.3).
 	if mentionable && m.At != nil {
 		for _, mob := range m.At.AtMobiles {
 			if mob != "" && strings.Contains(x.rec.Text, "@"+mob) {

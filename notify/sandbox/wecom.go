@@ -135,7 +135,7 @@ func (s *Sandbox) weCom(w http.ResponseWriter, r *http.Request, key string) {
 			return
 		}
 		x.rec.Title, x.rec.Text = firstLine(content), content
-		if m.MsgType == "markdown" { // markdown_v2 has no mentions (§3.3)
+		if m.MsgType == "markdown" { // markdown_v2 has no mentions (docs/PLATFORMS.md §3.3)
 			for _, sm := range weComAtRE.FindAllStringSubmatch(content, -1) {
 				x.rec.Mentions = append(x.rec.Mentions, "userid:"+sm[1])
 			}
