@@ -23,6 +23,7 @@ package notify
 import (
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -138,8 +139,14 @@ type ByteLimit struct {
 	Counts  string // what the platform measures: "request body", "markdown.content", …
 }
 
-// SpecOf returns p's spec; the zero Spec for an unknown platform.
-func SpecOf(p Platform) Spec { return specs[p] }
+// SpecOf returns p's spec; the zero Spec for an unknown platform. Its slices are
+// copies: changing them does not change the platform.
+func SpecOf(p Platform) Spec {
+	s := specs[p]
+	s.Windows = slices.Clone(s.Windows)
+	s.Limits = slices.Clone(s.Limits)
+	return s
+}
 
 // LabelList joins the labels of all platforms for a sentence:
 // LabelList("or") is "DingTalk, Feishu, Lark or WeCom".
@@ -210,7 +217,7 @@ func (p Platform) ExampleURL() string { return specs[p].ExampleURL }
 func (p Platform) OfficialHost() string { return specs[p].Host }
 
 // Windows are p's documented per-robot rate limits, shortest first.
-func (p Platform) Windows() []Window { return specs[p].Windows }
+func (p Platform) Windows() []Window { return slices.Clone(specs[p].Windows) }
 
 // Limit is a send-rate budget per robot. Zero fields mean "no limit of that kind".
 type Limit struct {
