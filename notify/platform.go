@@ -95,6 +95,9 @@ type Spec struct {
 	maskBody func(body []byte) []byte
 }
 
+// WebhookURL is the official webhook URL of the robot with token.
+func (s Spec) WebhookURL(token string) string { return "https://" + s.Host + s.Webhook.URL(token) }
+
 // Webhook describes where the robot's token sits in a webhook URL.
 type Webhook struct {
 	// Path is the exact path when the token is a query parameter, or the path

@@ -46,14 +46,14 @@ func TestRegistryComplete(t *testing.T) {
 			if (s.Webhook.LegacyPath == "") != (s.Webhook.LegacyAdvice == "") {
 				t.Errorf("LegacyPath %q needs LegacyAdvice and the other way round", s.Webhook.LegacyPath)
 			}
-			if want := "https://" + s.Host + s.Webhook.URL("…"); s.ExampleURL != strings.ReplaceAll(want, url.PathEscape("…"), "…") &&
+			if want := s.WebhookURL("…"); s.ExampleURL != strings.ReplaceAll(want, url.PathEscape("…"), "…") &&
 				s.ExampleURL != strings.ReplaceAll(want, url.QueryEscape("…"), "…") {
 				t.Errorf("ExampleURL %q does not match host and webhook (%q)", s.ExampleURL, want)
 			}
-			if err := (HostPolicy{}).CheckWebhook(p, "https://"+s.Host+s.Webhook.URL("tok-1_A")); err != nil {
+			if err := (HostPolicy{}).CheckWebhook(p, s.WebhookURL("tok-1_A")); err != nil {
 				t.Errorf("CheckWebhook refuses the spec's own URL: %v", err)
 			}
-			own, _ := url.Parse("https://" + s.Host + s.Webhook.URL("tok"))
+			own, _ := url.Parse(s.WebhookURL("tok"))
 			if got, ok := platformByPath(own.EscapedPath()); !ok || specs[got].Protocol != s.Protocol {
 				t.Errorf("platformByPath(%q) = %q %v", own.EscapedPath(), got, ok)
 			}
@@ -102,7 +102,7 @@ func checkBuild(t *testing.T, s Spec) {
 	for _, people := range [][]Person{nil, everyone} {
 		for _, atAll := range []bool{false, true} {
 			plan := PlanMentions(s.Platform, people, atAll)
-			u, _ := url.Parse("https://" + s.Host + s.Webhook.URL(longToken))
+			u, _ := url.Parse(s.WebhookURL(longToken))
 			rd, msgType := s.build(Robot{Platform: s.Platform}, plan, time.Unix(1700000000, 0), u)
 			i := slices.IndexFunc(s.Limits, func(l ByteLimit) bool { return l.MsgType == msgType })
 			if i < 0 {
@@ -121,7 +121,7 @@ func checkBuild(t *testing.T, s Spec) {
 		}
 	}
 
-	webhook := "https://" + s.Host + s.Webhook.URL(longToken)
+	webhook := s.WebhookURL(longToken)
 	secret := s.SecretPrefix + "0123456789abcdef0123"
 	pr, err := Prepare(Robot{Platform: s.Platform, WebhookURL: webhook, Secret: secret}, Message{Title: "t", Body: "b"}, time.Unix(1700000000, 0))
 	if err != nil {
