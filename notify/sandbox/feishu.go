@@ -20,7 +20,9 @@ var feishuEmulator = emulator{
 	newSecret: func() string { return randomHex(12) },
 }
 
-const feishuMaxBody = 20 * 1024 // request body ("20 KB")
+// feishuMaxBody is the platform's request body limit ("20 KB"); notify holds
+// messages to 20 000 bytes to be safe.
+const feishuMaxBody = 20 * 1024
 
 // feishuOK is Feishu's success body, exactly as docs/PLATFORMS.md §0.
 var feishuOK = []byte(`{"StatusCode":0,"StatusMessage":"success","code":0,"data":{},"msg":"success"}`)

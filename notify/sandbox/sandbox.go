@@ -12,6 +12,11 @@
 // request that outlives HangFor is then processed normally (a slow but successful
 // platform).
 //
+// Each protocol's emulator (answers, message shapes, token and secret shapes) is
+// in its own file, dingtalk.go, feishu.go (Feishu and Lark) and wecom.go, and
+// registered in emulators; paths, secret and keyword support and rate-limit
+// windows come from the platform's notify.Spec.
+//
 // The HTTP API next to the webhooks (GET /messages, GET and POST /robots,
 // POST /robots/{token}/fault) is for demos and tests and has no authentication:
 // mount it only where that is acceptable.
