@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func TestClassify(t *testing.T) {
 		retry    time.Duration
 		contains string
 	}{
-		// DingTalk §1.6
+		// DingTalk, docs/PLATFORMS.md §1.6
 		{"dt ok", DingTalk, 200, `{"errcode":0,"errmsg":"ok"}`, Delivered, "0", 0, "Delivered"},
 		{"dt busy", DingTalk, 200, dt(-1, "系统繁忙"), Retry, "-1", 0, "busy"},
 		{"dt 410100", DingTalk, 200, dt(410100, "send too fast"), RateLimited, "410100", time.Minute, "20 messages a minute"},
@@ -61,7 +62,7 @@ func TestClassify(t *testing.T) {
 		{"dt 429", DingTalk, 429, ``, RateLimited, "", time.Minute, "HTTP 429"},
 		{"dt 404", DingTalk, 404, `not found`, Misconfigured, "", 0, "HTTP 404"},
 
-		// Feishu/Lark §2.6
+		// Feishu/Lark, docs/PLATFORMS.md §2.6
 		{"fs ok", Feishu, 200, `{"StatusCode":0,"StatusMessage":"success","code":0,"data":{},"msg":"success"}`, Delivered, "0", 0, "Delivered"},
 		{"fs ok lark", Lark, 200, `{"code":0,"data":{},"msg":"success"}`, Delivered, "0", 0, "Delivered"},
 		{"fs legacy StatusCode only", Feishu, 200, `{"StatusCode":0,"StatusMessage":"success"}`, Delivered, "0", 0, "Delivered"},
@@ -81,7 +82,7 @@ func TestClassify(t *testing.T) {
 		{"fs 500 no body", Feishu, 500, ``, Retry, "", 0, "HTTP 500"},
 		{"fs 429", Lark, 429, `{}`, RateLimited, "", time.Second, "HTTP 429"},
 
-		// WeCom §3.4
+		// WeCom, docs/PLATFORMS.md §3.4
 		{"wc ok", WeCom, 200, `{"errcode":0,"errmsg":"ok"}`, Delivered, "0", 0, "Delivered"},
 		{"wc busy", WeCom, 200, dt(-1, "system busy"), Retry, "-1", 0, "busy"},
 		{"wc 45009", WeCom, 200, dt(45009, "api freq out of limit, hint: [x]"), RateLimited, "45009", time.Minute, "20 messages a minute"},
@@ -137,3 +138,5 @@ func TestClassifyPlatformMessageAndCap(t *testing.T) {
 		t.Errorf("Response len %d, class %s", len(o.Response), o.Class)
 	}
 }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

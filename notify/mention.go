@@ -33,59 +33,68 @@ func (mp MentionPlan) Empty() bool {
 		len(mp.WeComUserIDs) == 0 && len(mp.WeComMobiles) == 0
 }
 
-// PlanMentions decides, for platform p, which identity of each person is used:
-//   - DingTalk: the mobile when known, else the DingTalk userId.
-//   - Feishu/Lark: the open_id (the platforms accept no mobile or e-mail).
-//   - WeCom: the userid when known, else the mobile (which forces a text message, see Prepare).
+// PlanMentions decides, for platform p, which identity of each person is used
+// (each platform's spec says how: DingTalk takes the mobile, else the userId;
+// Feishu/Lark the open_id; WeCom the userid, else the mobile).
 //
 // People without a usable identity are listed in Skipped; duplicates are dropped.
 func PlanMentions(p Platform, people []Person, atAll bool) MentionPlan {
-	mp := MentionPlan{AtAll: atAll}
+	pl := planner{MentionPlan: MentionPlan{AtAll: atAll}, label: p.Label(), seen: map[string]bool{}}
 	if atAll {
-		mp.Labels = append(mp.Labels, "@all")
+		pl.Labels = append(pl.Labels, "@all")
 	}
-	seen := map[string]bool{}
-	add := func(list *[]string, kind, id, name string) {
-		key := kind + ":" + id
-		if seen[key] {
-			return
-		}
-		seen[key] = true
-		*list = append(*list, id)
-		mp.Labels = append(mp.Labels, fmt.Sprintf("@%s (%s)", name, id))
-	}
+	mention := SpecOf(p).mention
 	for _, pe := range people {
-		name := strings.TrimSpace(pe.Name)
-		if name == "" {
-			name = "a contact without a name"
+		if mention == nil {
+			pl.skip(pe, "cannot be mentioned on "+pl.label)
+			continue
 		}
-		mobile := strings.TrimSpace(pe.Mobile)
-		switch p {
-		case DingTalk:
-			if mobile != "" {
-				add(&mp.AtMobiles, "mobile", mobile, name)
-			} else if id := strings.TrimSpace(pe.DingTalkUserID); id != "" {
-				add(&mp.AtUserIDs, "userid", id, name)
-			} else {
-				mp.Skipped = append(mp.Skipped, name+" has no DingTalk mobile or userId")
-			}
-		case Feishu, Lark:
-			if id := strings.TrimSpace(pe.FeishuOpenID); id != "" {
-				add(&mp.FeishuIDs, "open_id", id, name)
-			} else {
-				mp.Skipped = append(mp.Skipped, name+" has no "+p.Label()+" open_id or user_id")
-			}
-		case WeCom:
-			if id := strings.TrimSpace(pe.WeComUserID); id != "" {
-				add(&mp.WeComUserIDs, "userid", id, name)
-			} else if mobile != "" {
-				add(&mp.WeComMobiles, "mobile", mobile, name)
-			} else {
-				mp.Skipped = append(mp.Skipped, name+" has no WeCom userid or mobile")
-			}
-		default:
-			mp.Skipped = append(mp.Skipped, name+" cannot be mentioned on "+p.Label())
-		}
+		mention(&pl, pe)
 	}
-	return mp
+	return pl.MentionPlan
+}
+
+// planner builds a MentionPlan for a platform's mention rule.
+type planner struct {
+	MentionPlan
+	label string // the platform's, for sentences
+	seen  map[string]bool
+}
+
+// add appends id (an identity of kind) to list once, with a label naming pe.
+func (pl *planner) add(list *[]string, kind, id string, pe Person) {
+	key := kind + ":" + id
+	if pl.seen[key] {
+		return
+	}
+	pl.seen[key] = true
+	*list = append(*list, id)
+	pl.Labels = append(pl.Labels, fmt.Sprintf("@%s (%s)", displayName(pe), id))
+}
+
+// skip records that pe cannot be mentioned, and why ("has no WeCom userid").
+func (pl *planner) skip(pe Person, why string) {
+	pl.Skipped = append(pl.Skipped, displayName(pe)+" "+why)
+}
+
+func displayName(pe Person) string {
+	if name := strings.TrimSpace(pe.Name); name != "" {
+		return name
+	}
+	return "a contact without a name"
+}
+
+// mentionTail writes ids, each formatted by at, after a blank line and separated
+// by spaces; "" when there are none.
+func mentionTail(ids []string, at func(id string) string) string {
+	var tail strings.Builder
+	for _, id := range ids {
+		if tail.Len() == 0 {
+			tail.WriteString("\n\n")
+		} else {
+			tail.WriteByte(' ')
+		}
+		tail.WriteString(at(id))
+	}
+	return tail.String()
 }

@@ -7,10 +7,15 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+)
+
+// Byte limits that hold on every platform (each platform's own are in its Spec.Limits).
+const (
+	maxTitleBytes      = 256  // titles are cut to this many bytes before anything else
+	maxResponseCapture = 4096 // Outcome.Response cap
 )
 
 // Robot is what an adapter needs to post to one group robot. Credentials are
@@ -49,33 +54,23 @@ type Prepared struct {
 // Prepare renders m for r's platform, makes sure one of r.Keywords appears,
 // cuts it to the platform's byte limit and signs it with timestamp now.
 //
-// Message shapes (docs/PLATFORMS.md §1.2, §2.2, §3.2):
-//   - DingTalk: msgtype "markdown"; the text starts with "#### <title>", mentions are
-//     listed in at.atMobiles/at.atUserIds/at.isAtAll and also written as "@mobile"/"@userid"
-//     at the end of the text (both are needed for a real @). Limit: whole body ≤ 20 000 B.
-//   - Feishu/Lark: msg_type "interactive" with a legacy card (top-level "card" key): a
-//     plain_text header holding the title and one div with a lark_md text holding the body.
-//     We chose the card over post/text because only cards render markdown. Mentions are
-//     written the card way, <at id=ou_xxx></at> and <at id=all></at>, at the end of the
-//     lark_md text. Signing puts "timestamp" (string, seconds) and "sign" in the body.
-//     Limit: whole body ≤ 20 000 B.
-//   - WeCom: msgtype "markdown" with "<@userid>" in the content (markdown.content ≤ 4096 B).
-//     When a person can only be reached by mobile, or @all is asked for, markdown cannot
-//     mention them, so a "text" message is sent instead with mentioned_list /
-//     mentioned_mobile_list ("@all" in mentioned_list); text.content ≤ 2048 B and the
-//     markdown is sent as plain text.
+// The message shape, the signing and the byte limit are the platform's Spec's
+// (docs/PLATFORMS.md §1.2, §2.2, §3.2): DingTalk markdown, a Feishu/Lark interactive
+// card, WeCom markdown or, when mobiles or @all must be mentioned, WeCom text.
 //
 // Keywords: when none of r.Keywords appears in the title or body, the first keyword is
 // prepended to the title. The title is never cut away by truncation and is part of the
 // scanned text on every platform (DingTalk and WeCom repeat it as the first line of the
 // content; Feishu scans the card header — see docs/PLATFORMS.md §2.4, not verified live).
+// Platforms without a keyword setting (WeCom) ignore r.Keywords.
 //
 // Truncation: the body (only the body; title, mentions and marker are kept whole) is
 // cut at a UTF-8 boundary, never inside a mention (<at …></at>, <@…>, @id), and
 // "… truncated, full message: <Link>" is appended. The limit is checked on the final
 // JSON bytes (or, for WeCom, on the content string as the platform counts it).
 func Prepare(r Robot, m Message, now time.Time) (Prepared, error) {
-	if !r.Platform.Valid() {
+	spec, ok := specs[r.Platform]
+	if !ok {
 		return Prepared{}, fmt.Errorf("notify: unknown platform %q", r.Platform)
 	}
 	u, err := url.Parse(strings.TrimSpace(r.WebhookURL))
@@ -88,9 +83,9 @@ func Prepare(r Robot, m Message, now time.Time) (Prepared, error) {
 		title = "Alert"
 	}
 	body := strings.ToValidUTF8(strings.ReplaceAll(m.Body, "\r\n", "\n"), "\uFFFD")
-	keywords := cleanKeywords(r.Keywords)
-	if r.Platform == WeCom {
-		keywords = nil // WeCom has no keyword setting
+	var keywords []string
+	if spec.Keywords { // a platform without the setting never refuses a message for lacking one
+		keywords = cleanKeywords(r.Keywords)
 	}
 	marker := "\n\n… truncated"
 	if m.Link != "" {
@@ -98,35 +93,8 @@ func Prepare(r Robot, m Message, now time.Time) (Prepared, error) {
 	}
 
 	p := Prepared{Mentions: plan}
-	var rd renderer
-	switch r.Platform {
-	case DingTalk:
-		rd = dingTalkRenderer(plan)
-		p.MsgType = "markdown"
-		if r.Secret != "" {
-			ts := now.UnixMilli()
-			q := u.Query()
-			q.Set("timestamp", strconv.FormatInt(ts, 10))
-			q.Set("sign", DingTalkSign(r.Secret, ts))
-			u.RawQuery = q.Encode()
-		}
-	case Feishu, Lark:
-		ts, sign := "", ""
-		if r.Secret != "" {
-			sec := now.Unix()
-			ts, sign = strconv.FormatInt(sec, 10), FeishuSign(r.Secret, sec)
-		}
-		rd = feishuRenderer(plan, ts, sign)
-		p.MsgType = "interactive"
-	case WeCom:
-		if len(plan.WeComMobiles) > 0 || plan.AtAll {
-			rd = weComTextRenderer(plan)
-			p.MsgType = "text"
-		} else {
-			rd = weComMarkdownRenderer(plan)
-			p.MsgType = "markdown"
-		}
-	}
+	rd, msgType := spec.build(r, plan, now, u)
+	p.MsgType = msgType
 
 	if len(keywords) > 0 && !containsAny(title+"\n"+body, keywords) {
 		title = keywords[0] + " " + title
@@ -147,12 +115,10 @@ func Prepare(r Robot, m Message, now time.Time) (Prepared, error) {
 	p.Body = out
 	p.Truncated = truncated
 	p.URL = u.String()
-	p.MaskedURL = maskURL(r.Platform, u)
+	p.MaskedURL = maskURL(spec, u)
 	p.MaskedBody = out
-	if r.Platform == Feishu || r.Platform == Lark {
-		if sign := feishuSignOf(out); sign != "" {
-			p.MaskedBody = bytes.Replace(out, []byte(`"sign":"`+sign+`"`), []byte(`"sign":"`+Mask(sign)+`"`), 1)
-		}
+	if spec.maskBody != nil {
+		p.MaskedBody = spec.maskBody(out)
 	}
 	return p, nil
 }
@@ -275,161 +241,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// --- DingTalk ---
-
-type dingTalkBody struct {
-	MsgType  string `json:"msgtype"`
-	Markdown struct {
-		Title string `json:"title"`
-		Text  string `json:"text"`
-	} `json:"markdown"`
-	At struct {
-		AtMobiles []string `json:"atMobiles"`
-		AtUserIDs []string `json:"atUserIds"`
-		IsAtAll   bool     `json:"isAtAll"`
-	} `json:"at"`
-}
-
-func dingTalkRenderer(plan MentionPlan) renderer {
-	var tail strings.Builder
-	for _, id := range append(append([]string(nil), plan.AtMobiles...), plan.AtUserIDs...) {
-		if tail.Len() == 0 {
-			tail.WriteString("\n\n")
-		} else {
-			tail.WriteByte(' ')
-		}
-		tail.WriteString("@" + id)
-	}
-	suffix := tail.String()
-	return renderer{limit: dingTalkMaxBody, render: func(title, text string) ([]byte, int) {
-		var b dingTalkBody
-		b.MsgType = "markdown"
-		b.Markdown.Title = title
-		b.Markdown.Text = "#### " + title + "\n\n" + text + suffix
-		b.At.AtMobiles = nonNil(plan.AtMobiles)
-		b.At.AtUserIDs = nonNil(plan.AtUserIDs)
-		b.At.IsAtAll = plan.AtAll
-		out := marshal(b)
-		return out, len(out)
-	}}
-}
-
-// --- Feishu / Lark ---
-
-type larkText struct {
-	Tag     string `json:"tag"`
-	Content string `json:"content"`
-}
-
-type feishuBody struct {
-	Timestamp string `json:"timestamp,omitempty"`
-	Sign      string `json:"sign,omitempty"`
-	MsgType   string `json:"msg_type"`
-	Card      struct {
-		Config struct {
-			WideScreenMode bool `json:"wide_screen_mode"`
-		} `json:"config"`
-		Header struct {
-			Title larkText `json:"title"`
-		} `json:"header"`
-		Elements []feishuDiv `json:"elements"`
-	} `json:"card"`
-}
-
-type feishuDiv struct {
-	Tag  string   `json:"tag"`
-	Text larkText `json:"text"`
-}
-
-func feishuRenderer(plan MentionPlan, ts, sign string) renderer {
-	var tail strings.Builder
-	ids := plan.FeishuIDs
-	if plan.AtAll {
-		ids = append([]string{"all"}, ids...)
-	}
-	for _, id := range ids {
-		if tail.Len() == 0 {
-			tail.WriteString("\n\n")
-		} else {
-			tail.WriteByte(' ')
-		}
-		tail.WriteString("<at id=" + id + "></at>")
-	}
-	suffix := tail.String()
-	return renderer{limit: feishuMaxBody, render: func(title, text string) ([]byte, int) {
-		var b feishuBody
-		b.Timestamp, b.Sign = ts, sign
-		b.MsgType = "interactive"
-		b.Card.Config.WideScreenMode = true
-		b.Card.Header.Title = larkText{Tag: "plain_text", Content: title}
-		b.Card.Elements = []feishuDiv{{Tag: "div", Text: larkText{Tag: "lark_md", Content: text + suffix}}}
-		out := marshal(b)
-		return out, len(out)
-	}}
-}
-
-func feishuSignOf(body []byte) string {
-	var v struct {
-		Sign string `json:"sign"`
-	}
-	if json.Unmarshal(body, &v) != nil {
-		return ""
-	}
-	return v.Sign
-}
-
-// --- WeCom ---
-
-type weComMarkdownBody struct {
-	MsgType  string `json:"msgtype"`
-	Markdown struct {
-		Content string `json:"content"`
-	} `json:"markdown"`
-}
-
-type weComTextBody struct {
-	MsgType string `json:"msgtype"`
-	Text    struct {
-		Content             string   `json:"content"`
-		MentionedList       []string `json:"mentioned_list,omitempty"`
-		MentionedMobileList []string `json:"mentioned_mobile_list,omitempty"`
-	} `json:"text"`
-}
-
-func weComMarkdownRenderer(plan MentionPlan) renderer {
-	var tail strings.Builder
-	for _, id := range plan.WeComUserIDs {
-		if tail.Len() == 0 {
-			tail.WriteString("\n\n")
-		} else {
-			tail.WriteByte(' ')
-		}
-		tail.WriteString("<@" + id + ">")
-	}
-	suffix := tail.String()
-	return renderer{limit: weComMaxMarkdown, render: func(title, text string) ([]byte, int) {
-		var b weComMarkdownBody
-		b.MsgType = "markdown"
-		b.Markdown.Content = "### " + title + "\n\n" + text + suffix
-		return marshal(b), len(b.Markdown.Content)
-	}}
-}
-
-func weComTextRenderer(plan MentionPlan) renderer {
-	users := append([]string(nil), plan.WeComUserIDs...)
-	if plan.AtAll {
-		users = append(users, "@all")
-	}
-	return renderer{limit: weComMaxText, render: func(title, text string) ([]byte, int) {
-		var b weComTextBody
-		b.MsgType = "text"
-		b.Text.Content = title + "\n\n" + text
-		b.Text.MentionedList = users
-		b.Text.MentionedMobileList = plan.WeComMobiles
-		return marshal(b), len(b.Text.Content)
-	}}
-}
-
 // --- masking ---
 
 // Mask hides a credential for display: "…" plus its last 4 characters, or only
@@ -447,10 +258,11 @@ func Mask(secret string) string {
 
 var maskedParams = map[string]bool{"access_token": true, "key": true, "sign": true}
 
-// maskURL writes u with token, key and sign masked (Feishu: the hook token in the path).
-func maskURL(p Platform, u *url.URL) string {
+// maskURL writes u with token, key and sign masked (and the token in the path
+// when the platform puts it there).
+func maskURL(spec Spec, u *url.URL) string {
 	path := u.EscapedPath()
-	if p == Feishu || p == Lark {
+	if spec.Webhook.TokenParam == "" {
 		if i := strings.LastIndexByte(path, '/'); i >= 0 {
 			tok, _ := url.PathUnescape(path[i+1:])
 			path = path[:i+1] + Mask(tok)

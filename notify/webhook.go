@@ -17,19 +17,12 @@ type HostPolicy struct {
 	ExtraHosts []string
 }
 
-// Official paths (docs/PLATFORMS.md §0).
-const (
-	dingTalkPath = "/robot/send"
-	feishuPath   = "/open-apis/bot/v2/hook/" // + token
-	feishuV1Path = "/open-apis/bot/hook/"
-	weComPath    = "/cgi-bin/webhook/send"
-)
-
 // CheckWebhook returns nil when raw is an acceptable webhook URL for p, or an
 // error whose text is a sentence for the user saying what was expected. The
 // error never repeats the token.
 func (hp HostPolicy) CheckWebhook(p Platform, raw string) error {
-	if !p.Valid() {
+	spec, ok := specs[p]
+	if !ok {
 		return fmt.Errorf("unknown platform %q", string(p))
 	}
 	like := fmt.Sprintf("a %s robot's URL looks like %s", p.Label(), p.ExampleURL())
@@ -73,7 +66,7 @@ func (hp HostPolicy) CheckWebhook(p Platform, raw string) error {
 		}
 	}
 	if host != p.OfficialHost() && !hp.listed(scheme, host, port) {
-		if other, ok := platformByPath(u.EscapedPath()); ok && other != p && !(isFeishuFamily(other) && isFeishuFamily(p)) {
+		if other, ok := platformByPath(u.EscapedPath()); ok && SpecOf(other).Protocol != spec.Protocol {
 			return fmt.Errorf("this looks like a %s webhook URL; %s", other.Label(), like)
 		}
 		return fmt.Errorf("host %s is not a %s host (%s)", u.Hostname(), p.Label(), like)
@@ -88,52 +81,47 @@ func (hp HostPolicy) CheckWebhook(p Platform, raw string) error {
 		}
 	}
 
-	path := u.EscapedPath()
-	q := u.Query()
-	switch p {
-	case DingTalk:
-		if !pathMatches(path, dingTalkPath, official) {
-			return errors.New("the path must be /robot/send; " + like)
-		}
-		return checkToken(q, "access_token", like)
-	case WeCom:
-		if !pathMatches(path, weComPath, official) {
-			return errors.New("the path must be /cgi-bin/webhook/send; " + like)
-		}
-		return checkToken(q, "key", like)
-	default: // Feishu, Lark
-		i := strings.LastIndex(path, feishuPath)
-		if i < 0 || (official && i != 0) {
-			if strings.Contains(path, feishuV1Path) {
-				return errors.New("this is a legacy v1 hook URL; create the custom bot again to get a /open-apis/bot/v2/hook/ URL; " + like)
-			}
-			return errors.New("the path must be /open-apis/bot/v2/hook/ followed by the token; " + like)
-		}
-		tok := path[i+len(feishuPath):]
-		if tok == "" {
-			return errors.New("the URL has no hook token after /open-apis/bot/v2/hook/; copy the whole URL from the bot settings")
-		}
-		if strings.Contains(tok, "/") || !validToken(tok) {
-			return errors.New("the hook token in the URL looks wrong; copy the whole URL from the bot settings; " + like)
-		}
-		if len(q) > 0 {
-			return errors.New("a " + p.Label() + " webhook URL has no query string; " + like)
-		}
-		return nil
-	}
+	return spec.Webhook.check(u, official, like, spec.Label)
 }
 
-func isFeishuFamily(p Platform) bool { return p == Feishu || p == Lark }
+// check tests the path and token of u (already on an accepted host) against w;
+// official hosts need the exact path, listed hosts may mount it under a prefix.
+func (w Webhook) check(u *url.URL, official bool, like, label string) error {
+	path := u.EscapedPath()
+	q := u.Query()
+	if w.TokenParam != "" {
+		if !pathMatches(path, w.Path, official) {
+			return errors.New("the path must be " + w.Path + "; " + like)
+		}
+		return checkToken(q, w.TokenParam, like)
+	}
+	i := strings.LastIndex(path, w.Path)
+	if i < 0 || (official && i != 0) {
+		if w.LegacyPath != "" && strings.Contains(path, w.LegacyPath) {
+			return errors.New(w.LegacyAdvice + "; " + like)
+		}
+		return errors.New("the path must be " + w.Path + " followed by the token; " + like)
+	}
+	tok := path[i+len(w.Path):]
+	if tok == "" {
+		return errors.New("the URL has no hook token after " + w.Path + "; copy the whole URL from the bot settings")
+	}
+	if strings.Contains(tok, "/") || !validToken(tok) {
+		return errors.New("the hook token in the URL looks wrong; copy the whole URL from the bot settings; " + like)
+	}
+	if len(q) > 0 {
+		return errors.New("a " + label + " webhook URL has no query string; " + like)
+	}
+	return nil
+}
 
-// platformByPath recognises a platform by its webhook path alone.
+// platformByPath recognises a platform by its webhook path alone (the first in
+// Platforms when several share a protocol).
 func platformByPath(path string) (Platform, bool) {
-	switch {
-	case strings.HasSuffix(path, dingTalkPath):
-		return DingTalk, true
-	case strings.Contains(path, feishuPath), strings.Contains(path, feishuV1Path):
-		return Feishu, true
-	case strings.HasSuffix(path, weComPath):
-		return WeCom, true
+	for _, s := range registry {
+		if s.Webhook.matches(path) {
+			return s.Platform, true
+		}
 	}
 	return "", false
 }

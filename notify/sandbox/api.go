@@ -3,9 +3,21 @@ package sandbox
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"alertdesk/notify"
 )
+
+// platformNames lists the accepted platform names for error messages:
+// "dingtalk", "feishu", "lark", "wecom".
+var platformNames = func() string {
+	names := make([]string, len(notify.Platforms))
+	for i, p := range notify.Platforms {
+		names[i] = strconv.Quote(string(p))
+	}
+	return strings.Join(names, ", ")
+}()
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -41,7 +53,7 @@ func (s *Sandbox) apiAddRobot(w http.ResponseWriter, r *http.Request) {
 	if p, ok := notify.ParsePlatform(string(cfg.Platform)); ok {
 		cfg.Platform = p
 	} else {
-		apiError(w, http.StatusBadRequest, `platform must be one of "dingtalk", "feishu", "lark", "wecom"`)
+		apiError(w, http.StatusBadRequest, "platform must be one of "+platformNames)
 		return
 	}
 	if !cfg.Fault.Valid() {

@@ -12,17 +12,24 @@
 // request that outlives HangFor is then processed normally (a slow but successful
 // platform).
 //
+// Each protocol's emulator (answers, message shapes, token and secret shapes) is
+// in its own file, dingtalk.go, feishu.go (Feishu and Lark) and wecom.go, and
+// registered in emulators; paths, secret and keyword support and rate-limit
+// windows come from the platform's notify.Spec.
+//
 // The HTTP API next to the webhooks (GET /messages, GET and POST /robots,
 // POST /robots/{token}/fault) is for demos and tests and has no authentication:
 // mount it only where that is acceptable.
 package sandbox
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
-	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -108,14 +115,17 @@ type Sandbox struct {
 	head   int // next slot to write
 	filled bool
 	counts map[string]*[2]int // token → accepted, rejected
+	// recorded is closed (and replaced) whenever a request is recorded, to wake
+	// WaitRecorded.
+	recorded chan struct{}
 }
 
 // robot is the live state of one RobotConfig.
 type robot struct {
 	mu             sync.Mutex
 	cfg            RobotConfig
-	sent           []time.Time // accepted sends in the last minute, oldest first
-	throttledUntil time.Time   // DingTalk's 10-minute penalty
+	sent           []time.Time // accepted sends within the longest rate window, oldest first
+	throttledUntil time.Time   // end of a window's penalty (DingTalk: 10 minutes)
 }
 
 func (rb *robot) config() RobotConfig {
@@ -136,15 +146,25 @@ func New(opts Options) *Sandbox {
 		opts.MaxMessages = 10000
 	}
 	s := &Sandbox{
-		opts:   opts,
-		robots: map[string]*robot{},
-		ring:   make([]Received, opts.MaxMessages),
-		counts: map[string]*[2]int{},
+		opts:     opts,
+		robots:   map[string]*robot{},
+		ring:     make([]Received, opts.MaxMessages),
+		counts:   map[string]*[2]int{},
+		recorded: make(chan struct{}),
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/robot/send", s.dingTalk)
-	mux.HandleFunc("/open-apis/bot/v2/hook/{token}", s.feishu)
-	mux.HandleFunc("/cgi-bin/webhook/send", s.weCom)
+	for p, em := range emulators {
+		hook := notify.SpecOf(p).Webhook
+		if hook.TokenParam == "" {
+			mux.HandleFunc(hook.Path+"{token}", func(w http.ResponseWriter, r *http.Request) {
+				em.serve(s, w, r, r.PathValue("token"))
+			})
+		} else {
+			mux.HandleFunc(hook.Path, func(w http.ResponseWriter, r *http.Request) {
+				em.serve(s, w, r, r.URL.Query().Get(hook.TokenParam))
+			})
+		}
+	}
 	mux.HandleFunc("GET /messages", s.apiMessages)
 	mux.HandleFunc("GET /robots", s.apiRobots)
 	mux.HandleFunc("POST /robots", s.apiAddRobot)
@@ -157,36 +177,50 @@ func New(opts Options) *Sandbox {
 // mount point (the caller strips "/sandbox").
 func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
+// emulator is the sandbox's copy of one protocol's webhook endpoint; each lives
+// in the protocol's own file and is served on the path the platform's notify.Spec
+// names.
+type emulator struct {
+	// serve answers one request for the robot with token (from the path or the
+	// query, as the platform's notify.Webhook says).
+	serve    func(s *Sandbox, w http.ResponseWriter, r *http.Request, token string)
+	newToken func() string // a fresh token shaped like the platform's
+	// newSecret is a fresh signing secret shaped like the platform's; nil when
+	// its robots have no secret.
+	newSecret func() string
+}
+
+// emulators holds one emulator per protocol (notify.Spec.Protocol): the Feishu
+// one serves Lark robots too.
+var emulators = map[notify.Platform]emulator{
+	notify.DingTalk: dingTalkEmulator,
+	notify.Feishu:   feishuEmulator,
+	notify.WeCom:    weComEmulator,
+}
+
 // WebhookPath is the path (and query) of a robot's webhook relative to the mount point.
 func WebhookPath(p notify.Platform, token string) string {
-	switch p {
-	case notify.DingTalk:
-		return "/robot/send?access_token=" + url.QueryEscape(token)
-	case notify.Feishu, notify.Lark:
-		return "/open-apis/bot/v2/hook/" + url.PathEscape(token)
-	case notify.WeCom:
-		return "/cgi-bin/webhook/send?key=" + url.QueryEscape(token)
+	if !p.Valid() {
+		return ""
 	}
-	return ""
+	return notify.SpecOf(p).Webhook.URL(token)
 }
 
 // AddRobot registers cfg, replacing a robot with the same token. An empty Token
 // is generated; Secret "generate" becomes a fresh secret ("SEC…" for DingTalk).
 // WeCom robots have neither secret nor keywords. The stored config is returned.
 func (s *Sandbox) AddRobot(cfg RobotConfig) RobotConfig {
+	em, known := emulators[notify.SpecOf(cfg.Platform).Protocol]
 	if cfg.Token == "" {
-		cfg.Token = newToken(cfg.Platform)
-	}
-	if cfg.Secret == "generate" {
-		switch cfg.Platform {
-		case notify.DingTalk:
-			cfg.Secret = "SEC" + randomHex(32)
-		default:
-			cfg.Secret = randomHex(12)
+		cfg.Token = uuidToken()
+		if known {
+			cfg.Token = em.newToken()
 		}
 	}
 	if !cfg.Platform.SupportsSecret() {
 		cfg.Secret = ""
+	} else if cfg.Secret == "generate" {
+		cfg.Secret = em.newSecret()
 	}
 	if !cfg.Platform.SupportsKeywords() {
 		cfg.Keywords = nil
@@ -330,6 +364,31 @@ func (s *Sandbox) record(rec Received) {
 	} else {
 		c[1]++
 	}
+	close(s.recorded)
+	s.recorded = make(chan struct{})
+}
+
+// WaitRecorded blocks until at least n requests for token have been recorded
+// (accepted or not) since the last Reset, or ctx ends. Tests use it to wait for a
+// request the sandbox answers after the client has gone (a hang the client gave up on).
+func (s *Sandbox) WaitRecorded(ctx context.Context, token string, n int) error {
+	for {
+		s.logMu.Lock()
+		got := 0
+		if c := s.counts[token]; c != nil {
+			got = c[0] + c[1]
+		}
+		wake := s.recorded
+		s.logMu.Unlock()
+		if got >= n {
+			return nil
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return fmt.Errorf("sandbox: %d of %d requests for the robot recorded: %w", got, n, ctx.Err())
+		}
+	}
 }
 
 // lookup finds the robot for token on a platform family, auto-registering it
@@ -338,7 +397,7 @@ func (s *Sandbox) lookup(p notify.Platform, token string) (*robot, RobotConfig, 
 	if token != "" {
 		if rb := s.robot(token); rb != nil {
 			cfg := rb.config()
-			if cfg.Platform == p || (p == notify.Feishu && cfg.Platform == notify.Lark) {
+			if speaks(cfg.Platform, p) {
 				return rb, cfg, true
 			}
 			return nil, RobotConfig{}, false
@@ -356,39 +415,43 @@ func (s *Sandbox) lookup(p notify.Platform, token string) (*robot, RobotConfig, 
 	}
 	s.mu.Unlock()
 	cfg := rb.config()
-	return rb, cfg, cfg.Platform == p || (p == notify.Feishu && cfg.Platform == notify.Lark)
+	return rb, cfg, speaks(cfg.Platform, p)
 }
 
-// allow applies the rate limit of cfg's platform and, when allowed, counts the send.
-// DingTalk: > 20 in a rolling minute → refused, and the robot is throttled for 10 minutes.
-// WeCom: > 20 in a rolling minute. Feishu/Lark: > 5 in a second or > 100 in a minute.
+// speaks reports whether robots of platform p are served by protocol's emulator.
+func speaks(p, protocol notify.Platform) bool { return notify.SpecOf(p).Protocol == protocol }
+
+// allow applies the rate-limit windows of cfg's platform and, when allowed, counts
+// the send. A window with a penalty (DingTalk's) throttles the robot for that long
+// once it is exceeded. Longer windows are checked first.
 func (rb *robot) allow(now time.Time) bool {
 	rb.mu.Lock()
 	defer rb.mu.Unlock()
 	if rb.cfg.Unlimited {
 		return true
 	}
-	lim := rb.cfg.Platform.Limit()
+	windows := rb.cfg.Platform.Windows()
 	if now.Before(rb.throttledUntil) {
 		return false
 	}
+	var longest time.Duration
+	for _, w := range windows {
+		longest = max(longest, w.Per)
+	}
 	cut := 0
-	for cut < len(rb.sent) && !rb.sent[cut].After(now.Add(-time.Minute)) {
+	for cut < len(rb.sent) && !rb.sent[cut].After(now.Add(-longest)) {
 		cut++
 	}
 	rb.sent = rb.sent[cut:]
-	if lim.PerMinute > 0 && len(rb.sent) >= lim.PerMinute {
-		if rb.cfg.Platform == notify.DingTalk {
-			rb.throttledUntil = now.Add(10 * time.Minute)
-		}
-		return false
-	}
-	if lim.PerSecond > 0 {
+	for _, w := range slices.Backward(windows) {
 		n := 0
-		for i := len(rb.sent) - 1; i >= 0 && rb.sent[i].After(now.Add(-time.Second)); i-- {
+		for i := len(rb.sent) - 1; i >= 0 && rb.sent[i].After(now.Add(-w.Per)); i-- {
 			n++
 		}
-		if n >= lim.PerSecond {
+		if n >= w.N {
+			if w.Penalty > 0 {
+				rb.throttledUntil = now.Add(w.Penalty)
+			}
 			return false
 		}
 	}
@@ -396,14 +459,10 @@ func (rb *robot) allow(now time.Time) bool {
 	return true
 }
 
-func newToken(p notify.Platform) string {
-	switch p {
-	case notify.DingTalk:
-		return randomHex(32)
-	default: // Feishu/Lark hook tokens and WeCom keys are UUIDs
-		h := randomHex(16)
-		return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-	}
+// uuidToken is a fresh token shaped like a Feishu/Lark hook token or a WeCom key.
+func uuidToken() string {
+	h := randomHex(16)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 func randomHex(n int) string {

@@ -1,8 +1,9 @@
 package notify
 
 import (
+	"bytes"
 	"net/url"
-	"strconv"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -72,43 +73,59 @@ func TestDingTalkSignRow2QueryAndDoubleEncoding(t *testing.T) {
 	}
 }
 
-func TestFeishuSignVectors(t *testing.T) {
-	tests := []struct {
-		secret string
-		ts     int64
-		want   string
-	}{
-		{"abc123", 1700000000, "J0suvZQ7pBIXibHw5hyQvuZiXVa3ct5lilLN472FoLk="},
-		{"demo", 1599360473, "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8="},
-		{"demo-secret", 1599360473, "3/MaVZ8JLIy4TUG+7KSFJqvUkTKd+HWY8g+56DZWq8s="},
+func TestPrepareDingTalk(t *testing.T) {
+	r := Robot{Platform: DingTalk, WebhookURL: "https://oapi.dingtalk.com/robot/send?access_token=" + longToken, Secret: "SEC0123456789abcdef", Keywords: []string{"alert"}}
+	m := Message{Title: "disk full", Body: "db-1 <b> & \"x\"", Mentions: []Person{alice, bob, carol}}
+	p, err := Prepare(r, m, time.UnixMilli(1700000000001))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		if got := FeishuSign(tt.secret, tt.ts); got != tt.want {
-			t.Errorf("FeishuSign(%q, %d) = %q, want %q", tt.secret, tt.ts, got, tt.want)
+	if p.MsgType != "markdown" {
+		t.Errorf("MsgType = %q", p.MsgType)
+	}
+	b := decode(t, p.Body)
+	if got, want := keys(b), []string{"at", "markdown", "msgtype"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("top-level keys = %v, want %v", got, want)
+	}
+	if b["msgtype"] != "markdown" {
+		t.Errorf("msgtype = %v", b["msgtype"])
+	}
+	if got, want := keys(b["markdown"]), []string{"text", "title"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("markdown keys = %v, want %v", got, want)
+	}
+	if got, want := keys(b["at"]), []string{"atMobiles", "atUserIds", "isAtAll"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("at keys = %v, want %v", got, want)
+	}
+	md := b["markdown"].(map[string]any)
+	at := b["at"].(map[string]any)
+	text := md["text"].(string)
+	if got := strs(at["atMobiles"]); !reflect.DeepEqual(got, []string{"13800000000"}) {
+		t.Errorf("atMobiles = %v", got)
+	}
+	if got := strs(at["atUserIds"]); !reflect.DeepEqual(got, []string{"bob_dt"}) {
+		t.Errorf("atUserIds = %v", got)
+	}
+	if at["isAtAll"] != false {
+		t.Errorf("isAtAll = %v", at["isAtAll"])
+	}
+	for _, want := range []string{"@13800000000", "@bob_dt", "db-1 <b> & \"x\""} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text %q lacks %q", text, want)
 		}
-		p, err := Prepare(Robot{Platform: Feishu, WebhookURL: "https://open.feishu.cn/open-apis/bot/v2/hook/abc", Secret: tt.secret},
-			Message{Title: "t", Body: "b"}, time.Unix(tt.ts, 0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Not URL-encoded, timestamp as a string, in the body.
-		want := `{"timestamp":"` + itoa64(tt.ts) + `","sign":"` + tt.want + `",`
-		if !strings.HasPrefix(string(p.Body), want) {
-			t.Errorf("body starts %q, want prefix %q", string(p.Body)[:min(len(p.Body), 90)], want)
-		}
+	}
+	if !strings.HasPrefix(md["title"].(string), "alert ") || !strings.Contains(text, "alert disk full") {
+		t.Errorf("keyword not inserted: title %q text %q", md["title"], text)
+	}
+	if bytes.Contains(p.Body, []byte(`\u003c`)) {
+		t.Errorf("body has HTML-escaped characters: %s", p.Body)
+	}
+	if want := []string{"Carol has no DingTalk mobile or userId"}; !reflect.DeepEqual(p.Mentions.Skipped, want) {
+		t.Errorf("Skipped = %v, want %v", p.Mentions.Skipped, want)
+	}
+	if want := "https://oapi.dingtalk.com/robot/send?access_token=…a3f9&sign=…+pE=&timestamp=1700000000001"; p.MaskedURL != want {
+		t.Errorf("MaskedURL = %q, want %q", p.MaskedURL, want)
+	}
+	if strings.Contains(p.MaskedURL, longToken) {
+		t.Error("MaskedURL leaks the token")
 	}
 }
-
-func TestFeishuNegativeVector(t *testing.T) {
-	const wrong = "EOUQKI2ZpzeBOmvrzdQAE+1DFiZ07TgMbfe6W1Sj8Nw="
-	// The DingTalk algorithm applied to Feishu's inputs gives the documented wrong value…
-	if got := DingTalkSign("abc123", 1700000000); got != wrong {
-		t.Errorf("DingTalk algorithm on abc123/1700000000 = %q, want %q", got, wrong)
-	}
-	// …which must differ from the real Feishu signature.
-	if got := FeishuSign("abc123", 1700000000); got == wrong {
-		t.Errorf("FeishuSign equals the DingTalk-algorithm value %q", got)
-	}
-}
-
-func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
