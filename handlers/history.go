@@ -84,7 +84,7 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 		if _, ok := notify.ParsePlatform(fd.Platform); ok {
 			f.Platform = fd.Platform
 		} else {
-			errs["platform"] = "Pick DingTalk, Feishu, Lark or WeCom."
+			errs["platform"] = "Pick " + notify.LabelList("or") + "."
 		}
 	}
 	if fd.Outcome != "" {

@@ -130,7 +130,7 @@ func (f *robotForm) validate(errs views.FieldErrors, hosts notify.HostPolicy, is
 	checkName(errs, "name", f.Name, 100)
 	p, ok := notify.ParsePlatform(f.Platform)
 	if !ok {
-		errs["platform"] = "Pick DingTalk, Feishu, Lark or WeCom."
+		errs["platform"] = "Pick " + notify.LabelList("or") + "."
 		return
 	}
 	switch {
@@ -151,8 +151,9 @@ func (f *robotForm) validate(errs views.FieldErrors, hosts notify.HostPolicy, is
 		errs["secret"] = "This secret is too long: a signing secret has at most 200 characters."
 	case strings.IndexFunc(f.Secret, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
 		errs["secret"] = "A signing secret is plain ASCII without spaces."
-	case p == notify.DingTalk && !strings.HasPrefix(f.Secret, "SEC"):
-		errs["secret"] = "A DingTalk signing secret starts with SEC (copy it from the robot's security settings)."
+	case notify.SpecOf(p).SecretPrefix != "" && !strings.HasPrefix(f.Secret, notify.SpecOf(p).SecretPrefix):
+		errs["secret"] = "A " + p.Label() + " signing secret starts with " + notify.SpecOf(p).SecretPrefix +
+			" (copy it from the robot's security settings)."
 	}
 	if f.ClearSecret && f.Secret != "" {
 		errs["secret"] = "Either type a new secret or tick “remove”, not both."

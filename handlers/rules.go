@@ -191,13 +191,9 @@ func (s *Server) ruleObjects(ctx context.Context, teamID int64) (views.RuleObjec
 
 func templateDefaults() []views.TemplateDefault {
 	var out []views.TemplateDefault
-	for _, p := range []notify.Platform{notify.DingTalk, notify.Feishu, notify.WeCom} {
+	for _, p := range notify.Protocols() {
 		t, b := alerting.DefaultTemplates(string(p))
-		label := p.Label()
-		if p == notify.Feishu {
-			label = "Feishu / Lark"
-		}
-		out = append(out, views.TemplateDefault{Platform: label, Title: t, Body: b})
+		out = append(out, views.TemplateDefault{Platform: notify.ProtocolLabel(p), Title: t, Body: b})
 	}
 	return out
 }

@@ -84,7 +84,7 @@ func (s *Server) sandboxMessages(c echo.Context) error {
 func (s *Server) sandboxAddRobot(c echo.Context) error {
 	p, ok := notify.ParsePlatform(form(c, "platform"))
 	if !ok {
-		return userError(http.StatusUnprocessableEntity, "Pick DingTalk, Feishu, Lark or WeCom.")
+		return userError(http.StatusUnprocessableEntity, "Pick %s.", notify.LabelList("or"))
 	}
 	name := form(c, "name")
 	errs := views.FieldErrors{}

@@ -14,6 +14,8 @@ import (
 	"alertdesk/alerting"
 	"alertdesk/db"
 	"alertdesk/keys"
+	"alertdesk/notify"
+	"alertdesk/notify/sandbox"
 )
 
 // setup prepares a data directory for a load test: a team "load" with one robot, n enabled
@@ -41,7 +43,7 @@ func setup(o options, out io.Writer) error {
 		return err
 	}
 	robot, err := d.CreateRobot(ctx, db.SystemActor, db.RobotInput{TeamID: team.ID, Name: fmt.Sprintf("load robot %d", time.Now().Unix()),
-		Platform: "wecom", WebhookURL: "http://" + o.robotHost + "/sandbox/cgi-bin/webhook/send?key=load-test",
+		Platform: "wecom", WebhookURL: "http://" + o.robotHost + "/sandbox" + sandbox.WebhookPath(notify.WeCom, "load-test"),
 		WebhookHint: "load " + o.robotHost, Enabled: true})
 	if err != nil {
 		return err
