@@ -331,11 +331,19 @@ func (d *DB) SeriesOf(ctx context.Context, ruleID int64, fp string) (Series, boo
 	return sr, err == nil, err
 }
 
-// JoinGroup puts an alert into its rule's group (creating the group) and schedules the
-// group's next notification no later than flushAt. changed reports whether the alert's
-// state in the group is new, so the group has something to say. Every change takes the
-// group's next version (see FlushGroup).
-func (t *IntakeTx) JoinGroup(ruleID int64, key, groupLabelsJSON, fp string, alertID int64, status string, flushAt time.Time) (changed bool, err error) {
+// GroupJoin is one alert's new state in a group.
+type GroupJoin struct {
+	Fingerprint string
+	AlertID     int64
+	Status      string // firing | resolved
+}
+
+// JoinGroup puts alerts into one of a rule's groups (creating the group) and schedules
+// the group's next notification no later than flushAt. It reports whether any alert's
+// state in the group is new, so the group has something to say. The changes take the
+// group's next version (see FlushGroup). One call per group and request keeps a storm of
+// one alert name to one group write per request instead of two per alert.
+func (t *IntakeTx) JoinGroup(ruleID int64, key, groupLabelsJSON string, joins []GroupJoin, flushAt time.Time) (changed bool, err error) {
 	s, err := t.stmt(`INSERT INTO alert_groups (rule_id, group_key, group_labels, created_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (rule_id, group_key) DO UPDATE SET group_key = excluded.group_key RETURNING id, version`)
 	if err != nil {
@@ -350,36 +358,41 @@ func (t *IntakeTx) JoinGroup(ruleID int64, key, groupLabelsJSON, fp string, aler
 	// (notified drops to 0); a resolved alert that never fired here is no news at all.
 	// A member keeps its version while its state is not news, so a flush that read it
 	// still accounts for it.
-	var notified bool
-	if status == "firing" {
-		put, err := t.stmt(`INSERT INTO group_alerts (group_id, fingerprint, alert_id, status, notified, version) VALUES (?, ?, ?, ?, 0, ?)
-			ON CONFLICT (group_id, fingerprint) DO UPDATE SET alert_id = excluded.alert_id, status = excluded.status,
-			notified = CASE WHEN group_alerts.status = excluded.status THEN group_alerts.notified ELSE 0 END,
-			version = CASE WHEN group_alerts.status = excluded.status AND group_alerts.notified = 1
-				THEN group_alerts.version ELSE excluded.version END
-			RETURNING notified`)
-		if err != nil {
-			return false, err
-		}
-		if err := put.QueryRowContext(t.ctx, gid, fp, alertID, status, next).Scan(&notified); err != nil {
-			return false, err
-		}
-	} else {
-		upd, err := t.stmt(`UPDATE group_alerts SET alert_id = ?, status = ?,
-			notified = CASE WHEN status = ? THEN notified ELSE 0 END,
-			version = CASE WHEN status = ? AND notified = 1 THEN version ELSE ? END
-			WHERE group_id = ? AND fingerprint = ? RETURNING notified`)
-		if err != nil {
-			return false, err
-		}
-		switch err := upd.QueryRowContext(t.ctx, alertID, status, status, status, next, gid, fp).Scan(&notified); {
-		case err == sql.ErrNoRows:
-			return false, nil
-		case err != nil:
-			return false, err
-		}
+	upd, err := t.stmt(`UPDATE group_alerts SET alert_id = ?, status = ?,
+		notified = CASE WHEN status = ? THEN notified ELSE 0 END,
+		version = CASE WHEN status = ? AND notified = 1 THEN version ELSE ? END
+		WHERE group_id = ? AND fingerprint = ? RETURNING notified`)
+	if err != nil {
+		return false, err
 	}
-	changed = !notified
+	// Firing alerts are upserted many rows per statement (a storm's request is one group);
+	// a resolve updates its row alone. Rows keep their order: a firing and a resolve of
+	// the same alert in one request apply in turn.
+	for i := 0; i < len(joins); {
+		if joins[i].Status != "firing" {
+			j := joins[i]
+			i++
+			var notified bool
+			switch err := upd.QueryRowContext(t.ctx, j.AlertID, j.Status, j.Status, j.Status, next, gid, j.Fingerprint).Scan(&notified); {
+			case err == sql.ErrNoRows:
+				continue
+			case err != nil:
+				return false, err
+			}
+			changed = changed || !notified
+			continue
+		}
+		end := i
+		for end < len(joins) && end-i < joinRowsPerStatement && joins[end].Status == "firing" {
+			end++
+		}
+		c, err := t.upsertFiring(gid, next, joins[i:end])
+		if err != nil {
+			return false, err
+		}
+		changed = changed || c
+		i = end
+	}
 	if changed {
 		sched, err := t.stmt(`UPDATE alert_groups SET changed = 1, version = ?,
 			flush_at = CASE WHEN flush_at IS NULL OR flush_at > ? THEN ? ELSE flush_at END WHERE id = ?`)
@@ -391,6 +404,47 @@ func (t *IntakeTx) JoinGroup(ruleID int64, key, groupLabelsJSON, fp string, aler
 		}
 	}
 	return changed, nil
+}
+
+// joinRowsPerStatement bounds a multi-row upsert (5 parameters a row, far below SQLite's
+// 32,766).
+const joinRowsPerStatement = 200
+
+// upsertFiring puts firing alerts into group gid in one statement and reports whether any
+// of them is news (new, or its status changed).
+func (t *IntakeTx) upsertFiring(gid, version int64, joins []GroupJoin) (changed bool, err error) {
+	var q strings.Builder
+	q.WriteString(`INSERT INTO group_alerts (group_id, fingerprint, alert_id, status, notified, version) VALUES `)
+	args := make([]any, 0, 4*len(joins))
+	for i, j := range joins {
+		if i > 0 {
+			q.WriteByte(',')
+		}
+		q.WriteString("(?, ?, ?, 'firing', 0, ?)")
+		args = append(args, gid, j.Fingerprint, j.AlertID, version)
+	}
+	q.WriteString(` ON CONFLICT (group_id, fingerprint) DO UPDATE SET alert_id = excluded.alert_id, status = excluded.status,
+		notified = CASE WHEN group_alerts.status = excluded.status THEN group_alerts.notified ELSE 0 END,
+		version = CASE WHEN group_alerts.status = excluded.status AND group_alerts.notified = 1
+			THEN group_alerts.version ELSE excluded.version END
+		RETURNING notified`)
+	s, err := t.stmt(q.String())
+	if err != nil {
+		return false, err
+	}
+	rows, err := s.QueryContext(t.ctx, args...)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var notified bool
+		if err := rows.Scan(&notified); err != nil {
+			return false, err
+		}
+		changed = changed || !notified
+	}
+	return changed, rows.Err()
 }
 
 // AlertGroup is a rule's aggregation group.

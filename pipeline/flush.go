@@ -79,7 +79,7 @@ func (p *Pipeline) tickSeries(ctx context.Context) error {
 				return err
 			}
 			_, err := t.JoinGroup(r.ID, alerting.GroupKey(r.ID, r.GroupBy, alert.Labels), mustJSON(alerting.GroupLabels(r.GroupBy, alert.Labels)),
-				sr.Fingerprint, sr.AlertID, alerting.StatusFiring, now.Add(r.GroupWait))
+				[]db.GroupJoin{{Fingerprint: sr.Fingerprint, AlertID: sr.AlertID, Status: alerting.StatusFiring}}, now.Add(r.GroupWait))
 			return err
 		})
 		if err != nil {

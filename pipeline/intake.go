@@ -139,6 +139,15 @@ func (p *Pipeline) ingestOne(t *db.IntakeTx, teamID int64, prep []prepared) (res
 	if err := t.InsertAlerts(rows); err != nil {
 		return res, false, err
 	}
+	// The request's group changes, collected per group in arrival order so that each group
+	// is written once per request.
+	type groupRef struct {
+		rule *compiledRule
+		key  string
+	}
+	var order []groupRef
+	joins := map[groupRef][]db.GroupJoin{}
+	labelsOf := map[groupRef]string{}
 	for i := range prep {
 		pr := &prep[i]
 		a := pr.alert
@@ -161,13 +170,21 @@ func (p *Pipeline) ingestOne(t *db.IntakeTx, teamID int64, prep []prepared) (res
 				}
 				status = st
 			}
-			changed, err := t.JoinGroup(r.ID, m.groupKey, m.groupLabels, a.Fingerprint, stored[i].ID, status, now.Add(r.GroupWait))
-			if err != nil {
-				return res, false, err
+			ref := groupRef{rule: r, key: m.groupKey}
+			if _, seen := joins[ref]; !seen {
+				order = append(order, ref)
+				labelsOf[ref] = m.groupLabels
 			}
-			if changed && r.GroupWait <= 0 {
-				soon = true
-			}
+			joins[ref] = append(joins[ref], db.GroupJoin{Fingerprint: a.Fingerprint, AlertID: stored[i].ID, Status: status})
+		}
+	}
+	for _, ref := range order {
+		changed, err := t.JoinGroup(ref.rule.ID, ref.key, labelsOf[ref], joins[ref], now.Add(ref.rule.GroupWait))
+		if err != nil {
+			return res, false, err
+		}
+		if changed && ref.rule.GroupWait <= 0 {
+			soon = true
 		}
 	}
 	return res, soon, nil

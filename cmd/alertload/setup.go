@@ -18,9 +18,11 @@ import (
 	"alertdesk/notify/sandbox"
 )
 
-// setup prepares a data directory for a load test: a team "load" with one robot, n enabled
-// rules matching service="svc-<i>", and an API token of the team. The console picks up the
-// rules within 15 seconds when it is already running.
+// setup prepares a data directory for a load test: a team "load" with a load robot and a
+// probe robot (both WeCom robots of the sandbox that alertload -sandbox serves at
+// -robot-host), n enabled rules matching service="svc-<i>" that send to the load robot, a
+// probe rule (probe="alertload", group wait 5 s) that sends to the probe robot, and an API
+// token of the team. The console picks up the rules within 15 seconds when it is running.
 func setup(o options, out io.Writer) error {
 	ctx := context.Background()
 	if err := os.MkdirAll(o.dataDir, 0o700); err != nil {
@@ -42,10 +44,26 @@ func setup(o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	robot, err := d.CreateRobot(ctx, db.SystemActor, db.RobotInput{TeamID: team.ID, Name: fmt.Sprintf("load robot %d", time.Now().Unix()),
-		Platform: "wecom", WebhookURL: "http://" + o.robotHost + "/sandbox" + sandbox.WebhookPath(notify.WeCom, "load-test"),
-		WebhookHint: "load " + o.robotHost, Enabled: true})
+	robotAt := func(name, token string) (db.Robot, error) {
+		return d.CreateRobot(ctx, db.SystemActor, db.RobotInput{TeamID: team.ID, Name: fmt.Sprintf("%s %d", name, time.Now().Unix()),
+			Platform: "wecom", WebhookURL: "http://" + o.robotHost + "/sandbox" + sandbox.WebhookPath(notify.WeCom, token),
+			WebhookHint: name + " " + o.robotHost, Enabled: true})
+	}
+	robot, err := robotAt("load robot", sandboxToken)
 	if err != nil {
+		return err
+	}
+	probeRobot, err := robotAt("probe robot", probeToken)
+	if err != nil {
+		return err
+	}
+	probe, err := alerting.NewMatcher("probe", alerting.MatchEqual, "alertload")
+	if err != nil {
+		return err
+	}
+	if _, err := d.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: team.ID, Name: fmt.Sprintf("load probe (%d)", probeRobot.ID),
+		Enabled: true, Severity: "warning", Matchers: alerting.Matchers{probe}, GroupBy: []string{"alertname"},
+		GroupWait: 5 * time.Second, RepeatInterval: 4 * time.Hour, SendResolved: true, RobotIDs: []int64{probeRobot.ID}}); err != nil {
 		return err
 	}
 	severity, err := alerting.NewMatcher("severity", alerting.MatchRegexp, "critical|warning")
@@ -72,6 +90,7 @@ func setup(o options, out io.Writer) error {
 	if _, err := d.CreateAPIToken(ctx, db.SystemActor, team.ID, "alertload", token); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "team load: %d rules, robot %q\ntoken: %s\n", o.rules, robot.Name, token)
+	fmt.Fprintf(out, "team load: %d rules to robot %q, a probe rule to robot %q (webhooks at %s: start the console with ALERTDESK_ALLOWED_WEBHOOK_HOSTS=%s)\ntoken: %s\n",
+		o.rules, robot.Name, probeRobot.Name, o.robotHost, o.robotHost, token)
 	return nil
 }
