@@ -13,12 +13,14 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"alertdesk/db"
 	"alertdesk/handlers"
 	"alertdesk/notify"
+	"alertdesk/password"
 	"alertdesk/static"
 )
 
@@ -67,7 +69,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Log:    log,
 		Static: static.FS,
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Demo: cfg.Demo,
-			AssetVersion: assetVersion, SessionAuthKey: cfg.SessionAuthKey, SessionEncKey: cfg.SessionEncKey},
+			AssetVersion: assetVersion, SessionAuthKey: cfg.SessionAuthKey, SessionEncKey: cfg.SessionEncKey,
+			SessionMaxAge: cfg.SessionMaxAge, SessionIdle: cfg.SessionIdle, TrustedProxies: cfg.TrustedProxies,
+			MetricsToken: cfg.MetricsToken},
 		Webhooks: hosts,
 	}
 	if cfg.Demo {
@@ -85,6 +89,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}
 	sender := notify.NewSender(hosts, 10*time.Second)
+	if cfg.WebhookProxy != nil {
+		sender.SetProxy(cfg.WebhookProxy)
+		log.Info("webhook requests go through ALERTDESK_WEBHOOK_PROXY", "proxy", cfg.WebhookProxy.Redacted())
+	} else if p := envProxy(getenv); p != "" {
+		log.Warn("an HTTP(S)_PROXY variable is set but webhook requests ignore it and dial directly; set ALERTDESK_WEBHOOK_PROXY to send them through a proxy",
+			"variable", p)
+	}
 	deps.Sender = sender
 	// Wiring of the delivery engine (notify/outbox), the alert pipeline (alerting) and the
 	// background retention goes here; each is stopped in reverse order below.
@@ -162,6 +173,17 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// envProxy names the proxy variable of the environment that Go's default transport would
+// use, if any: the console's sender ignores them on purpose.
+func envProxy(getenv func(string) string) string {
+	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"} {
+		if getenv(k) != "" {
+			return k
+		}
+	}
+	return ""
+}
+
 // ensureAdmin creates the first administrator when the database has no user.
 func ensureAdmin(ctx context.Context, d *db.DB, cfg config, log *slog.Logger) error {
 	n, err := d.CountUsers(ctx)
@@ -170,9 +192,12 @@ func ensureAdmin(ctx context.Context, d *db.DB, cfg config, log *slog.Logger) er
 	}
 	pw, generated := cfg.AdminPassword, false
 	if pw == "" {
-		pw, generated = randomHex(9), true
+		pw, generated = randomHex(12), true
+	} else if err := password.Check(pw); err != nil {
+		return fmt.Errorf("ALERTDESK_ADMIN_PASSWORD: %s (it becomes the first administrator's password; "+
+			"unset it to have one generated and printed once)", strings.TrimSuffix(password.Advice(err), "."))
 	}
-	hash, err := handlers.HashPassword(pw)
+	hash, err := password.Hash(pw)
 	if err != nil {
 		return err
 	}
