@@ -44,34 +44,51 @@ type testServer struct {
 	deps    handlers.Deps
 }
 
-// fakeClock is a settable clock; it starts at the real time so that records the
-// database stamps with its own clock line up with it.
+// fakeClock is the real time plus an offset that tests advance: the server and the
+// database share it, so records line up with the lifetimes checked against them, and
+// rows written one after another keep their order.
 type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	offset time.Duration
+	frozen time.Time // non-zero: time stands still (apart from Advance)
 }
 
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.t
+	if !c.frozen.IsZero() {
+		return c.frozen
+	}
+	return time.Now().Add(c.offset)
 }
 
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+	c.offset += d
+	if !c.frozen.IsZero() {
+		c.frozen = c.frozen.Add(d)
+	}
+}
+
+// Freeze stops the clock, so that how long a slow machine takes between two requests
+// cannot change what a test sees.
+func (c *fakeClock) Freeze() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.frozen = time.Now().Add(c.offset)
 }
 
 func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "test.db"), db.Options{})
+	clock := &fakeClock{}
+	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "test.db"), db.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = d.Close() })
-	ts := &testServer{DB: d}
+	ts := &testServer{DB: d, Clock: clock}
 	if ts.TeamA, err = d.CreateTeam(ctx, db.SystemActor, "alpha"); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +113,6 @@ func newTestServer(t testing.TB) *testServer {
 	ts.MemberA = mk("alice", "Alice Liddell", db.RoleMember, ts.TeamA.ID)
 	ts.MemberB = mk("bob", "Bob Builder", db.RoleMember, ts.TeamB.ID)
 	key := []byte("0123456789abcdef0123456789abcdef")
-	ts.Clock = &fakeClock{t: time.Now()}
 	ts.deps = handlers.Deps{
 		DB:     d,
 		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),

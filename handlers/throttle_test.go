@@ -23,6 +23,13 @@ func tryLogin(t *testing.T, c *client, user, pw string) int {
 	return c.postForm(t, "/login", url.Values{"username": {user}, "password": {pw}}, false).Code
 }
 
+// newThrottleServer is a test server whose clock stands still unless the test moves it.
+func newThrottleServer(t *testing.T) *testServer {
+	ts := newTestServer(t)
+	ts.Clock.Freeze()
+	return ts
+}
+
 func from(ts *testServer, ip string) *client {
 	c := ts.anon()
 	c.addr = net.JoinHostPort(ip, "40000")
@@ -33,7 +40,7 @@ func from(ts *testServer, ip string) *client {
 // made the right password fail from every address for 15 minutes. Now the attacker's
 // own address is slowed down, and admin signs in from another address at once.
 func TestThrottleDoesNotLockOutTheOwner(t *testing.T) {
-	ts := newTestServer(t)
+	ts := newThrottleServer(t)
 	attacker := from(ts, "198.51.100.7")
 	refused := 0
 	for range 20 {
@@ -55,7 +62,7 @@ func TestThrottleDoesNotLockOutTheOwner(t *testing.T) {
 // Delays grow with each failure of (user, address) and are not a hard refusal: once the
 // delay has passed, the right password works from the attacker's address too.
 func TestThrottleDelaysGrowThenLetIn(t *testing.T) {
-	ts := newTestServer(t)
+	ts := newThrottleServer(t)
 	c := from(ts, "198.51.100.8")
 	c.get(t, "/login")
 	var waits []int
@@ -102,7 +109,7 @@ func TestThrottleDelaysGrowThenLetIn(t *testing.T) {
 // One address guessing many names (or an office behind one NAT address where someone
 // mistypes a lot) is slowed per address, but never shut out for long.
 func TestThrottlePerAddressIsADelayNotALockout(t *testing.T) {
-	ts := newTestServer(t)
+	ts := newThrottleServer(t)
 	nat := from(ts, "192.0.2.50")
 	for i := range 60 {
 		if tryLogin(t, nat, "nobody"+strconv.Itoa(i), "wrong guess") == http.StatusTooManyRequests {
@@ -118,7 +125,7 @@ func TestThrottlePerAddressIsADelayNotALockout(t *testing.T) {
 
 // 100 refused attempts write one audit row with the count, not 100 rows.
 func TestThrottleAuditsRefusalsInAggregate(t *testing.T) {
-	ts := newTestServer(t)
+	ts := newThrottleServer(t)
 	c := from(ts, "198.51.100.9")
 	for range 4 {
 		if code := tryLogin(t, c, "admin", "wrong guess"); code != http.StatusUnprocessableEntity {
@@ -150,7 +157,7 @@ func TestThrottleAuditsRefusalsInAggregate(t *testing.T) {
 // X-Forwarded-For is believed only from a listed proxy: otherwise an attacker would pick
 // a fresh address for every guess (or someone else's to slow them down).
 func TestThrottleClientAddressFromTrustedProxyOnly(t *testing.T) {
-	ts := newTestServer(t)
+	ts := newThrottleServer(t)
 	guess := func(c *client, n int) (refused bool) {
 		for range n {
 			if tryLogin(t, c, "admin", "wrong guess") == http.StatusTooManyRequests {
