@@ -34,12 +34,12 @@ const testPassword = "correct horse battery staple"
 type testServer struct {
 	DB      *db.DB
 	Server  *handlers.Server
-	TeamA   db.Team // "alpha"
-	TeamB   db.Team // "beta"
-	Admin   db.User // "admin"
-	Auditor db.User // "auditor"
-	MemberA db.User // "alice", team alpha
-	MemberB db.User // "bob", team beta
+	TeamA   db.Team    // "alpha"
+	TeamB   db.Team    // "beta"
+	Admin   db.User    // "admin"
+	Auditor db.User    // "auditor"
+	MemberA db.User    // "alice", team alpha
+	MemberB db.User    // "bob", team beta
 	Clock   *fakeClock // the server's clock for session lifetimes and sign-in throttling
 	deps    handlers.Deps
 }
