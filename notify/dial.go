@@ -80,7 +80,7 @@ func (d *policyDialer) DialContext(ctx context.Context, network, addr string) (n
 	d.mu.RLock()
 	resolver, proxy := d.resolver, d.proxy
 	d.mu.RUnlock()
-	listed := addr == proxy || d.policy.listed("https", host, port)
+	listed := addr == proxy || d.policy.listedAddr(host, port)
 	if !listed && !isOfficialHost(host) {
 		return nil, fmt.Errorf("%w: %s is not a webhook host", ErrDialRefused, host)
 	}
@@ -131,6 +131,13 @@ func resolve(ctx context.Context, r Resolver, host string) ([]netip.Addr, error)
 		return nil, &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
 	}
 	return out, nil
+}
+
+// listedAddr reports whether host:port is an operator-listed webhook host. The URL check
+// already paired scheme and port; at dial time an entry without a port stands for either
+// default port.
+func (hp HostPolicy) listedAddr(host, port string) bool {
+	return hp.listed("https", host, port) || hp.listed("http", host, port)
 }
 
 func isOfficialHost(host string) bool {
