@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"alertdesk/db"
 )
 
 // replay copies a client's cookies into a new client: an attacker holding a stolen cookie.
@@ -40,17 +38,14 @@ func TestLogoutEndsTheSessionOnTheServer(t *testing.T) {
 	}
 }
 
-// The cookie carries only a random id: its decoded content has no user id.
+// Signing in starts a new session id: a cookie planted before sign-in (session fixation)
+// is not signed in afterwards.
 func TestSessionCookieIsRenewedAtSignIn(t *testing.T) {
 	ts := newTestServer(t)
 	c := ts.anon()
 	c.get(t, "/login")
 	before := c.cookies["alertdesk"].Value
 	c.signIn(t, "alice", testPassword)
-	if c.cookies["alertdesk"].Value == before {
-		t.Fatal("the session cookie was not renewed at sign-in")
-	}
-	// A cookie planted before sign-in (session fixation) is not signed in afterwards.
 	planted := ts.anon()
 	planted.cookies["alertdesk"] = &http.Cookie{Name: "alertdesk", Value: before}
 	if signedIn(t, planted) {
@@ -185,5 +180,4 @@ func TestMyAccountListsAndEndsOwnSessions(t *testing.T) {
 	// An auditor may manage their own sessions although they change nothing else.
 	aud := ts.login(t, "auditor", testPassword)
 	wantStatus(t, aud.postForm(t, "/account/sessions/end-others", nil, false), http.StatusSeeOther)
-	_ = db.RoleAuditor
 }
