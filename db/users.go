@@ -186,6 +186,8 @@ func (d *DB) UpdateUser(ctx context.Context, a Actor, id int64, upd UserUpdate) 
 			bump = true
 		}
 		if bump {
+			// The sessions table is what ends sessions now; the version stays a counter of
+			// credential changes.
 			n.SessionVersion++
 			if _, err := endSessions(ctx, tx, id, upd.KeepSession); err != nil {
 				return err

@@ -132,9 +132,12 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (ALERTDESK_DATA_DIR)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed a demo team with sandbox robots (ALERTDESK_DEMO)")
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "external URL for links (ALERTDESK_BASE_URL)")
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+	fs.Usage = func() {
+		fmt.Fprintln(&help, "usage: alertdesk [flags]")
 		fs.PrintDefaults()
-		return cfg, errors.New("usage: alertdesk [flags]\n" + help.String() + envHelp)
+	}
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return cfg, errors.New(help.String() + envHelp)
 	} else if err != nil {
 		return cfg, fmt.Errorf("flags: %w", err)
 	}
