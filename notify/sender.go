@@ -100,7 +100,8 @@ func (s *Sender) Send(ctx context.Context, r Robot, m Message) (Prepared, Outcom
 	start := time.Now()
 	resp, err := s.client.Do(req)
 	if errors.Is(err, ErrDialRefused) {
-		return p, Outcome{Class: Misconfigured, Summary: "The webhook host was refused when connecting: " + scrub(errors.Unwrap(err).Error())}
+		return p, Outcome{Class: Misconfigured, Summary: "The webhook host was refused when connecting: " +
+			strings.TrimPrefix(scrub(errors.Unwrap(err).Error()), "notify: ")}
 	}
 	if err != nil {
 		o := Outcome{Class: Retry, Latency: time.Since(start), Summary: s.transportSummary(ctx, name, err)}
