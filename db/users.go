@@ -151,7 +151,10 @@ type UserUpdate struct {
 	Role         *string
 	TeamID       *int64 // 0 = no team
 	Disabled     *bool
-	PasswordHash *string // also ends the user's other sessions
+	PasswordHash *string // also ends the user's sessions (except KeepSession)
+	// KeepSession is the session that stays signed in when a password change ends the
+	// others: the one the user changed it from (0 = end all).
+	KeepSession int64
 }
 
 // UpdateUser applies upd and records the before/after in the audit log.
@@ -183,7 +186,12 @@ func (d *DB) UpdateUser(ctx context.Context, a Actor, id int64, upd UserUpdate) 
 			bump = true
 		}
 		if bump {
+			// The sessions table is what ends sessions now; the version stays a counter of
+			// credential changes.
 			n.SessionVersion++
+			if _, err := endSessions(ctx, tx, id, upd.KeepSession); err != nil {
+				return err
+			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE users SET display_name = ?, role = ?, team_id = ?, disabled = ?,
 			password_hash = ?, session_version = ?, updated_at = ? WHERE id = ?`,

@@ -452,6 +452,7 @@ type browser struct {
 
 	mu      sync.Mutex
 	console []string // the page's console messages and exceptions
+	csp     []string // Content Security Policy violations the browser reported
 }
 
 // newBrowser starts a fresh headless Chromium (own process, own fresh profile,
@@ -520,6 +521,9 @@ func newIncognito(t testing.TB, other *browser) *browser {
 }
 
 // watchConsole keeps the page's console messages and prints them if the test fails.
+// Every browser test also fails on a Content Security Policy violation on any page it
+// opened: the browser reports each one in its log ("Refused to apply inline style…"),
+// and the check runs when the test ends, so screens added later are covered too.
 func (b *browser) watchConsole() {
 	msgs := chromedp.Console(b.ctx)
 	go func() {
@@ -527,18 +531,41 @@ func (b *browser) watchConsole() {
 			if err != nil {
 				return
 			}
+			line := fmt.Sprintf("%s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line+1)
 			b.mu.Lock()
-			b.console = append(b.console, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line+1))
+			b.console = append(b.console, line)
+			if isCSPViolation(m) {
+				b.csp = append(b.csp, line)
+			}
 			b.mu.Unlock()
 		}
 	}()
 	b.t.Cleanup(func() {
+		if v := b.takeCSPViolations(); len(v) > 0 {
+			b.t.Errorf("%d Content Security Policy violation(s) in the browser console:\n%s", len(v), strings.Join(v, "\n"))
+		}
 		if b.t.Failed() {
 			if msgs := b.consoleMessages(); len(msgs) > 0 {
 				b.t.Logf("browser console:\n%s", strings.Join(msgs, "\n"))
 			}
 		}
 	})
+}
+
+// isCSPViolation recognises the browser's report of a Content Security Policy violation.
+func isCSPViolation(m chromedp.ConsoleMessage) bool {
+	return strings.Contains(m.Text, "Content Security Policy") &&
+		(m.Source == "security" || strings.Contains(m.Text, "violates") || strings.Contains(m.Text, "Refused to"))
+}
+
+// takeCSPViolations returns the violations reported so far and forgets them (a test that
+// provokes one on purpose takes it, so the end-of-test check does not fail it).
+func (b *browser) takeCSPViolations() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	v := b.csp
+	b.csp = nil
+	return v
 }
 
 // consoleMessages returns what the page logged so far (console calls, exceptions,
@@ -578,7 +605,7 @@ func (b *browser) do(actions ...chromedp.Action[chromedp.Void]) error {
 }
 
 func (b *browser) url(path string) string {
-	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
+	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") || strings.HasPrefix(path, "data:") {
 		return path
 	}
 	return b.base + path

@@ -1,98 +1,50 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"net/url"
 	"strings"
-	"sync"
 	"time"
-	"unicode/utf8"
+	"unicode"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/crypto/bcrypt"
 
 	"alertdesk/db"
+	"alertdesk/password"
 	"alertdesk/views"
 )
 
-// loginThrottle counts failed sign-ins per user name and per client address in a
-// sliding window; over the limit, further attempts are refused until the oldest ages out.
-type loginThrottle struct {
-	mu     sync.Mutex
-	limit  int
-	window time.Duration
-	fails  map[string][]time.Time
-	now    func() time.Time
-}
-
-func newLoginThrottle(limit int, window time.Duration) *loginThrottle {
-	return &loginThrottle{limit: limit, window: window, fails: map[string][]time.Time{}, now: time.Now}
-}
-
-// blocked returns how long the keys stay blocked (0 = not blocked).
-func (t *loginThrottle) blocked(keys ...string) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	var wait time.Duration
-	for _, k := range keys {
-		ts := t.prune(k, now)
-		if len(ts) >= t.limit {
-			wait = max(wait, ts[0].Add(t.window).Sub(now))
-		}
-	}
-	return wait
-}
-
-func (t *loginThrottle) fail(keys ...string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := t.now()
-	if len(t.fails) > 100_000 { // bound memory under a credential-stuffing flood
-		for k := range t.fails {
-			if len(t.prune(k, now)) == 0 {
-				delete(t.fails, k)
-			}
-		}
-	}
-	for _, k := range keys {
-		t.fails[k] = append(t.prune(k, now), now)
-	}
-}
-
-func (t *loginThrottle) reset(key string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.fails, key)
-}
-
-func (t *loginThrottle) prune(k string, now time.Time) []time.Time {
-	ts := t.fails[k]
-	i := 0
-	for i < len(ts) && now.Sub(ts[i]) >= t.window {
-		i++
-	}
-	ts = ts[i:]
-	if len(ts) == 0 {
-		delete(t.fails, k)
-		return nil
-	}
-	t.fails[k] = ts
-	return ts
-}
-
 // dummyHash makes a sign-in for an unknown user cost as much as a real one.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("alertdesk-dummy-password"), bcrypt.DefaultCost)
+var dummyHash, _ = password.Hash("alertdesk-dummy-password")
 
-// HashPassword hashes a password for storage.
-func HashPassword(pw string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
-	return string(h), err
-}
-
+// safeNext returns next when it is a path on this console, else "/". It parses the
+// value the way a browser would read it: browsers drop tabs and line breaks from URLs and
+// treat a backslash as a slash, so "/\t/evil.example/" or "/\\evil.example" would leave
+// the origin. Anything with control characters, backslashes, a scheme, a host or a
+// leading "//" is refused rather than repaired.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || len(next) > 2048 || next[0] != '/' {
+		return "/"
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f || r == '\\' || unicode.IsSpace(r) || !unicode.IsPrint(r) {
+			return "/"
+		}
+	}
+	if strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+		return "/"
+	}
+	// Decoded, the path must not start a network path either ("/%2F/evil.example" is
+	// harmless to browsers, but a proxy or a later redirect might decode it).
+	if strings.HasPrefix(u.Path, "//") || strings.ContainsAny(u.Path, "\\\t\r\n") {
 		return "/"
 	}
 	return next
@@ -108,7 +60,7 @@ func (s *Server) loginShow(c echo.Context) error {
 
 func (s *Server) login(c echo.Context) error {
 	f := views.LoginForm{Username: strings.TrimSpace(c.FormValue("username")), Next: safeNext(c.FormValue("next"))}
-	password := c.FormValue("password")
+	pw := c.FormValue("password")
 	again := func(status int, errs views.FieldErrors) error {
 		if isHTMX(c) {
 			return render(c, status, views.LoginFormView(session(c).csrf(), f, errs))
@@ -121,58 +73,87 @@ func (s *Server) login(c echo.Context) error {
 	} else if len(f.Username) > 64 {
 		errs["username"] = "A user name has at most 64 characters."
 	}
-	if password == "" {
+	if pw == "" {
 		errs["password"] = "Enter your password."
-	} else if len(password) > 256 {
+	} else if len(pw) > 256 {
 		errs["password"] = "A password has at most 256 characters."
 	}
 	if len(errs) > 0 {
 		return again(http.StatusUnprocessableEntity, errs)
 	}
+	ctx := c.Request().Context()
 	ip := c.RealIP()
-	userKey, ipKey := "u:"+strings.ToLower(f.Username), "ip:"+ip
-	if wait := s.throttle.blocked(userKey, ipKey); wait > 0 {
-		_ = s.deps.DB.RecordEvent(c.Request().Context(), db.Actor{Name: f.Username, IP: ip},
-			db.Change{Action: "user.login_throttled", ObjectType: "user", ObjectName: f.Username})
-		c.Response().Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+	name := strings.ToLower(f.Username)
+	if wait := s.throttle.wait(name, ip); wait > 0 {
+		// Refused before the password is looked at, so a guess made too early says nothing.
+		s.throttle.refused(name, ip)
+		if err := s.auditRefusedBursts(ctx, "", ""); err != nil {
+			return err
+		}
+		c.Response().Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
 		return again(http.StatusTooManyRequests, views.FieldErrors{"_form": fmt.Sprintf(
 			"Too many failed sign-ins. Try again in %s.", roundUp(wait))})
 	}
-	u, err := s.deps.DB.UserByUsername(c.Request().Context(), f.Username)
+	if err := s.auditRefusedBursts(ctx, name, ip); err != nil {
+		return err
+	}
+	u, err := s.deps.DB.UserByUsername(ctx, f.Username)
 	if err != nil && !errors.Is(err, db.ErrNotFound) {
 		return err
 	}
 	hash := dummyHash
 	if err == nil {
-		hash = []byte(u.PasswordHash)
+		hash = u.PasswordHash
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil || u.Disabled {
-		s.throttle.fail(userKey, ipKey)
+	if !password.Matches(hash, pw) || err != nil || u.Disabled {
+		s.throttle.fail(name, ip)
 		a := db.Actor{Name: f.Username, IP: ip}
 		if err == nil {
 			a.UserID = u.ID
 		}
-		if rerr := s.deps.DB.RecordEvent(c.Request().Context(), a, db.Change{Action: "user.login_failed",
+		if rerr := s.deps.DB.RecordEvent(ctx, a, db.Change{Action: "user.login_failed",
 			ObjectType: "user", ObjectID: u.ID, ObjectName: f.Username, TeamID: u.TeamID}); rerr != nil {
 			return rerr
 		}
 		return again(http.StatusUnprocessableEntity, views.FieldErrors{"_form": "Wrong user name or password."})
 	}
-	s.throttle.reset(userKey)
-	// A fresh session on sign-in: nothing of the anonymous one carries over but nothing is needed.
-	ws := session(c)
-	ws.Values = map[any]any{"uid": u.ID, "sv": u.SessionVersion, "csrf": randomToken(32)}
-	if err := ws.Save(c.Request(), c.Response()); err != nil {
+	s.throttle.succeed(name, ip)
+	if err := s.startSession(c, u); err != nil {
 		return err
 	}
-	if err := s.deps.DB.RecordEvent(c.Request().Context(), db.Actor{UserID: u.ID, Name: u.Username, IP: ip},
+	if err := s.deps.DB.RecordEvent(ctx, db.Actor{UserID: u.ID, Name: u.Username, IP: ip},
 		db.Change{Action: "user.login", ObjectType: "user", ObjectID: u.ID, ObjectName: u.Username, TeamID: u.TeamID}); err != nil {
 		return err
+	}
+	// Expired sessions cannot be used anyway; removing them keeps My account's list honest.
+	now := s.now()
+	if err := s.deps.DB.PruneSessions(ctx, now.Add(-s.deps.Config.SessionIdle), now.Add(-s.deps.Config.SessionMaxAge)); err != nil {
+		logger(c).Warn("prune sessions", "error", err)
 	}
 	return redirect(c, f.Next)
 }
 
+// auditRefusedBursts writes one audit row per ended burst of refused sign-ins, with the
+// count, instead of one row per refused attempt (an attacker cannot flood the log).
+// allowedUser/allowedIP name an attempt about to be let through, which ends its burst.
+func (s *Server) auditRefusedBursts(ctx context.Context, allowedUser, allowedIP string) error {
+	for _, b := range s.throttle.endedBursts(allowedUser, allowedIP) {
+		if err := s.deps.DB.RecordEvent(ctx, db.Actor{Name: b.User, IP: b.IP}, db.Change{Action: "user.login_throttled",
+			ObjectType: "user", ObjectName: b.User, After: map[string]any{"refused_attempts": b.Count,
+				"first": b.First.UTC().Format(time.RFC3339), "last": b.Last.UTC().Format(time.RFC3339)}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func roundUp(d time.Duration) string {
+	if d < time.Minute {
+		if secs := int(math.Ceil(d.Seconds())); secs > 1 {
+			return fmt.Sprintf("%d seconds", secs)
+		}
+		return "a second"
+	}
 	m := int(d.Minutes())
 	if d > time.Duration(m)*time.Minute {
 		m++
@@ -185,24 +166,24 @@ func roundUp(d time.Duration) string {
 
 func (s *Server) logout(c echo.Context) error {
 	ws := session(c)
-	ws.Options.MaxAge = -1
-	ws.Values = map[any]any{}
-	if err := ws.Save(c.Request(), c.Response()); err != nil {
+	if ws.record != nil {
+		if err := ignoreNotFound(s.deps.DB.EndSession(c.Request().Context(), ws.record.UserID, ws.record.ID)); err != nil {
+			return err
+		}
+	}
+	ws.cookie.Options.MaxAge = -1
+	ws.cookie.Values = map[any]any{}
+	if err := ws.cookie.Save(c.Request(), c.Response()); err != nil {
 		return err
 	}
 	return redirect(c, "/login")
 }
 
-// validatePassword checks a new password and its repetition.
+// validatePassword checks a new password against the policy and its repetition.
 func validatePassword(errs views.FieldErrors, pw, pw2 string, withRepeat bool) {
-	switch {
-	case pw == "":
-		errs["password"] = "Choose a password."
-	case utf8.RuneCountInString(pw) < 8:
-		errs["password"] = "Use at least 8 characters."
-	case len(pw) > 72:
-		errs["password"] = "Use at most 72 bytes (bcrypt's limit)."
-	case withRepeat && pw != pw2:
+	if err := password.Check(pw); err != nil {
+		errs["password"] = password.Advice(err)
+	} else if withRepeat && pw != pw2 {
 		errs["password2"] = "The two passwords differ."
 	}
 }

@@ -74,3 +74,9 @@ func ruleList(names []string) string {
 	}
 	return "the alert rules " + strings.Join(quoted, ", ")
 }
+
+// postedValue reads a field from the request body only (urlencoded or multipart), never
+// from the query string: a token in a URL leaks through logs, history and Referer.
+func postedValue(c echo.Context, name string) string {
+	return c.Request().PostFormValue(name)
+}

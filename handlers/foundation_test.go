@@ -78,27 +78,6 @@ func TestPostWithoutCSRFIsRefused(t *testing.T) {
 	}
 }
 
-func TestWrongPasswordsAreThrottledAndAudited(t *testing.T) {
-	ts := newTestServer(t)
-	c := ts.anon()
-	c.get(t, "/login")
-	for i := 0; i < 5; i++ {
-		rec := c.postForm(t, "/login", url.Values{"username": {"alice"}, "password": {"wrong"}}, false)
-		wantStatus(t, rec, http.StatusUnprocessableEntity)
-		if !strings.Contains(bodyText(rec), "Wrong user name or password.") {
-			t.Fatalf("attempt %d: no message in words", i)
-		}
-	}
-	rec := c.postForm(t, "/login", url.Values{"username": {"alice"}, "password": {testPassword}}, false)
-	wantStatus(t, rec, http.StatusTooManyRequests)
-	if !strings.Contains(bodyText(rec), "Too many failed sign-ins") || rec.Header().Get("Retry-After") == "" {
-		t.Fatalf("throttled answer lacks the message or Retry-After: %s", rec.Body)
-	}
-	if n := auditCount(t, ts, "user.login_failed"); n != 5 {
-		t.Errorf("login_failed events = %d, want 5", n)
-	}
-}
-
 func TestLoginFormBadInput(t *testing.T) {
 	ts := newTestServer(t)
 	c := ts.anon()

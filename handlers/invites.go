@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
+	"alertdesk/password"
 	"alertdesk/views"
 )
 
@@ -138,7 +139,7 @@ func (s *Server) signup(c echo.Context) error {
 	checkOptional(errs, "display_name", f.DisplayName, 100)
 	validatePassword(errs, pw, pw2, true)
 	if len(errs) == 0 {
-		hash, err := HashPassword(pw)
+		hash, err := password.Hash(pw)
 		if err != nil {
 			return err
 		}
@@ -152,12 +153,10 @@ func (s *Server) signup(c echo.Context) error {
 		case err != nil:
 			return err
 		default:
-			ws := session(c)
-			ws.Values = map[any]any{"uid": u.ID, "sv": u.SessionVersion, "csrf": randomToken(32),
-				"flash": "ok|Welcome to " + inv.TeamName + "! Next: fill in your contact card so alerts can @-mention you."}
-			if err := ws.Save(c.Request(), c.Response()); err != nil {
+			if err := s.startSession(c, u); err != nil {
 				return err
 			}
+			s.setFlash(c, "ok", "Welcome to "+inv.TeamName+"! Next: fill in your contact card so alerts can @-mention you.")
 			return redirect(c, "/")
 		}
 	}

@@ -13,7 +13,7 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	if s.deps.Metrics != nil {
-		e.GET("/metrics", echo.WrapHandler(s.deps.Metrics))
+		e.GET("/metrics", echo.WrapHandler(s.deps.Metrics), s.metricsAuth)
 	}
 	e.GET("/favicon.ico", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	e.StaticFS("/static", s.deps.Static)
@@ -31,6 +31,8 @@ func (s *Server) routes() {
 	app.GET("/", s.dashboard)
 	app.GET("/account", s.account)
 	app.POST("/account/password", s.changePassword)
+	app.POST("/account/sessions/:id/end", s.accountSessionEnd)
+	app.POST("/account/sessions/end-others", s.accountSessionsEndOthers)
 
 	app.GET("/admin", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/admin/teams") })
 	app.GET("/admin/teams", s.teamsList)
@@ -42,6 +44,7 @@ func (s *Server) routes() {
 	app.GET("/admin/users/:id", s.usersEdit)
 	app.POST("/admin/users/:id", s.usersUpdate)
 	app.POST("/admin/users/:id/password", s.usersResetPassword)
+	app.POST("/admin/users/:id/sessions/end", s.usersEndSessions)
 	app.GET("/admin/invites", s.invitesList)
 	app.GET("/invites", s.invitesList)
 	app.POST("/invites", s.invitesCreate)

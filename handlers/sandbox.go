@@ -1,12 +1,15 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"alertdesk/db"
 	"alertdesk/notify"
 	"alertdesk/notify/sandbox"
 	"alertdesk/views"
@@ -34,9 +37,45 @@ func SandboxURL(base string, p notify.Platform, token string) string {
 	return base + "/sandbox" + sandbox.WebhookPath(p, token)
 }
 
+// A sandbox robot belongs to the team it was created for: members see and control only
+// their team's, administrators and auditors see all. Its token and secret are credentials
+// like a real robot's: shown in full once, at creation, then masked.
+
+// sandboxRef stands for a robot in URLs and pages without revealing its token.
+func sandboxRef(token string) string {
+	h := sha256.Sum256([]byte("alertdesk sandbox robot\x00" + token))
+	return hex.EncodeToString(h[:8])
+}
+
+// sandboxVisible reports whether the signed-in user may see and control r.
+func sandboxVisible(c echo.Context, r sandbox.RobotConfig) bool {
+	u := currentUser(c)
+	return u != nil && (u.Role != db.RoleMember || (u.TeamID != 0 && r.TeamID == u.TeamID))
+}
+
+// visibleSandboxRobots are the robots the user may see, by token.
+func (s *Server) visibleSandboxRobots(c echo.Context) map[string]sandbox.RobotConfig {
+	out := map[string]sandbox.RobotConfig{}
+	for _, r := range s.deps.Sandbox.Robots() {
+		if sandboxVisible(c, r) {
+			out[r.Token] = r
+		}
+	}
+	return out
+}
+
 func (s *Server) sandboxPage(c echo.Context) error {
+	return s.renderSandboxPage(c, "", "")
+}
+
+// renderSandboxPage shows the user's sandbox robots, the one just created (revealed,
+// its token) in full, with an ok message when flash is set.
+func (s *Server) renderSandboxPage(c echo.Context, revealed, flash string) error {
 	sb := s.deps.Sandbox
 	d := views.SandboxPageData{Page: s.page(c, "Sandbox", ""), Platform: "dingtalk"}
+	if flash != "" {
+		d.Flash, d.FlashKind = flash, "ok"
+	}
 	for _, f := range sandbox.Faults {
 		label := string(f)
 		if f == sandbox.FaultNone {
@@ -45,16 +84,20 @@ func (s *Server) sandboxPage(c echo.Context) error {
 		d.Faults = append(d.Faults, views.Option{Value: string(f), Label: label})
 	}
 	for _, r := range sb.Robots() {
+		if !sandboxVisible(c, r) {
+			continue
+		}
 		acc, rej := sb.Count(r.Token)
-		d.Robots = append(d.Robots, views.SandboxRobot{Platform: r.Platform.Label(), Name: r.Name, Token: r.Token,
-			Webhook: SandboxURL(s.deps.Config.SandboxBaseURL, r.Platform, r.Token), Secret: r.Secret,
-			Keywords: strings.Join(r.Keywords, ", "), Unlimited: r.Unlimited, Fault: string(r.Fault), Accepted: acc, Rejected: rej})
+		webhook := SandboxURL(s.deps.Config.SandboxBaseURL, r.Platform, r.Token)
+		row := views.SandboxRobot{Platform: r.Platform.Label(), Name: r.Name, Ref: sandboxRef(r.Token),
+			Webhook: webhookHint(webhook), Secret: notify.Mask(r.Secret), Keywords: strings.Join(r.Keywords, ", "),
+			Unlimited: r.Unlimited, Fault: string(r.Fault), Accepted: acc, Rejected: rej}
+		if r.Token == revealed {
+			row.Webhook, row.Secret, row.Revealed = webhook, r.Secret, true
+		}
+		d.Robots = append(d.Robots, row)
 	}
-	msgs := sb.Messages()
-	if len(msgs) > 200 {
-		msgs = msgs[:200]
-	}
-	for _, m := range msgs {
+	for _, m := range s.visibleSandboxMessages(c, "") {
 		body := string(m.Body)
 		var pretty any
 		if json.Unmarshal(m.Body, &pretty) == nil {
@@ -65,20 +108,30 @@ func (s *Server) sandboxPage(c echo.Context) error {
 		d.Messages = append(d.Messages, views.SandboxMessage{ID: m.ID, At: m.At.Local().Format("15:04:05"),
 			Platform: m.Platform.Label(), RobotName: m.RobotName, Accepted: m.Accepted, Code: m.Code, ErrMsg: m.ErrMsg,
 			Title: m.Title, Text: m.Text, Mentions: m.Mentions, Body: body})
+		if len(d.Messages) == 200 {
+			break
+		}
 	}
 	return render(c, http.StatusOK, views.SandboxPage(d, nil))
 }
 
+// visibleSandboxMessages are the messages received by robots the user may see (of one
+// robot when token is set), with the token masked.
+func (s *Server) visibleSandboxMessages(c echo.Context, token string) []sandbox.Received {
+	visible := s.visibleSandboxRobots(c)
+	out := []sandbox.Received{}
+	for _, m := range s.deps.Sandbox.Messages() {
+		if _, ok := visible[m.Token]; !ok || (token != "" && m.Token != token) {
+			continue
+		}
+		m.Token = notify.Mask(m.Token)
+		out = append(out, m)
+	}
+	return out
+}
+
 func (s *Server) sandboxMessages(c echo.Context) error {
-	token := c.QueryParam("token")
-	msgs := s.deps.Sandbox.Messages()
-	if token != "" {
-		msgs = s.deps.Sandbox.MessagesFor(token)
-	}
-	if msgs == nil {
-		msgs = []sandbox.Received{}
-	}
-	return c.JSON(http.StatusOK, msgs)
+	return c.JSON(http.StatusOK, s.visibleSandboxMessages(c, c.QueryParam("token")))
 }
 
 func (s *Server) sandboxAddRobot(c echo.Context) error {
@@ -92,7 +145,8 @@ func (s *Server) sandboxAddRobot(c echo.Context) error {
 	if len(errs) > 0 {
 		return userError(http.StatusUnprocessableEntity, "Name: %s", errs["name"])
 	}
-	cfg := sandbox.RobotConfig{Platform: p, Name: name, Unlimited: c.FormValue("unlimited") == "1"}
+	cfg := sandbox.RobotConfig{Platform: p, Name: name, Unlimited: c.FormValue("unlimited") == "1",
+		TeamID: currentUser(c).TeamID}
 	if c.FormValue("sign") == "1" && p.SupportsSecret() {
 		cfg.Secret = "generate"
 	}
@@ -103,20 +157,30 @@ func (s *Server) sandboxAddRobot(c echo.Context) error {
 			}
 		}
 	}
-	s.deps.Sandbox.AddRobot(cfg)
+	cfg = s.deps.Sandbox.AddRobot(cfg)
 	if err := s.saveSandbox(); err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", "Sandbox robot "+name+" created; copy its webhook URL into a console robot.")
-	return redirect(c, "/sandbox")
+	// Rendered, not redirected: the full webhook URL and secret are shown this once.
+	return s.renderSandboxPage(c, cfg.Token,
+		"Sandbox robot "+name+" created; copy its webhook URL into a console robot now, it is shown only once.")
 }
 
+// sandboxFault sets a robot's fault mode. The robot is named by its reference (or by
+// its token, which only someone holding the credential knows) and must be the user's.
 func (s *Server) sandboxFault(c echo.Context) error {
 	f := sandbox.Fault(c.FormValue("fault"))
 	if !f.Valid() {
 		return userError(http.StatusUnprocessableEntity, "Unknown fault mode.")
 	}
-	if !s.deps.Sandbox.SetFault(c.Param("token"), f) {
+	id := c.Param("token")
+	token := ""
+	for tok := range s.visibleSandboxRobots(c) {
+		if tok == id || sandboxRef(tok) == id {
+			token = tok
+		}
+	}
+	if token == "" || !s.deps.Sandbox.SetFault(token, f) {
 		return userError(http.StatusNotFound, "No such sandbox robot.")
 	}
 	if err := s.saveSandbox(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -32,6 +33,16 @@ type Config struct {
 	AssetVersion   string
 	SessionAuthKey []byte // 32 or 64 bytes
 	SessionEncKey  []byte // 32 bytes
+	// SessionMaxAge ends a session this long after sign-in, however active (default 7 days);
+	// SessionIdle ends it after this long unused (default 24 hours). Both are enforced on
+	// the server's session record, not only by the cookie's expiry.
+	SessionMaxAge time.Duration
+	SessionIdle   time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client. A
+	// request from anywhere else is its TCP peer, whatever headers it sends.
+	TrustedProxies []*net.IPNet
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
 }
 
 // Deps are the services handlers call; cmd/web builds them once.
@@ -59,6 +70,8 @@ type Deps struct {
 	// SaveSandbox persists its robots after a change.
 	Sandbox     *sandbox.Sandbox
 	SaveSandbox func() error
+	// Clock is the time for session lifetimes and sign-in throttling (nil = time.Now; tests).
+	Clock func() time.Time
 	// Extra registers routes of optional subsystems (the sandbox in demo mode) on the web
 	// group (session + CSRF) and on the raw echo (no session, no CSRF).
 	Extra []func(web *echo.Group, e *echo.Echo)
@@ -84,6 +97,7 @@ type Server struct {
 	deps     Deps
 	store    *sessions.CookieStore
 	throttle *loginThrottle
+	now      func() time.Time
 	intake   *intakeAPI // nil without a pipeline
 }
 
@@ -91,19 +105,29 @@ type Server struct {
 func New(d Deps) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	// Client address for throttling and the audit log: the TCP peer, never a header
-	// a client can forge.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientIP(d.Config.TrustedProxies)
+	if d.Config.SessionMaxAge <= 0 {
+		d.Config.SessionMaxAge = 7 * 24 * time.Hour
+	}
+	if d.Config.SessionIdle <= 0 {
+		d.Config.SessionIdle = 24 * time.Hour
+	}
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
 	store := sessions.NewCookieStore(d.Config.SessionAuthKey, d.Config.SessionEncKey)
-	store.Options = &sessions.Options{Path: "/", MaxAge: 7 * 24 * 3600, HttpOnly: true,
-		Secure: d.Config.SecureCookies, SameSite: http.SameSiteLaxMode}
+	store.Options = &sessions.Options{Path: "/", HttpOnly: true, Secure: d.Config.SecureCookies, SameSite: http.SameSiteLaxMode}
+	// The cookie and its signed timestamp both expire with the absolute lifetime (the
+	// store's own default would accept a cookie for 30 days); the record decides anyway.
+	store.MaxAge(int(d.Config.SessionMaxAge.Seconds()))
 	if d.Composer == nil {
 		d.Composer = pipeline.NewComposer(d.DB, d.Config.BaseURL)
 	}
 	if d.Explainer == nil {
 		d.Explainer = pipeline.NewExplainer(d.DB, nil)
 	}
-	s := &Server{Echo: e, deps: d, store: store, throttle: newLoginThrottle(5, 15*time.Minute)}
+	s := &Server{Echo: e, deps: d, store: store, throttle: newLoginThrottle(), now: d.Clock}
+	s.throttle.now = d.Clock
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(middleware.RequestID())
 	e.Use(s.logRequests)
@@ -111,6 +135,21 @@ func New(d Deps) *Server {
 	e.Use(securityHeaders)
 	s.routes()
 	return s
+}
+
+// clientIP says where a request comes from, for throttling, sessions and the audit log:
+// the TCP peer, unless that peer is a listed proxy, in which case X-Forwarded-For is read
+// from the right, skipping listed proxies. Loopback and private addresses are not trusted
+// implicitly: a forged header from a neighbour must not pick the address it is judged by.
+func clientIP(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {

@@ -1,13 +1,16 @@
 package handlers
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -21,14 +24,18 @@ const (
 	ctxUser     = "user"
 )
 
-// webSession wraps the gorilla session: it holds only the user id, the session
-// version (so a password reset ends old sessions), the CSRF token and a flash.
-type webSession struct{ *sessions.Session }
-
-func (s webSession) csrf() string {
-	v, _ := s.Values["csrf"].(string)
-	return v
+// webSession is the browser's session: its cookie (gorilla/sessions, signed and
+// encrypted) carries only a random session id; who is signed in, since when and until
+// when is the server's record (db.Session), so ending a session takes effect at once.
+// Anonymous visitors have an id too (no record), which their CSRF token derives from.
+type webSession struct {
+	cookie *sessions.Session
+	sid    string
+	token  string      // CSRF token: HMAC of the session id, so it changes with it
+	record *db.Session // nil when nobody is signed in
 }
+
+func (s *webSession) csrf() string { return s.token }
 
 func session(c echo.Context) *webSession {
 	s, _ := c.Get(ctxSession).(*webSession)
@@ -48,43 +55,110 @@ func randomToken(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// loadSession reads the session cookie (a corrupted or forged one counts as none),
-// makes sure it carries a CSRF token, and loads the signed-in user.
+// csrfFor derives the CSRF token of a session id.
+func (s *Server) csrfFor(sid string) string {
+	m := hmac.New(sha256.New, s.deps.Config.SessionAuthKey)
+	m.Write([]byte("alertdesk csrf\x00" + sid))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// sessionTouchEvery limits last-seen updates to one write a minute per session.
+const sessionTouchEvery = time.Minute
+
+// loadSession reads the session cookie (a corrupted or forged one counts as none), looks
+// up its server-side record, enforces the idle and absolute lifetimes, and loads the
+// signed-in user.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		ctx := c.Request().Context()
 		raw, err := s.store.Get(c.Request(), sessionName)
 		if err != nil {
 			raw, _ = s.store.New(c.Request(), sessionName) // decode errors → fresh session
-			raw.Values = map[any]any{}
 		}
-		ws := &webSession{raw}
+		sid, _ := raw.Values["sid"].(string)
+		ws := &webSession{cookie: raw, sid: sid}
 		dirty := false
-		if ws.csrf() == "" {
-			ws.Values["csrf"] = randomToken(32)
+		if len(sid) < 32 {
+			ws.sid = randomToken(32)
+			raw.Values = map[any]any{"sid": ws.sid}
 			dirty = true
-		}
-		if uid, ok := ws.Values["uid"].(int64); ok {
-			u, err := s.deps.DB.UserByID(c.Request().Context(), uid)
-			sv, _ := ws.Values["sv"].(int64)
+		} else {
+			rec, err := s.deps.DB.SessionByToken(ctx, sid)
 			switch {
-			case err == nil && !u.Disabled && u.SessionVersion == sv:
-				c.Set(ctxUser, &u)
-			case err == nil || errors.Is(err, db.ErrNotFound):
-				delete(ws.Values, "uid")
-				delete(ws.Values, "sv")
-				dirty = true
-			default:
+			case errors.Is(err, db.ErrNotFound): // ended: the visitor is anonymous now
+			case err != nil:
 				return err
+			default:
+				u, ok, err := s.sessionUser(c, rec)
+				if err != nil {
+					return err
+				}
+				if ok {
+					ws.record = &rec
+					c.Set(ctxUser, &u)
+				}
 			}
 		}
+		ws.token = s.csrfFor(ws.sid)
 		c.Set(ctxSession, ws)
 		if dirty {
-			if err := ws.Save(c.Request(), c.Response()); err != nil {
+			if err := raw.Save(c.Request(), c.Response()); err != nil {
 				return err
 			}
 		}
 		return next(c)
 	}
+}
+
+// sessionUser checks a session record against the lifetimes and its user, ending it
+// when it may no longer be used, and records its use.
+func (s *Server) sessionUser(c echo.Context, rec db.Session) (db.User, bool, error) {
+	ctx := c.Request().Context()
+	now := s.now()
+	cfg := s.deps.Config
+	if now.Sub(rec.CreatedAt) >= cfg.SessionMaxAge || now.Sub(rec.LastSeenAt) >= cfg.SessionIdle {
+		err := s.deps.DB.EndSession(ctx, rec.UserID, rec.ID)
+		return db.User{}, false, ignoreNotFound(err)
+	}
+	u, err := s.deps.DB.UserByID(ctx, rec.UserID)
+	if errors.Is(err, db.ErrNotFound) {
+		return db.User{}, false, nil
+	}
+	if err != nil {
+		return db.User{}, false, err
+	}
+	if u.Disabled {
+		return db.User{}, false, ignoreNotFound(s.deps.DB.EndSession(ctx, rec.UserID, rec.ID))
+	}
+	if now.Sub(rec.LastSeenAt) >= sessionTouchEvery || rec.IP != c.RealIP() {
+		if err := s.deps.DB.TouchSession(ctx, rec.ID, c.RealIP()); err != nil {
+			return db.User{}, false, err
+		}
+	}
+	return u, true, nil
+}
+
+func ignoreNotFound(err error) error {
+	if errors.Is(err, db.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// startSession signs u in on this browser: a new session id (never the anonymous one,
+// so an id planted before sign-in is worth nothing), its record, and a cookie with it.
+func (s *Server) startSession(c echo.Context, u db.User) error {
+	sid := randomToken(32)
+	rec, err := s.deps.DB.CreateSession(c.Request().Context(), db.NewSession{Token: sid, UserID: u.ID,
+		IP: c.RealIP(), UserAgent: c.Request().UserAgent()})
+	if err != nil {
+		return err
+	}
+	ws := session(c)
+	ws.sid, ws.token, ws.record = sid, s.csrfFor(sid), &rec
+	ws.cookie.Values = map[any]any{"sid": sid}
+	c.Set(ctxUser, &u)
+	return ws.cookie.Save(c.Request(), c.Response())
 }
 
 // checkCSRF refuses state-changing requests without the session's token in the
@@ -98,7 +172,7 @@ func checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		want := session(c).csrf()
 		got := c.Request().Header.Get("X-CSRF-Token")
 		if got == "" {
-			got = c.FormValue("_csrf")
+			got = postedValue(c, "_csrf")
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 			return userError(http.StatusForbidden, "This form has expired or did not come from this console. Reload the page and try again.")
@@ -130,7 +204,7 @@ func authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		path := c.Path()
 		safe := c.Request().Method == http.MethodGet || c.Request().Method == http.MethodHead
 		switch {
-		case u.Role == db.RoleAuditor && !safe && path != "/logout" && path != "/account/password":
+		case u.Role == db.RoleAuditor && !safe && !ownAccountPath(path):
 			return userError(http.StatusForbidden, "Auditors can read everything but change nothing.")
 		case strings.HasPrefix(path, "/admin") && u.Role != db.RoleAdmin && !(safe && u.Role == db.RoleAuditor):
 			return userError(http.StatusForbidden, "Only administrators can open this page.")
@@ -141,23 +215,32 @@ func authorize(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// Flash messages live in a cookie of their own, so the session cookie carries nothing
+// but the session id.
+const flashName = "alertdesk_flash"
+
 func (s *Server) setFlash(c echo.Context, kind, msg string) {
-	ws := session(c)
-	if ws == nil {
-		return
+	fs, _ := s.store.Get(c.Request(), flashName) // a damaged cookie is replaced
+	fs.Values = map[any]any{"flash": kind + "|" + msg}
+	fs.Options = &sessions.Options{Path: "/", MaxAge: 300, HttpOnly: true, Secure: s.deps.Config.SecureCookies,
+		SameSite: http.SameSiteLaxMode}
+	if err := fs.Save(c.Request(), c.Response()); err != nil {
+		logger(c).Warn("flash: save", "error", err)
 	}
-	ws.Values["flash"] = kind + "|" + msg
-	_ = ws.Save(c.Request(), c.Response())
 }
 
 func (s *Server) popFlash(c echo.Context) (msg, kind string) {
-	ws := session(c)
-	v, _ := ws.Values["flash"].(string)
+	fs, err := s.store.Get(c.Request(), flashName)
+	if err != nil || fs.IsNew {
+		return "", ""
+	}
+	v, _ := fs.Values["flash"].(string)
 	if v == "" {
 		return "", ""
 	}
-	delete(ws.Values, "flash")
-	_ = ws.Save(c.Request(), c.Response())
+	fs.Values = map[any]any{}
+	fs.Options = &sessions.Options{Path: "/", MaxAge: -1}
+	_ = fs.Save(c.Request(), c.Response())
 	kind, msg, _ = strings.Cut(v, "|")
 	return msg, kind
 }

@@ -16,10 +16,13 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"alertdesk/db"
 	"alertdesk/handlers"
+	"alertdesk/password"
 	"alertdesk/static"
 )
 
@@ -31,30 +34,68 @@ const testPassword = "correct horse battery staple"
 type testServer struct {
 	DB      *db.DB
 	Server  *handlers.Server
-	TeamA   db.Team // "alpha"
-	TeamB   db.Team // "beta"
-	Admin   db.User // "admin"
-	Auditor db.User // "auditor"
-	MemberA db.User // "alice", team alpha
-	MemberB db.User // "bob", team beta
+	TeamA   db.Team    // "alpha"
+	TeamB   db.Team    // "beta"
+	Admin   db.User    // "admin"
+	Auditor db.User    // "auditor"
+	MemberA db.User    // "alice", team alpha
+	MemberB db.User    // "bob", team beta
+	Clock   *fakeClock // the server's clock for session lifetimes and sign-in throttling
+	deps    handlers.Deps
+}
+
+// fakeClock is the real time plus an offset that tests advance: the server and the
+// database share it, so records line up with the lifetimes checked against them, and
+// rows written one after another keep their order.
+type fakeClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+	frozen time.Time // non-zero: time stands still (apart from Advance)
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.frozen.IsZero() {
+		return c.frozen
+	}
+	return time.Now().Add(c.offset)
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+	if !c.frozen.IsZero() {
+		c.frozen = c.frozen.Add(d)
+	}
+}
+
+// Freeze stops the clock, so that how long a slow machine takes between two requests
+// cannot change what a test sees.
+func (c *fakeClock) Freeze() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.frozen = time.Now().Add(c.offset)
 }
 
 func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "test.db"), db.Options{})
+	clock := &fakeClock{}
+	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "test.db"), db.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = d.Close() })
-	ts := &testServer{DB: d}
+	ts := &testServer{DB: d, Clock: clock}
 	if ts.TeamA, err = d.CreateTeam(ctx, db.SystemActor, "alpha"); err != nil {
 		t.Fatal(err)
 	}
 	if ts.TeamB, err = d.CreateTeam(ctx, db.SystemActor, "beta"); err != nil {
 		t.Fatal(err)
 	}
-	hash, err := handlers.HashPassword(testPassword)
+	hash, err := password.Hash(testPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,13 +113,22 @@ func newTestServer(t testing.TB) *testServer {
 	ts.MemberA = mk("alice", "Alice Liddell", db.RoleMember, ts.TeamA.ID)
 	ts.MemberB = mk("bob", "Bob Builder", db.RoleMember, ts.TeamB.ID)
 	key := []byte("0123456789abcdef0123456789abcdef")
-	ts.Server = handlers.New(handlers.Deps{
+	ts.deps = handlers.Deps{
 		DB:     d,
 		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Static: static.FS,
 		Config: handlers.Config{BaseURL: "http://console.test", AssetVersion: "test", SessionAuthKey: key, SessionEncKey: key},
-	})
+		Clock:  ts.Clock.Now,
+	}
+	ts.Server = handlers.New(ts.deps)
 	return ts
+}
+
+// rebuild replaces the server with one built from the same dependencies after change
+// edits them (configuration variants); the database and its users stay.
+func (ts *testServer) rebuild(change func(*handlers.Deps)) {
+	change(&ts.deps)
+	ts.Server = handlers.New(ts.deps)
 }
 
 // client is a browser stand-in: it keeps cookies and the session's CSRF token.
@@ -86,6 +136,8 @@ type client struct {
 	ts      *testServer
 	cookies map[string]*http.Cookie
 	csrf    string
+	addr    string // the TCP peer's address ("ip:port"); "" = httptest's 192.0.2.1:1234
+	header  http.Header
 }
 
 // anon returns a client that is not signed in.
@@ -96,7 +148,12 @@ func (ts *testServer) anon() *client {
 // login signs in through the login form and fails the test unless it works.
 func (ts *testServer) login(t testing.TB, username, password string) *client {
 	t.Helper()
-	c := ts.anon()
+	return ts.anon().signIn(t, username, password)
+}
+
+// signIn signs c in through the login form and fails the test unless it works.
+func (c *client) signIn(t testing.TB, username, password string) *client {
+	t.Helper()
 	c.get(t, "/login") // session cookie + CSRF token of the anonymous session
 	rec := c.postForm(t, "/login", url.Values{"username": {username}, "password": {password}, "next": {"/"}}, false)
 	if rec.Code != http.StatusSeeOther {
@@ -115,6 +172,12 @@ func (c *client) do(t testing.TB, req *http.Request) *httptest.ResponseRecorder 
 	t.Helper()
 	for _, ck := range c.cookies {
 		req.AddCookie(ck)
+	}
+	if c.addr != "" {
+		req.RemoteAddr = c.addr
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
 	}
 	rec := httptest.NewRecorder()
 	c.ts.Server.ServeHTTP(rec, req)

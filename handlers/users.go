@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
+	"alertdesk/password"
 	"alertdesk/views"
 )
 
@@ -81,7 +82,7 @@ func (s *Server) usersCreate(c echo.Context) error {
 	teamID := s.optionalTeam(c, errs)
 	validRole(errs, f.Role, teamID)
 	if len(errs) == 0 {
-		hash, err := HashPassword(pw)
+		hash, err := password.Hash(pw)
 		if err != nil {
 			return err
 		}
@@ -203,7 +204,7 @@ func (s *Server) usersResetPassword(c echo.Context) error {
 	validatePassword(errs, pw, pw, false)
 	status := http.StatusUnprocessableEntity
 	if len(errs) == 0 {
-		hash, err := HashPassword(pw)
+		hash, err := password.Hash(pw)
 		if err != nil {
 			return err
 		}

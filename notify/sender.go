@@ -22,6 +22,7 @@ type Sender struct {
 	policy  HostPolicy
 	timeout time.Duration
 	client  *http.Client
+	dialer  *policyDialer // dial.go: addresses checked after resolution
 
 	mu  sync.RWMutex
 	now func() time.Time
@@ -37,9 +38,10 @@ func NewSender(policy HostPolicy, timeout time.Duration) *Sender {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
+	dialer := newPolicyDialer(policy, min(timeout, 5*time.Second))
 	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: min(timeout, 5*time.Second), KeepAlive: 30 * time.Second}).DialContext,
+		Proxy:                 nil, // only ALERTDESK_WEBHOOK_PROXY (SetProxy), never the environment's
+		DialContext:           dialer.DialContext,
 		ForceAttemptHTTP2:     true,
 		TLSHandshakeTimeout:   min(timeout, 5*time.Second),
 		ResponseHeaderTimeout: timeout,
@@ -50,6 +52,7 @@ func NewSender(policy HostPolicy, timeout time.Duration) *Sender {
 	return &Sender{
 		policy:  policy,
 		timeout: timeout,
+		dialer:  dialer,
 		now:     time.Now,
 		client: &http.Client{
 			Transport: tr,
@@ -96,6 +99,10 @@ func (s *Sender) Send(ctx context.Context, r Robot, m Message) (Prepared, Outcom
 
 	start := time.Now()
 	resp, err := s.client.Do(req)
+	if errors.Is(err, ErrDialRefused) {
+		return p, Outcome{Class: Misconfigured, Summary: "The webhook host was refused when connecting: " +
+			strings.TrimPrefix(scrub(errors.Unwrap(err).Error()), "notify: ")}
+	}
 	if err != nil {
 		o := Outcome{Class: Retry, Latency: time.Since(start), Summary: s.transportSummary(ctx, name, err)}
 		return p, o

@@ -24,8 +24,8 @@ import (
 	"time"
 
 	"alertdesk/db"
-	"alertdesk/handlers"
 	"alertdesk/keys"
+	"alertdesk/password"
 )
 
 func main() {
@@ -68,8 +68,8 @@ func parseFlags(args []string) (options, error) {
 	switch {
 	case o.Attempts < 0 || o.Days < 1 || o.Teams < 1 || o.Robots < o.Teams || o.Rules < o.Teams:
 		return o, errors.New("flags: want attempts >= 0, days >= 1, teams >= 1, robots and rules >= teams")
-	case len(o.AdminPassword) < 8:
-		return o, errors.New("flags: -admin-password needs at least 8 characters")
+	case password.Check(o.AdminPassword) != nil:
+		return o, errors.New("flags: -admin-password: " + password.Advice(password.Check(o.AdminPassword)))
 	}
 	o.Now = time.Now()
 	return o, nil
@@ -153,7 +153,7 @@ func setup(ctx context.Context, d *db.DB, o options) (world, error) {
 	if err != nil {
 		return w, err
 	}
-	hash, err := handlers.HashPassword(o.AdminPassword)
+	hash, err := password.Hash(o.AdminPassword)
 	if err != nil {
 		return w, err
 	}

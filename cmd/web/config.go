@@ -6,7 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
+	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -31,12 +32,42 @@ type config struct {
 	ShutdownWait   time.Duration
 	SessionAuthKey []byte // ALERTDESK_SESSION_KEY (hex, 32 or 64 bytes) or generated into the data dir
 	SessionEncKey  []byte
-	DataKey        []byte // ALERTDESK_ENCRYPTION_KEY (hex, 32 bytes) or generated: encrypts webhook URLs and secrets
+	DataKey        []byte        // ALERTDESK_ENCRYPTION_KEY (hex, 32 bytes) or generated: encrypts webhook URLs and secrets
+	SessionMaxAge  time.Duration // ALERTDESK_SESSION_MAX_AGE, default 7 days
+	SessionIdle    time.Duration // ALERTDESK_SESSION_IDLE, default 24h
+	TrustedProxies []*net.IPNet  // ALERTDESK_TRUSTED_PROXIES: addresses or CIDRs whose X-Forwarded-For is believed
+	MetricsToken   string        // ALERTDESK_METRICS_TOKEN: bearer token for /metrics (none = open)
+	WebhookProxy   *url.URL      // ALERTDESK_WEBHOOK_PROXY: outbound proxy for webhook requests (none = direct)
 }
+
+// envHelp is what -h prints after the flags: every environment variable the console reads.
+const envHelp = `
+Environment (flags override):
+  ALERTDESK_ADDR                    listen address (default 127.0.0.1:8080)
+  ALERTDESK_DATA_DIR                data directory (default ./data)
+  ALERTDESK_ADMIN_PASSWORD          first admin's password, first start only (12+ characters, not a common one)
+  ALERTDESK_BASE_URL                external URL for links
+  ALERTDESK_SECURE_COOKIES          true behind HTTPS
+  ALERTDESK_DEMO                    sandbox + demo team
+  ALERTDESK_ALLOWED_WEBHOOK_HOSTS   extra webhook hosts (host:port, comma-separated); may be internal
+  ALERTDESK_WEBHOOK_PROXY           outbound proxy URL for webhook requests (HTTP(S)_PROXY is ignored)
+  ALERTDESK_INTAKE_TOKEN            global intake bearer token
+  ALERTDESK_METRICS_TOKEN           bearer token required by /metrics
+  ALERTDESK_TRUSTED_PROXIES         reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is used
+  ALERTDESK_SESSION_MAX_AGE         absolute session lifetime (default 7d)
+  ALERTDESK_SESSION_IDLE            idle session lifetime (default 24h)
+  ALERTDESK_RETENTION               history retention (default 90d)
+  ALERTDESK_MAX_NOTIFICATION_AGE    undelivered notifications expire after (default 24h)
+  ALERTDESK_SESSION_KEY             hex, 32 or 64 bytes (default: generated into the data directory)
+  ALERTDESK_ENCRYPTION_KEY          hex, 32 bytes (default: generated into the data directory)
+  ALERTDESK_LOG_FORMAT              text | json
+  ALERTDESK_LOG_LEVEL               debug | info | warn | error
+`
 
 func loadConfig(args []string, getenv func(string) string) (config, error) {
 	cfg := config{Addr: "127.0.0.1:8080", DataDir: "./data", Retention: 90 * 24 * time.Hour, MaxAge: 24 * time.Hour,
-		LogFormat: "text", LogLevel: "info", ShutdownWait: 10 * time.Second}
+		LogFormat: "text", LogLevel: "info", ShutdownWait: 10 * time.Second,
+		SessionMaxAge: 7 * 24 * time.Hour, SessionIdle: 24 * time.Hour}
 	envStr := func(key string, dst *string) {
 		if v := getenv(key); v != "" {
 			*dst = v
@@ -49,6 +80,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	envStr("ALERTDESK_INTAKE_TOKEN", &cfg.IntakeToken)
 	envStr("ALERTDESK_LOG_FORMAT", &cfg.LogFormat)
 	envStr("ALERTDESK_LOG_LEVEL", &cfg.LogLevel)
+	envStr("ALERTDESK_METRICS_TOKEN", &cfg.MetricsToken)
 	var err error
 	if cfg.SecureCookies, err = envBool(getenv, "ALERTDESK_SECURE_COOKIES"); err != nil {
 		return cfg, err
@@ -66,6 +98,27 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 			return cfg, fmt.Errorf("ALERTDESK_RETENTION: %w", err)
 		}
 	}
+	for key, dst := range map[string]*time.Duration{"ALERTDESK_SESSION_MAX_AGE": &cfg.SessionMaxAge,
+		"ALERTDESK_SESSION_IDLE": &cfg.SessionIdle} {
+		if v := getenv(key); v != "" {
+			if *dst, err = parseDays(v); err != nil {
+				return cfg, fmt.Errorf("%s: %w", key, err)
+			}
+		}
+	}
+	if cfg.SessionIdle > cfg.SessionMaxAge {
+		return cfg, errors.New("ALERTDESK_SESSION_IDLE: must not be longer than ALERTDESK_SESSION_MAX_AGE")
+	}
+	if cfg.TrustedProxies, err = parseNets(getenv("ALERTDESK_TRUSTED_PROXIES")); err != nil {
+		return cfg, fmt.Errorf("ALERTDESK_TRUSTED_PROXIES: %w", err)
+	}
+	if v := strings.TrimSpace(getenv("ALERTDESK_WEBHOOK_PROXY")); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") || u.Host == "" {
+			return cfg, fmt.Errorf("ALERTDESK_WEBHOOK_PROXY: want a URL like http://proxy.internal:3128, got %q", v)
+		}
+		cfg.WebhookProxy = u
+	}
 	if v := getenv("ALERTDESK_MAX_NOTIFICATION_AGE"); v != "" {
 		if cfg.MaxAge, err = parseDays(v); err != nil {
 			return cfg, fmt.Errorf("ALERTDESK_MAX_NOTIFICATION_AGE: %w", err)
@@ -73,12 +126,19 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 
 	fs := flag.NewFlagSet("alertdesk", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	var help strings.Builder
+	fs.SetOutput(&help)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (ALERTDESK_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (ALERTDESK_DATA_DIR)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed a demo team with sandbox robots (ALERTDESK_DEMO)")
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "external URL for links (ALERTDESK_BASE_URL)")
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() {
+		fmt.Fprintln(&help, "usage: alertdesk [flags]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return cfg, errors.New(help.String() + envHelp)
+	} else if err != nil {
 		return cfg, fmt.Errorf("flags: %w", err)
 	}
 	if cfg.BaseURL == "" {
@@ -111,6 +171,34 @@ func envBool(getenv func(string) string, key string) (bool, error) {
 		return false, fmt.Errorf("%s: want true or false, got %q", key, v)
 	}
 	return b, nil
+}
+
+// parseNets reads comma-separated addresses and CIDRs.
+func parseNets(v string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("want addresses or CIDRs like 10.0.0.5 or 10.0.0.0/24, got %q", f)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("want addresses or CIDRs like 10.0.0.5 or 10.0.0.0/24, got %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // parseDays accepts Go durations ("72h") and whole days ("90d").

@@ -74,9 +74,9 @@ func seedDemo(ctx context.Context, d *db.DB, sf *sandboxFile, baseURL string, lo
 		return err
 	}
 	robots := []sandbox.RobotConfig{
-		{Platform: notify.DingTalk, Name: "demo DingTalk group", Secret: "generate", Keywords: []string{demoKeyword}},
-		{Platform: notify.Feishu, Name: "demo Feishu group"},
-		{Platform: notify.WeCom, Name: "demo WeCom group"},
+		{Platform: notify.DingTalk, Name: "demo DingTalk group", Secret: "generate", Keywords: []string{demoKeyword}, TeamID: team.ID},
+		{Platform: notify.Feishu, Name: "demo Feishu group", TeamID: team.ID},
+		{Platform: notify.WeCom, Name: "demo WeCom group", TeamID: team.ID},
 	}
 	var robotIDs []int64
 	for _, cfg := range robots {

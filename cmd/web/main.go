@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"alertdesk/handlers"
 	"alertdesk/metrics"
 	"alertdesk/notify"
+	"alertdesk/password"
 	"alertdesk/pipeline"
 	"alertdesk/static"
 )
@@ -83,7 +85,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// alerts in (intake → match → group → flush) and wakes the engine when it queued
 	// messages. Both compose messages with the one composer. They stop in reverse order.
 	composer := pipeline.NewComposer(database, cfg.BaseURL)
-	engine := delivery.New(database, notify.NewSender(hosts, 10*time.Second), delivery.Options{
+	sender := notify.NewSender(hosts, 10*time.Second)
+	if cfg.WebhookProxy != nil {
+		sender.SetProxy(cfg.WebhookProxy)
+		log.Info("webhook requests go through ALERTDESK_WEBHOOK_PROXY", "proxy", cfg.WebhookProxy.Redacted())
+	} else if p := envProxy(getenv); p != "" {
+		log.Warn("an HTTP(S)_PROXY variable is set but webhook requests ignore it and dial directly; set ALERTDESK_WEBHOOK_PROXY to send them through a proxy",
+			"variable", p)
+	}
+	engine := delivery.New(database, sender, delivery.Options{
 		BaseURL: cfg.BaseURL, MaxAge: cfg.MaxAge, Log: log.With("component", "delivery"), Observer: metrics.Engine{}})
 	if err := engine.Start(ctx); err != nil {
 		return fmt.Errorf("delivery engine: %w", err)
@@ -117,7 +127,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Static: static.FS,
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Demo: cfg.Demo,
 			AssetVersion: assetVersion, SessionAuthKey: cfg.SessionAuthKey, SessionEncKey: cfg.SessionEncKey,
-			SandboxBaseURL: sandboxURL, IntakeToken: cfg.IntakeToken},
+			SessionMaxAge: cfg.SessionMaxAge, SessionIdle: cfg.SessionIdle, TrustedProxies: cfg.TrustedProxies,
+			MetricsToken: cfg.MetricsToken, SandboxBaseURL: sandboxURL, IntakeToken: cfg.IntakeToken},
 		Pipeline:  alerts,
 		Composer:  composer,
 		Explainer: alerts.Explainer(),
@@ -165,6 +176,17 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// envProxy names the proxy variable of the environment that Go's default transport would
+// use, if any: the console's sender ignores them on purpose.
+func envProxy(getenv func(string) string) string {
+	for _, k := range []string{"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"} {
+		if getenv(k) != "" {
+			return k
+		}
+	}
+	return ""
+}
+
 // ensureAdmin creates the first administrator when the database has no user.
 func ensureAdmin(ctx context.Context, d *db.DB, cfg config, log *slog.Logger) error {
 	n, err := d.CountUsers(ctx)
@@ -173,9 +195,12 @@ func ensureAdmin(ctx context.Context, d *db.DB, cfg config, log *slog.Logger) er
 	}
 	pw, generated := cfg.AdminPassword, false
 	if pw == "" {
-		pw, generated = randomHex(9), true
+		pw, generated = randomHex(12), true
+	} else if err := password.Check(pw); err != nil {
+		return fmt.Errorf("ALERTDESK_ADMIN_PASSWORD: %s (it becomes the first administrator's password; "+
+			"unset it to have one generated and printed once)", strings.TrimSuffix(password.Advice(err), "."))
 	}
-	hash, err := handlers.HashPassword(pw)
+	hash, err := password.Hash(pw)
 	if err != nil {
 		return err
 	}

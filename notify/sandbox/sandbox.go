@@ -73,6 +73,9 @@ type RobotConfig struct {
 	Keywords  []string        `json:"keywords,omitempty"`  // empty = none required
 	Unlimited bool            `json:"unlimited,omitempty"` // true = no rate limit (throughput tests)
 	Fault     Fault           `json:"fault,omitempty"`
+	// TeamID is the console team the robot was created for (0 = by an administrator, for
+	// administrators only); the console shows and controls it only for that team.
+	TeamID int64 `json:"team_id,omitempty"`
 }
 
 // Received is one request the sandbox answered, accepted or not.

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"alertdesk/db"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// ALERTDESK_ADMIN_PASSWORD=a was accepted; now the console refuses to start, saying why.
+func TestFirstAdminPasswordPolicy(t *testing.T) {
+	for _, pw := range []string{"a", "12345678", "password", "qwertyqwerty"} {
+		d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), db.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = ensureAdmin(context.Background(), d, config{AdminPassword: pw}, slog.New(slog.DiscardHandler))
+		if err == nil || !strings.Contains(err.Error(), "ALERTDESK_ADMIN_PASSWORD") {
+			t.Errorf("ALERTDESK_ADMIN_PASSWORD=%q: err = %v, want a refusal naming the variable", pw, err)
+		}
+		if n, _ := d.CountUsers(context.Background()); n != 0 {
+			t.Errorf("ALERTDESK_ADMIN_PASSWORD=%q: an admin was created", pw)
+		}
+		d.Close()
+	}
+	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "b.db"), db.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := ensureAdmin(context.Background(), d, config{AdminPassword: "admin-e2e-Passw0rd"}, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSecurityConfig(t *testing.T) {
+	cfg, err := loadConfig(nil, env(map[string]string{
+		"ALERTDESK_TRUSTED_PROXIES": "10.0.0.5, 192.168.0.0/24,::1",
+		"ALERTDESK_SESSION_MAX_AGE": "3d", "ALERTDESK_SESSION_IDLE": "2h",
+		"ALERTDESK_METRICS_TOKEN": "tok", "ALERTDESK_WEBHOOK_PROXY": "http://proxy.internal:3128",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.TrustedProxies) != 3 || cfg.TrustedProxies[0].String() != "10.0.0.5/32" || cfg.TrustedProxies[1].String() != "192.168.0.0/24" {
+		t.Errorf("trusted proxies = %v", cfg.TrustedProxies)
+	}
+	if cfg.SessionMaxAge != 72*time.Hour || cfg.SessionIdle != 2*time.Hour || cfg.MetricsToken != "tok" ||
+		cfg.WebhookProxy == nil || cfg.WebhookProxy.Host != "proxy.internal:3128" {
+		t.Errorf("config = %+v", cfg)
+	}
+	for k, v := range map[string]string{
+		"ALERTDESK_TRUSTED_PROXIES": "10.0.0.300",
+		"ALERTDESK_SESSION_IDLE":    "30d",
+		"ALERTDESK_WEBHOOK_PROXY":   "proxy.internal:3128",
+	} {
+		if _, err := loadConfig(nil, env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: err = %v, want one naming the variable", k, v, err)
+		}
+	}
+	_, err = loadConfig([]string{"-h"}, env(nil))
+	for _, k := range []string{"ALERTDESK_TRUSTED_PROXIES", "ALERTDESK_METRICS_TOKEN", "ALERTDESK_WEBHOOK_PROXY", "ALERTDESK_SESSION_IDLE", "-addr"} {
+		if err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("-h does not mention %s: %v", k, err)
+		}
+	}
+}
+
+// HTTPS_PROXY without ALERTDESK_WEBHOOK_PROXY: the console says at start that it is ignored.
+func TestProxyEnvironmentWarning(t *testing.T) {
+	var out bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, env(map[string]string{"ALERTDESK_ADDR": "127.0.0.1:0", "ALERTDESK_DATA_DIR": t.TempDir(),
+			"HTTPS_PROXY": "http://127.0.0.1:9"}), &syncWriter{buf: &out}, ready)
+	}()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the console did not start within 30s")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "ALERTDESK_WEBHOOK_PROXY") || !strings.Contains(out.String(), "HTTPS_PROXY") {
+		t.Fatalf("no warning about the ignored proxy variable in:\n%s", out.String())
+	}
+}
+
+// syncWriter lets the console's goroutines log into one buffer.
+type syncWriter struct {
+	mu  sync.Mutex
+	buf *bytes.Buffer
+}
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
