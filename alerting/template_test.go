@@ -313,20 +313,23 @@ func TestTemplateExecutionErrors(t *testing.T) {
 
 func TestRenderLimits(t *testing.T) {
 	data := SampleData("r", "critical")
+	// The size checks run with a generous time limit: with the default 100 ms a loaded
+	// machine could stop them by time first and report the wrong limit.
+	sizeOnly := RenderLimits{Timeout: time.Minute}
 	// Output beyond MaxBytes stops the run.
-	_, err := Render(context.Background(), "t", `{{range .Alerts}}{{range $.Alerts}}{{printf "%0999999d" 1}}{{end}}{{end}}`, data, RenderLimits{MaxBytes: 1000})
+	_, err := Render(context.Background(), "t", `{{range .Alerts}}{{range $.Alerts}}{{printf "%0999999d" 1}}{{end}}{{end}}`, data, RenderLimits{MaxBytes: 1000, Timeout: time.Minute})
 	checkTemplateError(t, err, 1, "error calling printf: the value would be longer than 1000 bytes")
 	big := make([]TemplateAlert, 300)
 	for i := range big {
 		big[i] = data.Alerts[0]
 	}
 	data.Alerts = big
-	_, err = Render(context.Background(), "t", `{{range .Alerts}}{{range $.Alerts}}{{.Name}} {{end}}{{end}}`, data, RenderLimits{})
+	_, err = Render(context.Background(), "t", `{{range .Alerts}}{{range $.Alerts}}{{.Name}} {{end}}{{end}}`, data, sizeOnly)
 	checkTemplateError(t, err, 0, "body output is longer than 65536 bytes")
 	// Doubling a variable without writing is stopped by the string limit.
-	_, err = Render(context.Background(), "t", `{{$x := "aaaaaaaa"}}{{range .Alerts}}{{$x = printf "%s%s" $x $x}}{{end}}`, data, RenderLimits{})
+	_, err = Render(context.Background(), "t", `{{$x := "aaaaaaaa"}}{{range .Alerts}}{{$x = printf "%s%s" $x $x}}{{end}}`, data, sizeOnly)
 	checkTemplateError(t, err, 1, "the value would be longer than 65536 bytes")
-	_, err = Render(context.Background(), "t", `{{$x := "&&&&&&&&"}}{{range .Alerts}}{{$x = print $x $x | html}}{{end}}`, data, RenderLimits{})
+	_, err = Render(context.Background(), "t", `{{$x := "&&&&&&&&"}}{{range .Alerts}}{{$x = print $x $x | html}}{{end}}`, data, sizeOnly)
 	checkTemplateError(t, err, 1, "the value would be longer than 65536 bytes")
 	// 300×300 iterations take longer than a nanosecond-scale limit.
 	_, err = Render(context.Background(), "t", `{{range .Alerts}}{{range $.Alerts}}{{end}}{{end}}`, data, RenderLimits{Timeout: time.Microsecond})

@@ -93,6 +93,11 @@ type Engine struct {
 	obs    Observer
 
 	kick     chan struct{}
+	idleReq  chan chan struct{}
+	// pacing counts workers waiting for the clock between two sends of a claimed batch
+	// (per-second pacing); paced tells the loop one started waiting.
+	pacing atomic.Int32
+	paced  chan struct{}
 	stopCh   chan struct{}
 	stopping atomic.Bool
 	loopDone chan struct{}
@@ -173,7 +178,7 @@ func New(d *db.DB, s Sender, opts Options) *Engine {
 	}
 	sendCtx, cancel := context.WithCancel(context.Background())
 	return &Engine{db: d, sender: s, opts: opts, clock: opts.Clock, log: opts.Log, obs: opts.Observer,
-		kick: make(chan struct{}, 1), stopCh: make(chan struct{}), loopDone: make(chan struct{}),
+		kick: make(chan struct{}, 1), idleReq: make(chan chan struct{}), paced: make(chan struct{}, 1), stopCh: make(chan struct{}), loopDone: make(chan struct{}),
 		exited: make(chan workerExit), sendCtx: sendCtx, cancelSend: cancel,
 		recIn: make(chan recordReq, opts.RecordBatch), recDone: make(chan struct{}), govs: map[int64]*governor{}}
 }
@@ -329,6 +334,16 @@ func (e *Engine) loop() {
 			}
 		}
 	}
+	var idleWaiters []chan struct{}
+	releaseIdle := func() {
+		if len(running) > int(e.pacing.Load()) {
+			return // a worker is still sending (one waiting for the clock is idle)
+		}
+		for _, w := range idleWaiters {
+			close(w)
+		}
+		idleWaiters = nil
+	}
 	scan(true)
 	for {
 		now := e.clock.Now()
@@ -345,6 +360,13 @@ func (e *Engine) loop() {
 		case <-e.kick:
 			stop()
 			scan(true)
+		case <-e.paced:
+			releaseIdle()
+		case w := <-e.idleReq:
+			stop()
+			idleWaiters = append(idleWaiters, w)
+			scan(true)
+			releaseIdle()
 		case <-timer:
 			scan(false)
 		case x := <-e.exited:
@@ -357,7 +379,31 @@ func (e *Engine) loop() {
 				delete(recheck, x.robotID)
 				scan(true)
 			}
+			releaseIdle()
 		}
+	}
+}
+
+// Idle returns once the engine has looked at the outbox (as Wake makes it) and every
+// robot worker it started has finished its pass: whatever was due at the engine's clock is
+// sent, and the rest waits for its time. Tests on a manual clock use it to know that
+// nothing more will happen until the clock moves.
+func (e *Engine) Idle(ctx context.Context) error {
+	w := make(chan struct{})
+	select {
+	case e.idleReq <- w:
+	case <-e.loopDone:
+		return errors.New("delivery: engine stopped")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-w:
+		return nil
+	case <-e.loopDone:
+		return errors.New("delivery: engine stopped")
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

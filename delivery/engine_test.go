@@ -103,7 +103,7 @@ func TestRetryClasses(t *testing.T) {
 			}
 			r, sr := e.robot(cfg, secret, 0)
 			ids := e.enqueue(r, tt.name, 2, nil)
-			e.engine(Options{})
+			eng := e.engine(Options{})
 			n := e.waitState(ids[0], tt.state)
 			as := e.attempts(ids[0])
 			if len(as) != 1 || as[0].Outcome != tt.outcome || as[0].Attempt != 1 {
@@ -144,7 +144,7 @@ func TestRetryClasses(t *testing.T) {
 			}
 			// Not before its time...
 			e.clk.Advance(wait / 2)
-			time.Sleep(50 * time.Millisecond)
+			e.idle(eng)
 			if got := len(e.attempts(ids[0])); got != 1 {
 				t.Fatalf("retried before its time: %d attempts", got)
 			}
@@ -193,7 +193,7 @@ func TestExpiresOldAndDisabledWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	waiting := e.enqueue(off, "waiting", 2, nil)
-	e.engine(Options{MaxAge: 24 * time.Hour, ExpireInterval: time.Minute, PollInterval: time.Second})
+	eng := e.engine(Options{MaxAge: 24 * time.Hour, ExpireInterval: time.Minute, PollInterval: time.Second})
 
 	n := e.waitState(old[0], db.StateExpired)
 	as := e.attempts(old[0])
@@ -208,7 +208,7 @@ func TestExpiresOldAndDisabledWaits(t *testing.T) {
 	}
 	// The disabled robot's notifications wait: not sent, not failed.
 	e.clk.Advance(10 * time.Second)
-	time.Sleep(100 * time.Millisecond)
+	e.idle(eng)
 	for _, id := range waiting {
 		if n := e.notification(id); n.State != db.StateQueued {
 			t.Fatalf("notification of a disabled robot is %s, want queued", n.State)
@@ -254,7 +254,12 @@ func TestCloseFinishesInFlightAndLeavesRestQueued(t *testing.T) {
 	ids := e.enqueue(r, "close", 3, nil)
 	eng := e.engine(Options{})
 	waitFor(t, "the first send to be in flight", func() bool { return e.notification(ids[0]).State == db.StateSending })
-	time.Sleep(50 * time.Millisecond)
+	// In flight means at the platform: the sandbox has the request and hangs on it.
+	rctx, rcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer rcancel()
+	if err := e.sb.WaitRecorded(rctx, sr.Token, 1); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := eng.Close(ctx); err != nil {
@@ -286,8 +291,7 @@ func TestRestartKeepsBudget(t *testing.T) {
 	}
 	e.clk.Advance(10 * time.Second)
 	more := e.enqueue(r, "more", 1, nil)
-	e.engine(Options{}) // a new process: its window comes from delivery_attempts
-	time.Sleep(200 * time.Millisecond)
+	e.idle(e.engine(Options{})) // a new process: its window comes from delivery_attempts
 	if n := e.notification(more[0]); n.State != db.StateQueued {
 		t.Fatalf("after a restart the 21st message in a minute is %s, want queued (budget spent)", n.State)
 	}

@@ -174,6 +174,17 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// idle waits until eng has looked at the outbox and its robot workers have finished:
+// nothing more happens until the manual clock moves.
+func (e *env) idle(eng *Engine) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := eng.Idle(ctx); err != nil {
+		e.t.Fatalf("engine did not settle: %v", err)
+	}
+}
+
 // waitState waits until notification id is in state.
 func (e *env) waitState(id int64, state string) db.Notification {
 	e.t.Helper()

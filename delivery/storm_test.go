@@ -36,7 +36,7 @@ func TestStorm(t *testing.T) {
 		})...)
 		eng.Wake()
 		e.clk.Advance(100 * time.Millisecond)
-		time.Sleep(2 * time.Millisecond)
+		e.idle(eng)
 	}
 	// Let fake time run (5 s steps) until nothing is pending.
 	settled := func() bool {
@@ -51,7 +51,7 @@ func TestStorm(t *testing.T) {
 			t.Fatalf("outbox not drained after %v of fake time", e.clk.Now().Sub(t0))
 		}
 		e.clk.Advance(5 * time.Second)
-		time.Sleep(20 * time.Millisecond)
+		e.idle(eng)
 	}
 
 	// The sandbox: no refusals, ≤ 20 accepted in any rolling minute.
@@ -178,14 +178,13 @@ func TestFeishuPacing(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	r, sr := e.robot(sandbox.RobotConfig{Platform: notify.Feishu}, "", 0)
 	ids := e.enqueue(r, "pace", 20, nil)
-	e.engine(Options{})
-	deadline := time.Now().Add(15 * time.Second)
-	for e.notification(ids[19]).State != db.StateDelivered {
-		if time.Now().After(deadline) {
-			t.Fatal("not delivered")
+	eng := e.engine(Options{})
+	for i := 0; e.notification(ids[19]).State != db.StateDelivered; i++ {
+		if i > 1000 {
+			t.Fatalf("not delivered after %v of fake time", e.clk.Now().Sub(t0))
 		}
 		e.clk.Advance(200 * time.Millisecond)
-		time.Sleep(5 * time.Millisecond)
+		e.idle(eng)
 	}
 	for _, id := range ids {
 		if n := e.notification(id); n.State != db.StateDelivered {

@@ -125,9 +125,16 @@ func (e *Engine) sendAll(r db.Robot, lim notify.Limit, g *governor, claimed []db
 		if at := g.nextFree(now, lim); at.After(now) {
 			e.obs.ThrottleWait(r.Platform)
 			c, cancel := e.clock.After(at.Sub(now))
+			e.pacing.Add(1)
+			select {
+			case e.paced <- struct{}{}:
+			default:
+			}
 			select {
 			case <-c:
+				e.pacing.Add(-1)
 			case <-e.stopCh:
+				e.pacing.Add(-1)
 				cancel()
 				release(claimed[i:])
 				return time.Time{}, true
