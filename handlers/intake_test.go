@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -105,10 +104,6 @@ func TestIntakeAcceptsRealPayloadsAndDeduplicates(t *testing.T) {
 
 func TestIntakeRefusesBadInputAndStoresNothing(t *testing.T) {
 	is := newIntakeServer(t)
-	many := make([]string, 10000)
-	for i := range many {
-		many[i] = fmt.Sprintf(`{"labels":{"alertname":"a%d"}}`, i)
-	}
 	tests := []struct {
 		name, path, token string
 		body              string
@@ -119,16 +114,17 @@ func TestIntakeRefusesBadInputAndStoresNothing(t *testing.T) {
 		{"wrong token", "/api/v1/alerts", "nope", `{"labels":{"alertname":"x"}}`, 401, ""},
 		{"malformed JSON", "/api/v1/alerts", globalToken, `{"labels":`, 400, "body"},
 		{"labels of wrong type", "/api/v1/alerts", globalToken, `{"labels":["a"]}`, 400, "labels"},
-		{"status of wrong type", "/api/v1/alerts/alertmanager", globalToken,
-			`{"version":"4","alerts":[{"status":3,"labels":{"alertname":"x"},"startsAt":"2026-11-24T01:00:00Z"}]}`, 400, "alerts[0].status"},
-		{"bad time", "/api/v1/alerts/alertmanager", globalToken,
-			`{"version":"4","alerts":[{"status":"firing","labels":{"alertname":"x"},"startsAt":"yesterday"}]}`, 400, "alerts[0].startsAt"},
+		{"status of wrong type", "/api/v1/alerts", globalToken, `{"status":3,"labels":{"alertname":"x"}}`, 400, "status"},
+		{"bad time", "/api/v1/alerts", globalToken, `{"labels":{"alertname":"x"},"startsAt":"yesterday"}`, 400, "startsAt"},
+		{"Alertmanager body not an object", "/api/v1/alerts/alertmanager", globalToken, `[{"labels":{"alertname":"x"}}]`, 400, "body"},
+		{"Alertmanager alerts not an array", "/api/v1/alerts/alertmanager", globalToken, `{"version":"4","alerts":{"status":"firing"}}`, 400, "alerts"},
+		{"Grafana body not JSON", "/api/v1/alerts/grafana", globalToken, `{"alerts":[`, 400, "body"},
+		{"Grafana version unknown", "/api/v1/alerts/grafana", globalToken, `{"version":"9","alerts":[{}]}`, 400, "version"},
 		{"value as string", "/api/v1/alerts", globalToken, `{"labels":{"alertname":"x"},"value":"high"}`, 400, "value"},
 		{"control characters in a label", "/api/v1/alerts", globalToken, `{"labels":{"alertname":"x\u0007y"}}`, 400, "labels"},
-		{"10,000 alerts", "/api/v1/alerts", globalToken, "[" + strings.Join(many, ",") + "]", 400, "alerts"},
-		{"2 MiB body", "/api/v1/alerts", globalToken, `{"labels":{"alertname":"` + strings.Repeat("x", 2<<20) + `"}}`, 413, "body"},
+		{"label value over its limit", "/api/v1/alerts", globalToken, `{"labels":{"alertname":"` + strings.Repeat("x", 5000) + `"}}`, 400, "labels.alertname"},
 		{"one bad alert among good ones", "/api/v1/alerts", globalToken,
-			`[{"labels":{"alertname":"good"}},{"labels":{"1bad":"x"}}]`, 400, "[1].labels"},
+			`[{"labels":{"alertname":"good"}},{"labels":{"bad\u0007":"x"}}]`, 400, "[1].labels"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
