@@ -22,11 +22,17 @@ const globalToken = "global-intake-token-for-tests"
 type intakeServer struct {
 	*testServer
 	teamToken string
+	pipe      *pipeline.Pipeline
 }
 
 // newIntakeServer is the console with a running alert pipeline, a global intake token and
 // a token of team alpha.
 func newIntakeServer(t *testing.T) *intakeServer {
+	return newIntakeServerWith(t, nil)
+}
+
+// newIntakeServerWith is newIntakeServer with deps adjusted by edit (when not nil).
+func newIntakeServerWith(t *testing.T, edit func(*handlers.Deps)) *intakeServer {
 	t.Helper()
 	ts := newTestServer(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -36,10 +42,14 @@ func newIntakeServer(t *testing.T) *intakeServer {
 	}
 	t.Cleanup(p.Close)
 	key := []byte("0123456789abcdef0123456789abcdef")
-	ts.Server = handlers.New(handlers.Deps{DB: ts.DB, Log: log, Static: static.FS, Pipeline: p, Explainer: p.Explainer(),
+	deps := handlers.Deps{DB: ts.DB, Log: log, Static: static.FS, Pipeline: p, Explainer: p.Explainer(),
 		Config: handlers.Config{BaseURL: "http://console.test", AssetVersion: "test", SessionAuthKey: key, SessionEncKey: key,
-			IntakeToken: globalToken}})
-	is := &intakeServer{testServer: ts, teamToken: "ad_team_alpha_token_0123456789abcdef"}
+			IntakeToken: globalToken}}
+	if edit != nil {
+		edit(&deps)
+	}
+	ts.Server = handlers.New(deps)
+	is := &intakeServer{testServer: ts, teamToken: "ad_team_alpha_token_0123456789abcdef", pipe: p}
 	if _, err := ts.DB.CreateAPIToken(context.Background(), db.SystemActor, ts.TeamA.ID, "alpha am", is.teamToken); err != nil {
 		t.Fatal(err)
 	}
