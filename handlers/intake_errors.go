@@ -21,7 +21,7 @@ func (s *Server) intakeErrorsList(c echo.Context) error {
 	q := c.QueryParams()
 	sc := scope(c)
 	d := views.IntakeErrorsPageData{Page: s.page(c, "Intake errors", "intake"), Kind: q.Get("kind"), ShowTeam: sc.All,
-		Kept: db.IntakeErrorsKept}
+		Kept: withCommas(db.IntakeErrorsKept)}
 	f := db.IntakeErrorFilter{Limit: 50}
 	status := http.StatusOK
 	switch d.Kind {
@@ -73,4 +73,13 @@ func (s *Server) intakeErrorsList(c echo.Context) error {
 		return render(c, status, views.IntakeErrorsResults(d))
 	}
 	return render(c, status, views.IntakeErrorsPage(d))
+}
+
+// withCommas writes n with thousands separators: 10,000.
+func withCommas(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
