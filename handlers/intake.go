@@ -54,7 +54,7 @@ func (api *intakeAPI) forgetTokens() {
 }
 
 // DefaultIntakeMaxBytes is the intake body limit when none is configured: a realistic
-// Kubernetes alert from Alertmanager is about 1.1 KiB (11.5 MB for 10,000 of them, see
+// Kubernetes alert from Alertmanager is about 1.1 KiB (11.1 MB for 10,000 of them, see
 // TestDefaultBodyLimitFitsTenThousandAlerts), so 32 MiB takes a 10,000-alert group with
 // room for labels twice that size.
 const DefaultIntakeMaxBytes = 32 << 20
