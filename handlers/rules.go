@@ -440,7 +440,7 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 	}
 
 	if names, err := alerting.ParseLabelNames(f.GroupBy); err != nil {
-		errs["group_by"] = err.Error() + "; separate names with commas, use ... for all labels."
+		errs["group_by"] = capitalize(err.Error()) + "; separate names with commas, use ... for all labels."
 	} else {
 		in.GroupBy = names
 	}
