@@ -27,7 +27,10 @@
 //
 //	.Name               the alertname label
 //	.Status             "firing" or "resolved"
-//	.Labels             e.g. {{.Labels.instance}}; a missing label is ""
+//	.Labels             e.g. {{.Labels.instance}}; a missing label is "". A label name that
+//	                    is not a Go identifier (host.keyword, customer-environment, 00: names
+//	                    as Alertmanager 0.34 accepts them) is read with index:
+//	                    {{index .Labels "host.keyword"}}; sortedPairs lists every name
 //	.Annotations        e.g. {{.Annotations.summary}}, {{.Annotations.description}}
 //	.Values             numeric values, e.g. {{.Values.B}} (Grafana) or {{.Values.value}} (API)
 //	.StartsAt, .EndsAt  times (EndsAt is zero while firing)

@@ -87,9 +87,19 @@ func (m Matcher) regexp() *labelRegexp {
 	return re
 }
 
-// String renders the matcher as it would be typed: severity=~"critical|warning".
+// String renders the matcher as it would be typed: severity=~"critical|warning",
+// or "host.keyword"="db-1" for a name that is not a classic Prometheus name.
 func (m Matcher) String() string {
-	return m.Name + string(m.Op) + strconv.Quote(m.Value)
+	return QuoteLabelName(m.Name) + string(m.Op) + strconv.Quote(m.Value)
+}
+
+// QuoteLabelName writes a label name as matchers and group-by lists take it:
+// bare when it is a classic Prometheus name, else double-quoted with Go escapes.
+func QuoteLabelName(name string) string {
+	if ClassicLabelName(name) {
+		return name
+	}
+	return strconv.Quote(name)
 }
 
 // Matchers all have to match.
@@ -124,7 +134,11 @@ func (ms Matchers) String() string {
 // braces: `{severity="critical", job=~"node.*"}` or
 // `severity="critical",job=~"node.*"`. Values are double-quoted with Go
 // escapes (write a regexp's backslash as \\), or unquoted when they contain no
-// comma, brace, quote or space. At least one matcher is required.
+// comma, brace, quote or space. Label names follow the UTF-8 matcher syntax of
+// Prometheus 3 and Alertmanager 0.34: any name may be double-quoted
+// (`{"host.keyword"="db-1", "机房"="a"}`), and a name without space, quote,
+// comma, brace, =, ! or ~ may also be written bare (host.keyword="db-1").
+// At least one matcher is required.
 func ParseMatchers(s string) (Matchers, error) {
 	s = strings.TrimSpace(s)
 	if strings.HasPrefix(s, "{") {
@@ -145,11 +159,20 @@ func ParseMatchers(s string) (Matchers, error) {
 		if i == len(s) {
 			break
 		}
-		start := i
-		for i < len(s) && isNameByte(s[i], i > start) {
-			i++
+		var name string
+		if s[i] == '"' {
+			q, rest, err := quotedPrefix(s[i:])
+			if err != nil {
+				return nil, fmt.Errorf("matcher %d: the label name %s", n, err)
+			}
+			name, i = q, len(s)-len(rest)
+		} else {
+			start := i
+			for i < len(s) && !strings.ContainsRune(nameStop, rune(s[i])) {
+				i++
+			}
+			name = s[start:i]
 		}
-		name := s[start:i]
 		if name == "" {
 			return nil, fmt.Errorf("matcher %d: expected a label name at %q", n, truncateForError(s[i:]))
 		}
@@ -168,22 +191,11 @@ func ParseMatchers(s string) (Matchers, error) {
 		skip()
 		var value string
 		if i < len(s) && s[i] == '"' {
-			j := i + 1
-			for j < len(s) && s[j] != '"' {
-				if s[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			if j >= len(s) {
-				return nil, fmt.Errorf("matcher %d: missing closing \" in the value of %q", n, name)
-			}
-			v, err := strconv.Unquote(s[i : j+1])
+			v, rest, err := quotedPrefix(s[i:])
 			if err != nil {
-				return nil, fmt.Errorf("matcher %d: the value of %q has an invalid escape (write a backslash as \\\\)", n, name)
+				return nil, fmt.Errorf("matcher %d: the value of %q %s", n, name, err)
 			}
-			value = v
-			i = j + 1
+			value, i = v, len(s)-len(rest)
 		} else {
 			start := i
 			for i < len(s) && !strings.ContainsRune(",{}\"' \t\r\n", rune(s[i])) {
@@ -208,6 +220,29 @@ func ParseMatchers(s string) (Matchers, error) {
 		return nil, errors.New("no matchers given")
 	}
 	return ms, nil
+}
+
+// nameStop are the bytes that end a bare label name in a matcher.
+const nameStop = " \t\r\n{}=!~,\"'`"
+
+// quotedPrefix unquotes the double-quoted string at the start of s (Go
+// escapes) and returns it with the rest of s. Its errors finish a sentence.
+func quotedPrefix(s string) (string, string, error) {
+	j := 1
+	for j < len(s) && s[j] != '"' {
+		if s[j] == '\\' {
+			j++
+		}
+		j++
+	}
+	if j >= len(s) {
+		return "", "", errors.New("is missing its closing \"")
+	}
+	v, err := strconv.Unquote(s[:j+1])
+	if err != nil {
+		return "", "", errors.New("has an invalid escape (write a backslash as \\\\)")
+	}
+	return v, s[j+1:], nil
 }
 
 func isNameByte(c byte, notFirst bool) bool {

@@ -3,6 +3,7 @@ package alerting
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -114,9 +115,10 @@ func TestNewMatcherErrors(t *testing.T) {
 		// Would parse once wrapped in ^(?:…)$, so it is checked on its own.
 		{"severity", "=~", "a)|(b", `invalid regular expression "a)|(b": unexpected )`},
 		{"severity", "=~", string(long), "regular expression is too long: 1025 bytes (limit 1024)"},
-		{"1x", "=", "v", `label name "1x" is not valid`},
 		{"", "=", "v", `label name "" is not valid`},
-		{"a-b", "=", "v", `label name "a-b" is not valid`},
+		{"a\x07b", "=", "v", `label name "a\ab" is not valid`},
+		{"a\nb", "=", "v", `label name "a\nb" is not valid`},
+		{strings.Repeat("n", 257), "=", "v", `label name "` + strings.Repeat("n", 64) + `…" is not valid`},
 		{"severity", "~", "v", `operator "~" is not one of =, !=, =~, !~`},
 		{"severity", "==", "v", `operator "==" is not one of =, !=, =~, !~`},
 	}
@@ -191,9 +193,17 @@ func TestParseMatchers(t *testing.T) {
 		{`a="1", ="2"`, `matcher 2: expected a label name at "=\"2\""`, true},
 		{`a="1" b="2"`, `matcher 1: expected a comma after a="1", found "b=\"2\""`, true},
 		{`job=~"a("`, `matcher 1: invalid regular expression "a(": missing closing )`, true},
-		{`job="unterminated`, `matcher 1: missing closing " in the value of "job"`, true},
+		{`job="unterminated`, `matcher 1: the value of "job" is missing its closing "`, true},
 		{`path=~"a\.b"`, `matcher 1: the value of "path" has an invalid escape (write a backslash as \\)`, true},
-		{`1x="a"`, `matcher 1: expected a label name at "1x=\"a\""`, true},
+		// UTF-8 label names (Prometheus 3, Alertmanager 0.34): quoted, or bare when
+		// they hold no operator, quote, comma, brace or space.
+		{`{"host.keyword"="db-1", "机房"=~"a|b"}`, `{"host.keyword"="db-1", "机房"=~"a|b"}`, false},
+		{`host.keyword="db-1", customer-environment!=prod, 00="x"`, `{"host.keyword"="db-1", "customer-environment"!="prod", "00"="x"}`, false},
+		{`{"a \"b\", c"="v"}`, `{"a \"b\", c"="v"}`, false},
+		{`"classic"="v"`, `{classic="v"}`, false},
+		{`"host.keyword="v"`, `matcher 1: expected one of =, !=, =~, !~ after "host.keyword="`, true},
+		{`"unterminated=v`, `matcher 1: the label name is missing its closing "`, true},
+		{`"a\x07b"="v"`, `matcher 1: label name "a\ab" is not valid`, true},
 	}
 	for _, tt := range tests {
 		ms, err := ParseMatchers(tt.in)

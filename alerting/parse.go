@@ -25,11 +25,16 @@ type FieldError struct {
 func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
 
 // Limits bound what one inbound body may carry. Zero fields take the defaults.
+// The number of alerts per body has no limit of its own: the caller's body size
+// limit bounds it, so that a large Alertmanager group is never refused by count.
 type Limits struct {
-	MaxAlerts          int // alerts per body; default 1000
 	MaxLabels          int // labels (and, separately, annotations and values) per alert; default 64
 	MaxLabelBytes      int // bytes per label value; default 4096 (label and annotation names: 256)
 	MaxAnnotationBytes int // bytes per annotation value; default 16384
+
+	// Now is the time of receipt that startsAt and endsAt are checked against;
+	// zero means time.Now().
+	Now time.Time
 
 	// replaced is set when the body is not valid UTF-8: encoding/json then
 	// turns the bad bytes into U+FFFD, which we refuse in the fields we keep.
@@ -40,14 +45,21 @@ type Limits struct {
 
 // Default limits.
 const (
-	DefaultMaxAlerts          = 1000
 	DefaultMaxLabels          = 64
 	DefaultMaxLabelBytes      = 4096
 	DefaultMaxAnnotationBytes = 16 << 10
 	maxNameBytes              = 256
 	maxURLBytes               = 4096
 	maxFingerprintBytes       = 64
+
+	// MaxAhead is how far in the future a startsAt (or a resolve's endsAt) may be:
+	// senders' clocks drift, but a day ahead is a broken clock or a made-up time.
+	MaxAhead = 24 * time.Hour
 )
+
+// MinTime is the earliest startsAt or endsAt accepted: nothing that alerts today
+// started before 2000, and year 0000 or 0001 is a sender's zero value.
+var MinTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func (l Limits) forBody(body []byte) Limits {
 	l.replaced = !utf8.Valid(body)
@@ -60,9 +72,6 @@ func (l Limits) text(s string, multiline bool) bool {
 }
 
 func (l Limits) withDefaults() Limits {
-	if l.MaxAlerts <= 0 {
-		l.MaxAlerts = DefaultMaxAlerts
-	}
 	if l.MaxLabels <= 0 {
 		l.MaxLabels = DefaultMaxLabels
 	}
@@ -71,6 +80,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxAnnotationBytes <= 0 {
 		l.MaxAnnotationBytes = DefaultMaxAnnotationBytes
+	}
+	if l.Now.IsZero() {
+		l.Now = time.Now()
 	}
 	return l
 }
@@ -99,71 +111,200 @@ type apiAlert struct {
 }
 
 // envelope is the top level of Alertmanager's and Grafana's webhook bodies.
-// Fields we do not use (receiver, groupLabels, notification_reason,
-// routeLabels, truncatedAlerts, orgId, title, message, …) are ignored.
+// Fields we do not use (receiver, status, groupLabels, notification_reason,
+// routeLabels, orgId, title, message, …) are ignored.
 type envelope[A any] struct {
-	Version  string `json:"version"`
-	Status   string `json:"status"`
-	GroupKey string `json:"groupKey"`
-	Alerts   []A    `json:"alerts"`
+	Version         string `json:"version"`
+	GroupKey        string `json:"groupKey"`
+	TruncatedAlerts int    `json:"truncatedAlerts"`
+	Alerts          []A    `json:"alerts"`
 }
 
-// ParseAlertmanager parses an Alertmanager webhook body (version "4"; a
-// missing version is accepted). Extra and future fields are ignored.
-func ParseAlertmanager(body []byte, lim Limits) ([]Alert, error) {
+// Refusal is one alert of a body that was left out (Batch.Refused) or stored
+// with a corrected endsAt (Batch.Clamped), with the reason in words.
+type Refusal struct {
+	Index   int    // position in the body's alerts array
+	Field   string // JSON path of the offending field: "alerts[3].labels", "alerts[0].endsAt"
+	Message string // what is wrong, for the operator
+	Name    string // the alert's alertname label when it could be read
+}
+
+// Reason is a short, bounded name for the kind of refusal (the field it concerns:
+// "labels", "startsAt", "status", …, or "alert" when the element was not an
+// object), fit for a metric label.
+func (r Refusal) Reason() string {
+	f := r.Field
+	if i := strings.IndexByte(f, ']'); i >= 0 {
+		f = strings.TrimPrefix(f[i+1:], ".")
+	}
+	if i := strings.IndexByte(f, '.'); i >= 0 {
+		f = f[:i]
+	}
+	switch f {
+	case "":
+		return "alert"
+	case "status", "labels", "annotations", "values", "startsAt", "endsAt", "generatorURL", "fingerprint":
+		return f
+	}
+	return "other"
+}
+
+// Batch is what a webhook body yields: the alerts to store, those refused one
+// by one (the others are still stored: Alertmanager does not retry a 4xx, so
+// refusing the whole body would lose every valid alert of the group), the
+// resolves whose endsAt was clamped, and Alertmanager's count of alerts it left
+// out of the body (truncatedAlerts, when max_alerts is set).
+type Batch struct {
+	Alerts    []Alert
+	Refused   []Refusal
+	Clamped   []Refusal
+	Truncated int
+}
+
+// ParseAlertmanagerBatch parses an Alertmanager webhook body (version "4"; a
+// missing version is accepted). Extra and future fields are ignored. An error
+// means the body as a whole cannot be read (not JSON, wrong top-level shape,
+// no alerts); a bad alert is refused on its own in Batch.Refused.
+func ParseAlertmanagerBatch(body []byte, lim Limits) (Batch, error) {
 	return parseEnvelope(body, lim, SourceAlertmanager, "4", func(a *wireAlert) (*wireAlert, map[string]float64) {
 		return a, nil
 	})
 }
 
-// ParseGrafana parses a Grafana webhook contact point body (version "1"; a
-// missing version is accepted). Each alert's "values" become Alert.Values.
-func ParseGrafana(body []byte, lim Limits) ([]Alert, error) {
+// ParseGrafanaBatch parses a Grafana webhook contact point body (version "1";
+// a missing version is accepted) as ParseAlertmanagerBatch does. Each alert's
+// "values" become Alert.Values.
+func ParseGrafanaBatch(body []byte, lim Limits) (Batch, error) {
 	return parseEnvelope(body, lim, SourceGrafana, "1", func(a *grafanaAlert) (*wireAlert, map[string]float64) {
 		return &a.wireAlert, a.Values
 	})
 }
 
-func parseEnvelope[A any](body []byte, lim Limits, source, version string, split func(*A) (*wireAlert, map[string]float64)) ([]Alert, error) {
-	lim = lim.forBody(body)
-	var env envelope[A]
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, decodeError(body, err, "alerts", locateInEnvelope[A])
-	}
-	if env.Version != "" && env.Version != version {
-		return nil, &FieldError{"version", fmt.Sprintf("unsupported version %q (want %q)", env.Version, version)}
-	}
-	if env.Status != "" && env.Status != StatusFiring && env.Status != StatusResolved {
-		return nil, &FieldError{"status", fmt.Sprintf("must be %q or %q, not %q", StatusFiring, StatusResolved, env.Status)}
-	}
-	if env.Alerts == nil {
-		return nil, &FieldError{"alerts", "is required (an array of alerts)"}
-	}
-	if err := checkCount(len(env.Alerts), lim); err != nil {
+// ParseAlertmanager is ParseAlertmanagerBatch for callers that want all or
+// nothing: the first refused alert is returned as a *FieldError.
+func ParseAlertmanager(body []byte, lim Limits) ([]Alert, error) {
+	return allOrNothing(ParseAlertmanagerBatch(body, lim))
+}
+
+// ParseGrafana is ParseGrafanaBatch for callers that want all or nothing.
+func ParseGrafana(body []byte, lim Limits) ([]Alert, error) {
+	return allOrNothing(ParseGrafanaBatch(body, lim))
+}
+
+func allOrNothing(b Batch, err error) ([]Alert, error) {
+	if err != nil {
 		return nil, err
 	}
-	out := make([]Alert, len(env.Alerts))
-	for i := range env.Alerts {
-		w, values := split(&env.Alerts[i])
-		p := path{prefix: "alerts", index: i}
-		a, err := normalise(p, w, source, true, lim)
-		if err != nil {
-			return nil, err
+	if len(b.Refused) > 0 {
+		r := b.Refused[0]
+		return nil, &FieldError{r.Field, r.Message}
+	}
+	return b.Alerts, nil
+}
+
+func parseEnvelope[A any](body []byte, lim Limits, source, version string, split func(*A) (*wireAlert, map[string]float64)) (Batch, error) {
+	lim = lim.forBody(body)
+	var env envelope[A]
+	// Fast path: the whole body at once. A type error inside one alert makes
+	// encoding/json give up on that value, so then the alerts are read one by
+	// one, and only the broken ones are refused.
+	var elems []json.RawMessage
+	if err := json.Unmarshal(body, &env); err != nil {
+		var raw envelope[json.RawMessage]
+		if err := json.Unmarshal(body, &raw); err != nil {
+			return Batch{}, decodeError(body, err, "alerts", nil)
 		}
-		if err := checkValues(p, values, lim); err != nil {
-			return nil, err
+		env.Version, env.GroupKey, env.TruncatedAlerts = raw.Version, raw.GroupKey, raw.TruncatedAlerts
+		if raw.Alerts == nil {
+			// "alerts": null reads as absent, like a missing field
+			return Batch{}, &FieldError{"alerts", "is required (an array of alerts)"}
+		}
+		elems = raw.Alerts
+		env.Alerts = make([]A, len(elems))
+	}
+	if env.Version != "" && env.Version != version {
+		return Batch{}, &FieldError{"version", fmt.Sprintf("unsupported version %q (want %q)", env.Version, version)}
+	}
+	if env.Alerts == nil {
+		return Batch{}, &FieldError{"alerts", "is required (an array of alerts)"}
+	}
+	if len(env.Alerts) == 0 {
+		return Batch{}, &FieldError{"alerts", "must contain at least one alert"}
+	}
+	b := Batch{Alerts: make([]Alert, 0, len(env.Alerts)), Truncated: max(env.TruncatedAlerts, 0)}
+	for i := range env.Alerts {
+		p := path{prefix: "alerts", index: i}
+		if elems != nil {
+			if err := json.Unmarshal(elems[i], &env.Alerts[i]); err != nil {
+				b.Refused = append(b.Refused, refusal(p, elementError(p, err), nameOf(elems[i])))
+				continue
+			}
+		}
+		w, values := split(&env.Alerts[i])
+		a, clamp, err := normalise(p, w, source, true, lim)
+		if err == nil {
+			err = checkValues(p, values, lim)
+		}
+		if err != nil {
+			b.Refused = append(b.Refused, refusal(p, err, w.Labels["alertname"]))
+			continue
+		}
+		if clamp != nil {
+			b.Clamped = append(b.Clamped, refusal(p, clamp, a.Name()))
 		}
 		a.Values = values
 		a.GroupKey = env.GroupKey
-		out[i] = a
+		b.Alerts = append(b.Alerts, a)
 	}
-	return out, nil
+	return b, nil
+}
+
+func refusal(p path, err error, name string) Refusal {
+	r := Refusal{Index: p.index, Field: p.at(""), Message: err.Error()}
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		r.Field, r.Message = fe.Field, fe.Message
+	}
+	if len(name) <= maxNameBytes && cleanText(name, false) {
+		r.Name = name
+	}
+	return r
+}
+
+// elementError names the field of one alert element that did not decode.
+func elementError(p path, err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if te.Field == "" {
+			return &FieldError{p.at(""), "must be an object"}
+		}
+		return typeFieldError(p.at(jsonField(te)), te)
+	}
+	return &FieldError{p.at(""), "could not be read: " + err.Error()}
+}
+
+// nameOf reads the alertname label of an alert element that did not decode
+// as a whole, so that the operator can tell which alert was refused.
+func nameOf(raw json.RawMessage) string {
+	var a struct {
+		Labels map[string]json.RawMessage `json:"labels"`
+	}
+	if json.Unmarshal(raw, &a) != nil {
+		return ""
+	}
+	var name string
+	if json.Unmarshal(a.Labels["alertname"], &name) != nil {
+		return ""
+	}
+	return name
 }
 
 // ParseJSON parses the console's own alert format: one object or an array of
 // objects with status (default "firing"), labels (required), annotations,
 // value (a number), startsAt, endsAt, generatorURL and fingerprint. A missing
 // startsAt stays zero for the caller to fill in with the time of receipt.
+// It is all or nothing: the first bad alert refuses the body, naming the field,
+// so that the caller can fix it and send again.
 func ParseJSON(body []byte, lim Limits) ([]Alert, error) {
 	lim = lim.forBody(body)
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
@@ -172,8 +313,8 @@ func ParseJSON(body []byte, lim Limits) ([]Alert, error) {
 		if err := json.Unmarshal(body, &list); err != nil {
 			return nil, decodeError(body, err, "", locateInArray[apiAlert])
 		}
-		if err := checkCount(len(list), lim); err != nil {
-			return nil, err
+		if len(list) == 0 {
+			return nil, &FieldError{"alerts", "must contain at least one alert"}
 		}
 		out := make([]Alert, len(list))
 		for i := range list {
@@ -203,7 +344,7 @@ func normaliseAPI(p path, w *apiAlert, lim Limits) (Alert, error) {
 	if w.Labels == nil && len(w.Alerts) > 0 {
 		return Alert{}, &FieldError{p.at("labels"), "is required (this looks like an Alertmanager or Grafana body: post it to that source's own URL)"}
 	}
-	a, err := normalise(p, &w.wireAlert, SourceAPI, false, lim)
+	a, _, err := normalise(p, &w.wireAlert, SourceAPI, false, lim)
 	if err != nil {
 		return Alert{}, err
 	}
@@ -211,16 +352,6 @@ func normaliseAPI(p path, w *apiAlert, lim Limits) (Alert, error) {
 		a.Values = map[string]float64{"value": *w.Value}
 	}
 	return a, nil
-}
-
-func checkCount(n int, lim Limits) error {
-	if n == 0 {
-		return &FieldError{"alerts", "must contain at least one alert"}
-	}
-	if n > lim.MaxAlerts {
-		return &FieldError{"alerts", fmt.Sprintf("too many alerts: %d (limit %d)", n, lim.MaxAlerts)}
-	}
-	return nil
 }
 
 // path names one alert in a body; the strings are only built for errors.
@@ -241,52 +372,91 @@ func (p path) at(field string) string {
 }
 
 // normalise validates one wire alert and turns it into an Alert. The maps are
-// moved, not copied.
-func normalise(p path, w *wireAlert, source string, needStart bool, lim Limits) (Alert, error) {
+// moved, not copied. webhook is set for Alertmanager and Grafana: startsAt is
+// then required, and a resolve whose endsAt is missing or impossible is kept
+// with endsAt clamped (clamp says why) rather than dropped — a lost resolve
+// leaves an alert firing forever. The console's own API refuses instead.
+func normalise(p path, w *wireAlert, source string, webhook bool, lim Limits) (a Alert, clamp *FieldError, err error) {
 	if w.Status != StatusFiring && w.Status != StatusResolved {
 		if w.Status == "" {
-			return Alert{}, &FieldError{p.at("status"), fmt.Sprintf("is required (%q or %q)", StatusFiring, StatusResolved)}
+			return Alert{}, nil, &FieldError{p.at("status"), fmt.Sprintf("is required (%q or %q)", StatusFiring, StatusResolved)}
 		}
-		return Alert{}, &FieldError{p.at("status"), fmt.Sprintf("must be %q or %q, not %q", StatusFiring, StatusResolved, w.Status)}
+		return Alert{}, nil, &FieldError{p.at("status"), fmt.Sprintf("must be %q or %q, not %q", StatusFiring, StatusResolved, truncateForError(w.Status))}
 	}
 	if err := checkLabels(p, w.Labels, lim); err != nil {
-		return Alert{}, err
+		return Alert{}, nil, err
 	}
 	if err := checkAnnotations(p, w.Annotations, lim); err != nil {
-		return Alert{}, err
+		return Alert{}, nil, err
 	}
-	a := Alert{
+	a = Alert{
 		Source:       source,
 		Status:       w.Status,
 		Labels:       w.Labels,
 		Annotations:  w.Annotations,
 		GeneratorURL: w.GeneratorURL,
 	}
-	var err error
 	if a.StartsAt, err = parseTime(w.StartsAt); err != nil {
-		return Alert{}, &FieldError{p.at("startsAt"), err.Error()}
+		return Alert{}, nil, &FieldError{p.at("startsAt"), err.Error()}
 	}
-	if a.StartsAt.IsZero() && needStart {
-		return Alert{}, &FieldError{p.at("startsAt"), "is required (an RFC 3339 time)"}
+	switch {
+	case a.StartsAt.IsZero() && webhook:
+		return Alert{}, nil, &FieldError{p.at("startsAt"), "is required (an RFC 3339 time)"}
+	case a.StartsAt.IsZero():
+	case a.StartsAt.Before(MinTime):
+		return Alert{}, nil, &FieldError{p.at("startsAt"), fmt.Sprintf("%s is before %d: not a real start time", w.StartsAt, MinTime.Year())}
+	case a.StartsAt.After(lim.Now.Add(MaxAhead)):
+		return Alert{}, nil, &FieldError{p.at("startsAt"), fmt.Sprintf("%s is more than a day ahead of the console's clock", truncateForError(w.StartsAt))}
 	}
 	if a.EndsAt, err = parseTime(w.EndsAt); err != nil {
-		return Alert{}, &FieldError{p.at("endsAt"), err.Error()}
+		if !webhook || a.Status == StatusFiring {
+			return Alert{}, nil, &FieldError{p.at("endsAt"), err.Error()}
+		}
+		a.EndsAt = time.Time{} // a resolve: clamped below
+	}
+	// The time endsAt is compared with: startsAt, or for the API's alerts
+	// without one (the caller fills in the time of receipt) the earliest time.
+	start := a.StartsAt
+	if start.IsZero() {
+		start = MinTime
 	}
 	if a.Status == StatusFiring {
+		// A firing alert's endsAt is only Alertmanager's guess of when it would
+		// time out; it is not kept, but one before startsAt is nonsense.
+		if !a.EndsAt.IsZero() && a.EndsAt.Before(start) {
+			return Alert{}, nil, &FieldError{p.at("endsAt"), fmt.Sprintf("%s is before startsAt", truncateForError(w.EndsAt))}
+		}
 		a.EndsAt = time.Time{}
-	} else if a.EndsAt.IsZero() {
-		return Alert{}, &FieldError{p.at("endsAt"), "is required when status is resolved"}
+	} else {
+		var why string
+		switch {
+		case a.EndsAt.IsZero() && !webhook && err == nil:
+			return Alert{}, nil, &FieldError{p.at("endsAt"), "is required when status is resolved"}
+		case a.EndsAt.IsZero():
+			why = "is missing or not a time"
+		case a.EndsAt.Before(start):
+			why = fmt.Sprintf("%s is before startsAt", truncateForError(w.EndsAt))
+		case a.EndsAt.After(lim.Now.Add(MaxAhead)):
+			why = fmt.Sprintf("%s is more than a day ahead of the console's clock", truncateForError(w.EndsAt))
+		}
+		if why != "" {
+			if !webhook {
+				return Alert{}, nil, &FieldError{p.at("endsAt"), why}
+			}
+			a.EndsAt = start
+			clamp = &FieldError{p.at("endsAt"), why + "; the resolve was kept with endsAt = startsAt"}
+		}
 	}
 	if len(w.GeneratorURL) > maxURLBytes || !lim.text(w.GeneratorURL, false) {
-		return Alert{}, &FieldError{p.at("generatorURL"), fmt.Sprintf("must be at most %d bytes of text without control characters", maxURLBytes)}
+		return Alert{}, nil, &FieldError{p.at("generatorURL"), fmt.Sprintf("must be at most %d bytes of text without control characters", maxURLBytes)}
 	}
 	a.Fingerprint = w.Fingerprint
 	if a.Fingerprint == "" {
 		a.Fingerprint = Fingerprint(a.Labels)
 	} else if !validFingerprint(a.Fingerprint) {
-		return Alert{}, &FieldError{p.at("fingerprint"), fmt.Sprintf("must be 1 to %d printable ASCII characters without spaces", maxFingerprintBytes)}
+		return Alert{}, nil, &FieldError{p.at("fingerprint"), fmt.Sprintf("must be 1 to %d printable ASCII characters without spaces", maxFingerprintBytes)}
 	}
-	return a, nil
+	return a, clamp, nil
 }
 
 // parseTime parses an RFC 3339 time; "" and Alertmanager's
@@ -325,7 +495,7 @@ func checkLabels(p path, labels map[string]string, lim Limits) error {
 		return &FieldError{p.at("labels"), fmt.Sprintf("too many labels: %d (limit %d)", len(labels), lim.MaxLabels)}
 	}
 	check := func(name, value string) string {
-		if !ValidLabelName(name) {
+		if !ValidLabelName(name) || !lim.text(name, false) {
 			return "name"
 		}
 		if len(value) > lim.MaxLabelBytes {
@@ -341,7 +511,7 @@ func checkLabels(p path, labels map[string]string, lim Limits) error {
 	case "":
 		return nil
 	case "name":
-		return &FieldError{p.at("labels"), fmt.Sprintf("label name %q is not valid (use letters, digits and _, not starting with a digit)", truncateForError(name))}
+		return &FieldError{p.at("labels"), fmt.Sprintf("label name %q is not valid (1 to %d bytes of text without control characters)", truncateForError(name), maxNameBytes)}
 	}
 	return &FieldError{p.at("labels." + name), msg}
 }
@@ -411,18 +581,24 @@ func firstBad(m map[string]string, check func(name, value string) string) (strin
 	return "", ""
 }
 
-// ValidLabelName reports whether name matches Prometheus' [a-zA-Z_][a-zA-Z0-9_]*
-// and is at most 256 bytes long.
+// ValidLabelName reports whether name is a label name as Alertmanager 0.34 and
+// Prometheus 3 accept them — any non-empty UTF-8 string (host.keyword,
+// customer-environment, 机房, 00) — kept to at most 256 bytes and free of
+// control characters, so that it can be shown, logged and typed.
 func ValidLabelName(name string) bool {
-	if name == "" || len(name) > maxNameBytes {
+	return name != "" && len(name) <= maxNameBytes && cleanText(name, false)
+}
+
+// ClassicLabelName reports whether name matches Prometheus' classic
+// [a-zA-Z_][a-zA-Z0-9_]*: such names are written without quotes in matchers.
+func ClassicLabelName(name string) bool {
+	if name == "" {
 		return false
 	}
 	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9') {
-			continue
+		if !isNameByte(name[i], i > 0) {
+			return false
 		}
-		return false
 	}
 	return true
 }

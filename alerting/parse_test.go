@@ -303,10 +303,6 @@ func TestParseBadInput(t *testing.T) {
 	am := func(alerts ...string) string {
 		return `{"version":"4","status":"firing","alerts":[` + strings.Join(alerts, ",") + `]}`
 	}
-	many := make([]string, 10000)
-	for i := range many {
-		many[i] = ok
-	}
 	type parser func([]byte, Limits) ([]Alert, error)
 	tests := []struct {
 		name   string
@@ -327,27 +323,35 @@ func TestParseBadInput(t *testing.T) {
 		{"labels as array", ParseAlertmanager, am(ok, ok, `{"status":"firing","labels":["a"],"startsAt":"2026-11-24T02:00:00Z"}`), Limits{}, "alerts[2].labels", "must be an object of string values"},
 		{"label value a number", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A","n":1}}`), Limits{}, "alerts[0].labels", "must be an object of string values"},
 		{"status as number", ParseAlertmanager, am(ok, `{"status":1,"labels":{"alertname":"A"}}`), Limits{}, "alerts[1].status", "must be a string"},
-		{"top status as number", ParseAlertmanager, `{"status":2,"alerts":[` + ok + `]}`, Limits{}, "status", "must be a string"},
-		{"top status invalid", ParseAlertmanager, `{"status":"bad","alerts":[` + ok + `]}`, Limits{}, "status", `not "bad"`},
 		{"status invalid", ParseAlertmanager, am(`{"status":"pending","labels":{"alertname":"A"},"startsAt":"2026-11-24T02:00:00Z"}`), Limits{}, "alerts[0].status", `must be "firing" or "resolved", not "pending"`},
 		{"status missing", ParseAlertmanager, am(`{"labels":{"alertname":"A"},"startsAt":"2026-11-24T02:00:00Z"}`), Limits{}, "alerts[0].status", "is required"},
 		{"startsAt not a time", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A"},"startsAt":"yesterday"}`), Limits{}, "alerts[0].startsAt", `RFC 3339 time like 2026-11-24T02:09:55Z, not "yesterday"`},
 		{"startsAt a number", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A"},"startsAt":1700000000}`), Limits{}, "alerts[0].startsAt", "must be a string"},
 		{"startsAt missing", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A"}}`), Limits{}, "alerts[0].startsAt", "is required"},
-		{"resolved without endsAt", ParseAlertmanager, am(`{"status":"resolved","labels":{"alertname":"A"},"startsAt":"2026-11-24T02:00:00Z","endsAt":"0001-01-01T00:00:00Z"}`), Limits{}, "alerts[0].endsAt", "required when status is resolved"},
 		{"labels missing", ParseAlertmanager, am(`{"status":"firing","startsAt":"2026-11-24T02:00:00Z"}`), Limits{}, "alerts[0].labels", "is required"},
 		{"label control char", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A","b":"ok","instance":"x\u0007y","z":"x\ny"},"startsAt":"2026-11-24T02:00:00Z"}`), Limits{}, "alerts[0].labels.instance", "control characters"},
 		{"label newline", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A","z":"x\ny"},"startsAt":"2026-11-24T02:00:00Z"}`), Limits{}, "alerts[0].labels.z", "control characters"},
 		{"label invalid UTF-8", ParseAlertmanager, am("{\"status\":\"firing\",\"labels\":{\"alertname\":\"A\xff\"},\"startsAt\":\"2026-11-24T02:00:00Z\"}"), Limits{}, "alerts[0].labels.alertname", "valid UTF-8"},
 		{"label C1 control", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A\u0085"},"startsAt":"2026-11-24T02:00:00Z"}`), Limits{}, "alerts[0].labels.alertname", "control characters"},
-		{"label name invalid", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A","1x":"v","a-b":"v"},"startsAt":"2026-11-24T02:00:00Z"}`), Limits{}, "alerts[0].labels", `label name "1x" is not valid`},
+		{"label name with a control character", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A","x\u0007":"v","z\n":"v"},"startsAt":"2026-11-24T02:00:00Z"}`), Limits{}, "alerts[0].labels", `label name "x\a" is not valid`},
+		{"label name empty", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A","":"v"},"startsAt":"2026-11-24T02:00:00Z"}`), Limits{}, "alerts[0].labels", `label name "" is not valid`},
+		{"label name too long", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A","` + strings.Repeat("n", 257) + `":"v"},"startsAt":"2026-11-24T02:00:00Z"}`), Limits{}, "alerts[0].labels", `is not valid (1 to 256 bytes`},
+		{"version wrong type", ParseAlertmanager, `{"version":4,"alerts":[` + ok + `]}`, Limits{}, "version", "must be a string"},
+		{"version unknown", ParseAlertmanager, `{"version":"5","alerts":[` + ok + `]}`, Limits{}, "version", `unsupported version "5"`},
+		{"startsAt year 0000", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A"},"startsAt":"0000-01-01T00:00:00Z"}`), Limits{}, "alerts[0].startsAt", "before 2000"},
+		{"startsAt year 9999", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A"},"startsAt":"9999-12-31T23:59:59Z"}`), Limits{}, "alerts[0].startsAt", "more than a day ahead"},
+		{"firing endsAt before startsAt", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A"},"startsAt":"2026-11-24T02:00:00Z","endsAt":"2026-11-24T01:00:00Z"}`), Limits{}, "alerts[0].endsAt", "before startsAt"},
+		{"api startsAt year 0000", ParseJSON, `{"labels":{"alertname":"A"},"startsAt":"0000-01-01T00:00:00Z"}`, Limits{}, "startsAt", "before 2000"},
+		{"api startsAt year 9999", ParseJSON, `[{"labels":{"alertname":"A"}},{"labels":{"alertname":"A"},"startsAt":"9999-01-01T00:00:00Z"}]`, Limits{}, "[1].startsAt", "more than a day ahead"},
+		{"api resolved endsAt before startsAt", ParseJSON, `{"status":"resolved","labels":{"alertname":"A"},"startsAt":"2026-11-24T02:00:00Z","endsAt":"2026-11-24T01:00:00Z"}`, Limits{}, "endsAt", "before startsAt"},
+		{"api resolved endsAt year 9999", ParseJSON, `{"status":"resolved","labels":{"alertname":"A"},"startsAt":"2026-11-24T02:00:00Z","endsAt":"9999-01-01T00:00:00Z"}`, Limits{}, "endsAt", "more than a day ahead"},
+		{"api resolved endsAt year 0000", ParseJSON, `{"status":"resolved","labels":{"alertname":"A"},"startsAt":"2026-11-24T02:00:00Z","endsAt":"0000-01-01T00:00:00Z"}`, Limits{}, "endsAt", "before startsAt"},
 		{"annotation control char", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A"},"annotations":{"summary":"ok\n\tfine","description":"bell\u0007"},"startsAt":"2026-11-24T02:00:00Z"}`), Limits{}, "alerts[0].annotations.description", "other than newline and tab"},
 		{"annotations as string", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A"},"annotations":"x"}`), Limits{}, "alerts[0].annotations", "must be an object of string values"},
-		{"too many alerts", ParseAlertmanager, am(many...), Limits{}, "alerts", "too many alerts: 10000 (limit 1000)"},
 		{"too many labels", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"A","b":"1","c":"2"},"startsAt":"2026-11-24T02:00:00Z"}`), Limits{MaxLabels: 2}, "alerts[0].labels", "too many labels: 3 (limit 2)"},
 		{"label too long", ParseAlertmanager, am(`{"status":"firing","labels":{"alertname":"ABCDEF"},"startsAt":"2026-11-24T02:00:00Z"}`), Limits{MaxLabelBytes: 5}, "alerts[0].labels.alertname", "too long: 6 bytes (limit 5)"},
 		{"grafana labels as array", ParseGrafana, `{"version":"1","alerts":[{"status":"firing","labels":["a"]}]}`, Limits{}, "alerts[0].labels", "must be an object of string values"},
-		{"grafana values as array", ParseGrafana, `{"alerts":[{"status":"firing","labels":{"a":"b"}},{"values":[1]}]}`, Limits{}, "alerts[1].values", "must be an object of numbers"},
+		{"grafana values as array", ParseGrafana, `{"alerts":[` + ok + `,{"values":[1]}]}`, Limits{}, "alerts[1].values", "must be an object of numbers"},
 		{"invalid UTF-8 in an annotation", ParseAlertmanager, am("{\"status\":\"firing\",\"labels\":{\"alertname\":\"A\"},\"annotations\":{\"summary\":\"caf\xe9\"},\"startsAt\":\"2026-11-24T02:00:00Z\"}"), Limits{}, "alerts[0].annotations.summary", "valid UTF-8"},
 		{"api value as string", ParseJSON, `{"labels":{"alertname":"A"},"value":"12"}`, Limits{}, "value", "must be a number"},
 		{"api array value as string", ParseJSON, `[{"labels":{"alertname":"A"}},{"labels":{"alertname":"A"},"value":"12"}]`, Limits{}, "[1].value", "must be a number"},

@@ -435,16 +435,10 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 		}
 	}
 
-	for _, name := range strings.Split(f.GroupBy, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		if name != alerting.GroupAll && !alerting.ValidLabelName(name) {
-			errs["group_by"] = fmt.Sprintf("%q is not a label name (letters, digits and _, not starting with a digit); use ... for all labels.", name)
-			break
-		}
-		in.GroupBy = append(in.GroupBy, name)
+	if names, err := alerting.ParseLabelNames(f.GroupBy); err != nil {
+		errs["group_by"] = capitalize(err.Error()) + "; separate names with commas, use ... for all labels."
+	} else {
+		in.GroupBy = names
 	}
 	if len(in.GroupBy) > maxRuleGroupBy {
 		errs["group_by"] = fmt.Sprintf("At most %d labels.", maxRuleGroupBy)
@@ -525,7 +519,7 @@ func durationField(errs views.FieldErrors, field, v string, def, lo, hi time.Dur
 func ruleFormOf(r db.Rule) views.RuleFormData {
 	f := views.RuleFormData{ID: r.ID, TeamID: itoa(r.TeamID), Name: r.Name, Description: r.Description, Enabled: r.Enabled,
 		Severity: r.Severity, Source: r.Source, CondOp: ">", RobotIDs: r.RobotIDs, ContactIDs: r.ContactIDs, GroupIDs: r.GroupIDs,
-		AtAll: r.AtAll, TitleTemplate: r.TitleTemplate, BodyTemplate: r.BodyTemplate, GroupBy: strings.Join(r.GroupBy, ", "),
+		AtAll: r.AtAll, TitleTemplate: r.TitleTemplate, BodyTemplate: r.BodyTemplate, GroupBy: alerting.FormatLabelNames(r.GroupBy),
 		GroupWait: alerting.ShortDuration(r.GroupWait), RepeatInterval: alerting.ShortDuration(r.RepeatInterval), SendResolved: r.SendResolved}
 	for _, m := range r.Matchers {
 		f.Matchers = append(f.Matchers, views.MatcherRowData{Name: m.Name, Op: string(m.Op), Value: m.Value})

@@ -251,7 +251,7 @@ func TestRuleCreateRefused(t *testing.T) {
 			v["matcher_value"] = []string{"node", "db-(["}
 		}, "matchers", "row 2: invalid regular expression"},
 		{"bad operator", func(v url.Values) { v["matcher_op"] = []string{"~", "=", "="} }, "matchers", "row 1: operator"},
-		{"bad label name", func(v url.Values) { v["matcher_name"] = []string{"1job", "", ""} }, "matchers", "row 1: label name"},
+		{"bad label name", func(v url.Values) { v["matcher_name"] = []string{"job\tname", "", ""} }, "matchers", "row 1: label name"},
 		{"no robot", func(v url.Values) { v.Del("robot_id") }, "robot_id", "at least one robot"},
 		{"unknown robot", func(v url.Values) { v.Set("robot_id", "99999") }, "robot_id", "id 99999 is not one of this team's"},
 		{"other team's robot", func(v url.Values) { v.Set("robot_id", idStr(f.robotB.ID)) }, "robot_id", "is not one of this team's"},
@@ -264,7 +264,7 @@ func TestRuleCreateRefused(t *testing.T) {
 		{"body template unknown field", func(v url.Values) { v.Set("body_template", "{{.RuleName}}\n{{.Nope}}") }, "body_template", "Nope"},
 		{"title template unknown alert field", func(v url.Values) { v.Set("title_template", "{{range .Alerts}}{{.Instance}}{{end}}") },
 			"title_template", "Instance"},
-		{"bad group by", func(v url.Values) { v.Set("group_by", "alertname, in-stance") }, "group_by", "not a label name"},
+		{"bad group by", func(v url.Values) { v.Set("group_by", `alertname, in"stance`) }, "group_by", "quote inside"},
 		{"repeat too short", func(v url.Values) { v.Set("repeat_interval", "10s") }, "repeat_interval", "from 1m"},
 		{"bad group wait", func(v url.Values) { v.Set("group_wait", "soon") }, "group_wait", "duration"},
 		{"bad time zone", func(v url.Values) { v.Set("qh_tz", "Mars/Olympus") }, "quiet_hours", "Mars/Olympus"},

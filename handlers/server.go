@@ -29,7 +29,7 @@ type Config struct {
 	Demo           bool
 	SandboxBaseURL string // how the console reaches its own sandbox (the listen address)
 	IntakeToken    string // optional global intake bearer token
-	IntakeMaxBytes int64  // intake body limit, default 1 MiB
+	IntakeMaxBytes int64  // intake body limit (decoded), default DefaultIntakeMaxBytes
 	AssetVersion   string
 	SessionAuthKey []byte // 32 or 64 bytes
 	SessionEncKey  []byte // 32 bytes
@@ -64,6 +64,8 @@ type Deps struct {
 	Delivery Delivery
 	// Webhooks decides which webhook URLs robots may have.
 	Webhooks notify.HostPolicy
+	// IntakeObserver counts refused and corrected alerts (metrics.Intake); nil = not counted.
+	IntakeObserver IntakeObserver
 	// Metrics serves /metrics (Prometheus); nil = not mounted.
 	Metrics http.Handler
 	// Sandbox is the platform emulator, mounted in demo mode (nil otherwise);

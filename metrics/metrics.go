@@ -30,6 +30,29 @@ var (
 		Help: "Alerts accepted by the intake, by source.",
 	}, []string{"source"})
 
+	// IntakeRefused counts alerts the intake refused, by source and reason: the field
+	// that was wrong (labels, startsAt, endsAt, status, …) for one alert left out of a
+	// body whose other alerts were stored, "body" for each alert of a body that could not
+	// be read at all (counted as one when it could not be counted), "too_large" for a body
+	// over the size limit.
+	IntakeRefused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "alertdesk_intake_alerts_refused_total",
+		Help: "Alerts refused by the intake, by source and reason.",
+	}, []string{"source", "reason"})
+
+	// IntakeClamped counts resolves stored with their endsAt corrected, by source.
+	IntakeClamped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "alertdesk_intake_resolves_clamped_total",
+		Help: "Resolved alerts stored with an impossible or missing endsAt replaced by startsAt, by source.",
+	}, []string{"source"})
+
+	// IntakeTruncated counts alerts that Alertmanager left out of its bodies
+	// (truncatedAlerts, set when a receiver has max_alerts).
+	IntakeTruncated = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "alertdesk_intake_alerts_truncated_total",
+		Help: "Alerts Alertmanager reported as left out of its webhook bodies (truncatedAlerts).",
+	})
+
 	// GroupFlushFailures counts group flushes that failed and will be retried with backoff
 	// (a template, a robot gone, the database); other groups flush on regardless.
 	GroupFlushFailures = prometheus.NewCounter(prometheus.CounterOpts{
@@ -87,7 +110,7 @@ func init() {
 	Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		AlertsReceived, GroupFlushFailures, Notifications, QueueDepth, SendLatency, Retries, Digests, Folded, ThrottleWaits,
+		AlertsReceived, IntakeRefused, IntakeClamped, IntakeTruncated, GroupFlushFailures, Notifications, QueueDepth, SendLatency, Retries, Digests, Folded, ThrottleWaits,
 	)
 	for _, s := range []string{"queued", "retrying", "sending"} {
 		QueueDepth.WithLabelValues(s)
@@ -104,6 +127,20 @@ func (Pipeline) Received(source string, n int) {
 
 // FlushFailed counts a failed group flush.
 func (Pipeline) FlushFailed() { GroupFlushFailures.Inc() }
+
+// Intake reports what the intake refused or corrected; it satisfies handlers.IntakeObserver.
+type Intake struct{}
+
+// Refused counts n refused alerts of a source for a reason.
+func (Intake) Refused(source, reason string, n int) {
+	IntakeRefused.WithLabelValues(source, reason).Add(float64(n))
+}
+
+// Clamped counts n resolves stored with a corrected endsAt.
+func (Intake) Clamped(source string, n int) { IntakeClamped.WithLabelValues(source).Add(float64(n)) }
+
+// Truncated counts n alerts Alertmanager left out of a body.
+func (Intake) Truncated(n int) { IntakeTruncated.Add(float64(n)) }
 
 // Handler serves the registry in the Prometheus exposition format.
 func Handler() http.Handler {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"alertdesk/handlers"
 	"alertdesk/keys"
 )
 
@@ -25,6 +26,7 @@ type config struct {
 	Demo           bool          // ALERTDESK_DEMO, -demo
 	AllowedHosts   []string      // ALERTDESK_ALLOWED_WEBHOOK_HOSTS (host:port, comma-separated)
 	IntakeToken    string        // ALERTDESK_INTAKE_TOKEN: optional global intake bearer token
+	IntakeMaxBytes int64         // ALERTDESK_INTAKE_MAX_BYTES, -intake-max-bytes: body limit after gzip, default 32 MiB
 	Retention      time.Duration // ALERTDESK_RETENTION, default 90 days
 	MaxAge         time.Duration // ALERTDESK_MAX_NOTIFICATION_AGE, default 24h
 	LogFormat      string        // ALERTDESK_LOG_FORMAT: text | json
@@ -52,6 +54,7 @@ Environment (flags override):
   ALERTDESK_ALLOWED_WEBHOOK_HOSTS   extra webhook hosts (host:port, comma-separated); may be internal
   ALERTDESK_WEBHOOK_PROXY           outbound proxy URL for webhook requests (HTTP(S)_PROXY is ignored)
   ALERTDESK_INTAKE_TOKEN            global intake bearer token
+  ALERTDESK_INTAKE_MAX_BYTES        intake body limit after gzip decoding (default 32MiB)
   ALERTDESK_METRICS_TOKEN           bearer token required by /metrics
   ALERTDESK_TRUSTED_PROXIES         reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is used
   ALERTDESK_SESSION_MAX_AGE         absolute session lifetime (default 7d)
@@ -67,7 +70,7 @@ Environment (flags override):
 func loadConfig(args []string, getenv func(string) string) (config, error) {
 	cfg := config{Addr: "127.0.0.1:8080", DataDir: "./data", Retention: 90 * 24 * time.Hour, MaxAge: 24 * time.Hour,
 		LogFormat: "text", LogLevel: "info", ShutdownWait: 10 * time.Second,
-		SessionMaxAge: 7 * 24 * time.Hour, SessionIdle: 24 * time.Hour}
+		SessionMaxAge: 7 * 24 * time.Hour, SessionIdle: 24 * time.Hour, IntakeMaxBytes: handlers.DefaultIntakeMaxBytes}
 	envStr := func(key string, dst *string) {
 		if v := getenv(key); v != "" {
 			*dst = v
@@ -125,6 +128,8 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		}
 	}
 
+	intakeMax := getenv("ALERTDESK_INTAKE_MAX_BYTES")
+
 	fs := flag.NewFlagSet("alertdesk", flag.ContinueOnError)
 	var help strings.Builder
 	fs.SetOutput(&help)
@@ -132,6 +137,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (ALERTDESK_DATA_DIR)")
 	fs.BoolVar(&cfg.Demo, "demo", cfg.Demo, "seed a demo team with sandbox robots (ALERTDESK_DEMO)")
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "external URL for links (ALERTDESK_BASE_URL)")
+	fs.StringVar(&intakeMax, "intake-max-bytes", intakeMax, "intake body limit, e.g. 32MiB (ALERTDESK_INTAKE_MAX_BYTES)")
 	fs.Usage = func() {
 		fmt.Fprintln(&help, "usage: alertdesk [flags]")
 		fs.PrintDefaults()
@@ -140,6 +146,11 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		return cfg, errors.New(help.String() + envHelp)
 	} else if err != nil {
 		return cfg, fmt.Errorf("flags: %w", err)
+	}
+	if intakeMax != "" {
+		if cfg.IntakeMaxBytes, err = parseBytes(intakeMax); err != nil {
+			return cfg, fmt.Errorf("ALERTDESK_INTAKE_MAX_BYTES: %w", err)
+		}
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + cfg.Addr
@@ -199,6 +210,45 @@ func parseNets(v string) ([]*net.IPNet, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// Bounds of ALERTDESK_INTAKE_MAX_BYTES: below 64 KiB a single Alertmanager group of a few
+// dozen alerts would not fit; above 1 GiB one request could take the machine's memory.
+const (
+	minIntakeMaxBytes = 64 << 10
+	maxIntakeMaxBytes = 1 << 30
+)
+
+// parseBytes reads a size: a number of bytes, or one with a unit (KiB, MiB, GiB; KB, MB,
+// GB and K, M, G are taken as the same powers of 1024).
+func parseBytes(v string) (int64, error) {
+	s := strings.TrimSpace(v)
+	num := strings.TrimRightFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != ' ' })
+	unit := strings.ToLower(strings.TrimSpace(s[len(num):]))
+	shift := 0
+	switch strings.TrimSuffix(strings.TrimSuffix(unit, "b"), "i") {
+	case "":
+		if unit != "" && unit != "b" {
+			return 0, fmt.Errorf("want a size like 32MiB or 33554432, got %q", v)
+		}
+	case "k":
+		shift = 10
+	case "m":
+		shift = 20
+	case "g":
+		shift = 30
+	default:
+		return 0, fmt.Errorf("want a size like 32MiB or 33554432, got %q", v)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+	if err != nil || n <= 0 || n > maxIntakeMaxBytes>>shift {
+		return 0, fmt.Errorf("want a size from 64KiB to 1GiB like 32MiB, got %q", v)
+	}
+	n <<= shift
+	if n < minIntakeMaxBytes {
+		return 0, fmt.Errorf("want a size from 64KiB to 1GiB like 32MiB, got %q", v)
+	}
+	return n, nil
 }
 
 // parseDays accepts Go durations ("72h") and whole days ("90d").

@@ -128,13 +128,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Config: handlers.Config{BaseURL: cfg.BaseURL, SecureCookies: cfg.SecureCookies, Demo: cfg.Demo,
 			AssetVersion: assetVersion, SessionAuthKey: cfg.SessionAuthKey, SessionEncKey: cfg.SessionEncKey,
 			SessionMaxAge: cfg.SessionMaxAge, SessionIdle: cfg.SessionIdle, TrustedProxies: cfg.TrustedProxies,
-			MetricsToken: cfg.MetricsToken, SandboxBaseURL: sandboxURL, IntakeToken: cfg.IntakeToken},
+			MetricsToken: cfg.MetricsToken, SandboxBaseURL: sandboxURL, IntakeToken: cfg.IntakeToken,
+			IntakeMaxBytes: cfg.IntakeMaxBytes},
 		Pipeline:  alerts,
 		Composer:  composer,
 		Explainer: alerts.Explainer(),
 		Delivery:  engine,
 		Webhooks:  hosts,
 		Metrics:   metrics.Handler(),
+
+		IntakeObserver: metrics.Intake{},
 	}
 	if sf != nil {
 		deps.Sandbox, deps.SaveSandbox = sf.sb, sf.save
