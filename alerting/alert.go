@@ -30,6 +30,9 @@ type Alert struct {
 	EndsAt       time.Time          // zero while firing; set when resolved
 	GeneratorURL string
 	GroupKey     string // Alertmanager's/Grafana's groupKey, informational
+	// SourceTruncated counts the alerts the sender left out of the body this alert came in
+	// (Alertmanager's and Grafana's truncatedAlerts, set by their max_alerts).
+	SourceTruncated int
 }
 
 // Value returns the alert's value for metric. With metric "" it returns the

@@ -48,6 +48,10 @@ Started: {{date "2006-01-02 15:04:05 MST" .StartsAt}}{{with since .StartsAt}} ({
 
 … and {{.OmittedCount}} more ({{.OmittedFiring}} firing, {{.OmittedResolved}} resolved){{with safeURL .GroupURL}}: [all alerts of this group]({{.}}){{end}}
 {{- end}}
+{{- if .SourceOmitted}}
+
+… and {{.SourceOmitted}} more that the source left out of what it sent (its max_alerts)
+{{- end}}
 {{- with safeURL .ConsoleURL}}
 
 ---
@@ -81,6 +85,10 @@ Started: {{date "2006-01-02 15:04:05 MST" .StartsAt}}{{with since .StartsAt}} ({
 
 … and {{.OmittedCount}} more ({{.OmittedFiring}} firing, {{.OmittedResolved}} resolved){{with safeURL .GroupURL}}: [all alerts of this group]({{.}}){{end}}
 {{- end}}
+{{- if .SourceOmitted}}
+
+… and {{.SourceOmitted}} more that the source left out of what it sent (its max_alerts)
+{{- end}}
 {{- with safeURL .ConsoleURL}}
 
 [Open in alertdesk]({{.}})
@@ -109,6 +117,10 @@ const weComBody = `{{if eq .Kind "test"}}[TEST] {{end}}{{if eq .Status "firing"}
 {{- if .OmittedCount}}
 
 … and {{.OmittedCount}} more ({{.OmittedFiring}} firing, {{.OmittedResolved}} resolved){{with safeURL .GroupURL}}: [all alerts of this group]({{.}}){{end}}
+{{- end}}
+{{- if .SourceOmitted}}
+
+… and {{.SourceOmitted}} more that the source left out of what it sent (its max_alerts)
 {{- end}}
 {{- with safeURL .ConsoleURL}}
 

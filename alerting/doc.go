@@ -19,6 +19,8 @@
 //	                    the message reports
 //	.OmittedCount       alerts counted but not shown (.OmittedFiring + .OmittedResolved)
 //	.GroupURL           the console's page listing every alert of the group
+//	.SourceOmitted      alerts the source left out of what it sent (Alertmanager's
+//	                    truncatedAlerts, from its max_alerts)
 //	.GroupLabels        the labels the rule groups by
 //	.CommonLabels       labels every alert shares; .CommonAnnotations likewise
 //	.Now                the time of rendering

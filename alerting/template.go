@@ -59,6 +59,7 @@ type TemplateData struct {
 	OmittedFiring   int    // firing alerts not shown
 	OmittedResolved int    // resolved alerts not shown
 	GroupURL        string // the console's page listing every alert of the group
+	SourceOmitted   int    // alerts the source left out of what it sent (Alertmanager's truncatedAlerts)
 }
 
 // SetCounts records the totals of the whole group when the message shows only some of its

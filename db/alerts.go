@@ -343,14 +343,17 @@ type GroupJoin struct {
 // state in the group is new, so the group has something to say. The changes take the
 // group's next version (see FlushGroup). One call per group and request keeps a storm of
 // one alert name to one group write per request instead of two per alert.
-func (t *IntakeTx) JoinGroup(ruleID int64, key, groupLabelsJSON string, joins []GroupJoin, flushAt time.Time) (changed bool, err error) {
-	s, err := t.stmt(`INSERT INTO alert_groups (rule_id, group_key, group_labels, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (rule_id, group_key) DO UPDATE SET group_key = excluded.group_key RETURNING id, version`)
+//
+// sourceTruncated is the count of alerts the sender left out of the body (Alertmanager's
+// truncatedAlerts); the group keeps the latest body's.
+func (t *IntakeTx) JoinGroup(ruleID int64, key, groupLabelsJSON string, joins []GroupJoin, sourceTruncated int, flushAt time.Time) (changed bool, err error) {
+	s, err := t.stmt(`INSERT INTO alert_groups (rule_id, group_key, group_labels, created_at, source_truncated) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (rule_id, group_key) DO UPDATE SET source_truncated = excluded.source_truncated RETURNING id, version`)
 	if err != nil {
 		return false, err
 	}
 	var gid, version int64
-	if err := s.QueryRowContext(t.ctx, ruleID, key, groupLabelsJSON, ms(t.Now)).Scan(&gid, &version); err != nil {
+	if err := s.QueryRowContext(t.ctx, ruleID, key, groupLabelsJSON, ms(t.Now), sourceTruncated).Scan(&gid, &version); err != nil {
 		return false, fmt.Errorf("db: group: %w", err)
 	}
 	next := version + 1
@@ -554,6 +557,8 @@ type GroupSnapshot struct {
 	ResolvedTotal int
 	// Changed: some member's state at this version has not been notified.
 	Changed bool
+	// SourceTruncated: alerts of the group the sender left out of its last body.
+	SourceTruncated int
 }
 
 // SnapshotGroup reads group at its current version, with at most show alerts of each kind.
@@ -566,7 +571,8 @@ func (d *DB) SnapshotGroup(ctx context.Context, groupID int64, show int) (GroupS
 		return snap, err
 	}
 	defer tx.Rollback()
-	if err := tx.QueryRowContext(ctx, `SELECT version FROM alert_groups WHERE id = ?`, groupID).Scan(&snap.Version); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT version, source_truncated FROM alert_groups WHERE id = ?`, groupID).
+		Scan(&snap.Version, &snap.SourceTruncated); err != nil {
 		return snap, mapErr(err)
 	}
 	err = tx.QueryRowContext(ctx, `SELECT

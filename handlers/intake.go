@@ -242,6 +242,9 @@ func (api *intakeAPI) handleWebhook(source string, parse func([]byte, alerting.L
 			return c.JSON(http.StatusBadRequest, apiError{Error: msg, Field: field})
 		}
 		total := len(b.Alerts) + len(b.Refused)
+		for i := range b.Alerts { // the groups' messages count what the source left out
+			b.Alerts[i].SourceTruncated = b.Truncated
+		}
 		res := pipeline.IngestResult{}
 		if len(b.Alerts) > 0 {
 			if res, ok, err = api.ingest(c, teamID, b.Alerts); !ok {

@@ -16,3 +16,7 @@ ALTER TABLE alert_groups ADD COLUMN last_error_at INTEGER;
 -- Why a rule's own template could not render this notification (the platform's default
 -- was used instead); never part of the message itself.
 ALTER TABLE notifications ADD COLUMN template_failure TEXT NOT NULL DEFAULT '';
+
+-- Alertmanager's truncatedAlerts of the body that last fed the group: alerts the source
+-- left out (its max_alerts), counted in the group's messages.
+ALTER TABLE alert_groups ADD COLUMN source_truncated INTEGER NOT NULL DEFAULT 0;

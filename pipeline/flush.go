@@ -79,7 +79,7 @@ func (p *Pipeline) tickSeries(ctx context.Context) error {
 				return err
 			}
 			_, err := t.JoinGroup(r.ID, alerting.GroupKey(r.ID, r.GroupBy, alert.Labels), mustJSON(alerting.GroupLabels(r.GroupBy, alert.Labels)),
-				[]db.GroupJoin{{Fingerprint: sr.Fingerprint, AlertID: sr.AlertID, Status: alerting.StatusFiring}}, now.Add(r.GroupWait))
+				[]db.GroupJoin{{Fingerprint: sr.Fingerprint, AlertID: sr.AlertID, Status: alerting.StatusFiring}}, 0, now.Add(r.GroupWait))
 			return err
 		})
 		if err != nil {
@@ -253,6 +253,7 @@ type decision struct {
 	alerts                []db.StoredAlert
 	firing, resolved      int // totals carried (resolved only when the rule sends them)
 	omitted               int // carried but not shown
+	sourceTruncated       int // left out by the source (Alertmanager's truncatedAlerts)
 	next                  time.Time
 	firingNow, resolvedOK bool
 }
@@ -276,6 +277,7 @@ func decide(r *compiledRule, g db.AlertGroup, snap db.GroupSnapshot, now time.Ti
 		d.resolved = snap.ResolvedTotal
 	}
 	d.omitted = d.firing + d.resolved - len(d.alerts)
+	d.sourceTruncated = snap.SourceTruncated
 	return d
 }
 
@@ -299,6 +301,7 @@ func (p *Pipeline) groupData(r *compiledRule, g db.AlertGroup, d decision, shown
 		}
 	}
 	data.SetCounts(d.firing, d.resolved, base+"/alerts?group="+strconv.FormatInt(g.ID, 10))
+	data.SourceOmitted = d.sourceTruncated
 	return data
 }
 

@@ -148,6 +148,7 @@ func (p *Pipeline) ingestOne(t *db.IntakeTx, teamID int64, prep []prepared) (res
 	var order []groupRef
 	joins := map[groupRef][]db.GroupJoin{}
 	labelsOf := map[groupRef]string{}
+	truncated := map[groupRef]int{}
 	for i := range prep {
 		pr := &prep[i]
 		a := pr.alert
@@ -176,10 +177,11 @@ func (p *Pipeline) ingestOne(t *db.IntakeTx, teamID int64, prep []prepared) (res
 				labelsOf[ref] = m.groupLabels
 			}
 			joins[ref] = append(joins[ref], db.GroupJoin{Fingerprint: a.Fingerprint, AlertID: stored[i].ID, Status: status})
+			truncated[ref] = max(truncated[ref], a.SourceTruncated)
 		}
 	}
 	for _, ref := range order {
-		changed, err := t.JoinGroup(ref.rule.ID, ref.key, labelsOf[ref], joins[ref], now.Add(ref.rule.GroupWait))
+		changed, err := t.JoinGroup(ref.rule.ID, ref.key, labelsOf[ref], joins[ref], truncated[ref], now.Add(ref.rule.GroupWait))
 		if err != nil {
 			return res, false, err
 		}

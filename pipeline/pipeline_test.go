@@ -410,3 +410,19 @@ func mustMatcher(name, op, value string) alerting.Matcher {
 	}
 	return m
 }
+
+// Alertmanager's truncatedAlerts (alerts its max_alerts left out of the body) is counted in
+// the group's message.
+func TestSourceTruncatedAlertsAreCounted(t *testing.T) {
+	f := newFixture(t)
+	f.rule(db.RuleInput{GroupBy: []string{"alertname"}, GroupWait: 0, SendResolved: true,
+		Matchers: alerting.Matchers{mustMatcher("alertname", "=", "X")}})
+	a := alert("X", alerting.StatusFiring, map[string]string{"instance": "a"}, f.clock.Now())
+	a.SourceTruncated = 1234
+	f.ingest(f.team.ID, a)
+	f.flush()
+	ns := f.notifications()
+	if len(ns) != 1 || !strings.Contains(ns[0].body, "1234 more that the source left out") {
+		t.Fatalf("notifications = %+v, want one counting the 1234 alerts the source left out", ns)
+	}
+}
