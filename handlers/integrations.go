@@ -48,6 +48,9 @@ func (s *Server) integrationRoutes(app *echo.Group) {
 	// secret in the second route stays out of the logs.
 	s.Echo.POST("/api/v1/integrations/:id", in.handle)
 	s.Echo.POST("/api/v1/integrations/:id/:secret", in.handle)
+	// vmalert appends Alertmanager's API path to its -notifier.url.
+	s.Echo.POST("/api/v1/integrations/:id/api/v2/alerts", in.handle)
+	s.Echo.POST("/api/v1/integrations/:id/:secret/api/v2/alerts", in.handle)
 }
 
 // integrationIntake serves what tools post to their integration.

@@ -171,6 +171,23 @@ func TestIntegrationIntake(t *testing.T) {
 	})
 }
 
+func TestIntegrationVmalertPath(t *testing.T) {
+	is := newIntakeServer(t)
+	p, _ := integrations.PresetByID("vmalert")
+	m, _ := json.Marshal(p.Mapping)
+	g, err := is.DB.CreateIntegration(context.Background(), db.SystemActor, db.IntegrationInput{TeamID: is.TeamA.ID, Name: "vmalert",
+		Preset: "vmalert", Mapping: string(m), Enabled: true}, "ad_vmalert_token_0123456789abcdef", "vmalert-secret-0123456789")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "/api/v1/integrations/" + idStr(g.ID)
+	wantStatus(t, is.postRaw(t, base+"/api/v2/alerts", "ad_vmalert_token_0123456789abcdef", "application/json",
+		fixture(t, "vmalert/firing.json")), http.StatusAccepted)
+	wantStatus(t, is.postRaw(t, base+"/vmalert-secret-0123456789/api/v2/alerts", "", "application/json",
+		fixture(t, "vmalert/resolved.json")), http.StatusAccepted)
+	wantStatus(t, is.postRaw(t, base+"/api/v2/alerts", "wrong", "application/json", fixture(t, "vmalert/firing.json")), http.StatusUnauthorized)
+}
+
 func TestIntegrationHuaweiSubscriptionConfirmation(t *testing.T) {
 	is := newIntakeServer(t)
 	p, _ := integrations.PresetByID("huawei")

@@ -210,9 +210,8 @@ var presets = []Preset{
 		ID:          "vmalert",
 		Name:        "VictoriaMetrics vmalert",
 		Description: "vmalert's notifier, which posts Alertmanager API v2 alerts (a JSON array; resolved alerts carry an endsAt in the past).",
-		Setup: "Run vmalert with -notifier.url pointing at this integration's URL and " +
-			"-notifier.bearerToken=<token> (or -notifier.bearerTokenFile). vmalert appends /api/v2/alerts to the URL, so give it " +
-			"the URL with a trailing #, or put a reverse proxy path in front; see the README.",
+		Setup: "Run vmalert with -notifier.url=<this integration's URL> and -notifier.bearerToken=<token> (or " +
+			"-notifier.bearerTokenFile). vmalert appends Alertmanager's /api/v2/alerts to the URL; the console answers there too.",
 		ContentType: "application/json",
 		Mapping: Mapping{
 			Alerts:            `.[]`,
