@@ -336,9 +336,10 @@ func (s *Server) integrationsNew(c echo.Context) error {
 	f := views.IntegrationFormData{Preset: c.QueryParam("preset"), Enabled: true}
 	p, ok := integrations.PresetByID(f.Preset)
 	if !ok {
+		// Blank: the smallest mapping that works, for the user to grow with "Try it".
 		f.Preset = ""
-		p, _ = integrations.PresetByID("plain")
-		p.Name = "My tool"
+		p = integrations.Preset{Name: "My tool", Mapping: integrations.Mapping{Alertname: `.alertname // .name`,
+			LabelsFrom: `.labels // {}`, Status: `.status // "firing"`}}
 	}
 	f.Name, f.Mapping, f.Sample = p.Name, mappingJSON(p.Mapping), p.Sample
 	d, err := s.integrationEdit(c, f, nil)

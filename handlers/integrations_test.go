@@ -218,6 +218,21 @@ func TestIntegrationScreens(t *testing.T) {
 	is := newIntakeServer(t)
 	alice := is.login(t, "alice", testPassword)
 
+	t.Run("new from a preset or blank", func(t *testing.T) {
+		for _, p := range integrations.Presets() {
+			rec := alice.get(t, "/integrations/new?preset="+p.ID)
+			wantStatus(t, rec, http.StatusOK)
+			if !strings.Contains(bodyText(rec), "Preset: "+p.Name) {
+				t.Errorf("preset %s: page does not name it", p.ID)
+			}
+		}
+		rec := alice.get(t, "/integrations/new")
+		wantStatus(t, rec, http.StatusOK)
+		if !strings.Contains(bodyText(rec), `.alertname // .name`) {
+			t.Errorf("the blank mapping is missing:\n%s", bodyText(rec))
+		}
+	})
+
 	t.Run("bad mapping is refused naming the field, input kept", func(t *testing.T) {
 		rec := alice.postForm(t, "/integrations", url.Values{"name": {"z"}, "preset": {"zabbix"}, "enabled": {"on"},
 			"mapping": {`{"alertname": ".trigger_name", "labels": {"host": ".host |"}}`}}, false)
@@ -275,6 +290,34 @@ func TestIntegrationScreens(t *testing.T) {
 			"sample": {`{"event_id": "1"}`}}, true)
 		if !strings.Contains(bodyText(rec), "alertname") || !strings.Contains(bodyText(rec), `data-testid="preview-error"`) {
 			t.Errorf("a bad sample's preview does not name the field:\n%s", bodyText(rec))
+		}
+	})
+
+	t.Run("try it without JavaScript renders the page with the preview", func(t *testing.T) {
+		rec := alice.postForm(t, "/integrations/try", url.Values{"preset": {"zabbix"}, "name": {"draft"}, "mapping": {zabbixMapping(t)},
+			"sample": {string(fixture(t, "zabbix/resolved.json"))}}, false)
+		wantStatus(t, rec, http.StatusOK)
+		body := bodyText(rec)
+		if !strings.Contains(body, "<h1>New integration</h1>") || !strings.Contains(body, "resolved") || !strings.Contains(body, `value="draft"`) {
+			t.Errorf("no-JS try lost the page, the preview or the input:\n%s", body)
+		}
+	})
+
+	t.Run("a bad update is refused naming the field and changes nothing", func(t *testing.T) {
+		rec := alice.postForm(t, "/integrations/"+idStr(id), url.Values{"name": {"Zabbix prod"}, "enabled": {"on"},
+			"mapping": {`{"alertname": ".x", "extract": [{"from": ".x", "regex": "(", "label": "host"}]}`}}, false)
+		wantStatus(t, rec, http.StatusUnprocessableEntity)
+		if !strings.Contains(bodyText(rec), "extract[0].regex: is not a valid RE2") {
+			t.Errorf("refusal does not name extract[0].regex:\n%s", bodyText(rec))
+		}
+		g, err := is.DB.IntegrationByID(context.Background(), db.AllTeams, id)
+		if err != nil || !strings.Contains(g.Mapping, "trigger_name") {
+			t.Errorf("the stored mapping changed: %v %s", err, g.Mapping)
+		}
+		rec = alice.postForm(t, "/integrations/"+idStr(id), url.Values{"name": {"Zabbix prod"}, "mapping": {zabbixMapping(t)}}, false)
+		wantStatus(t, rec, http.StatusSeeOther)
+		if g, _ := is.DB.IntegrationByID(context.Background(), db.AllTeams, id); g.Enabled {
+			t.Error("unticking enabled did not disable the integration")
 		}
 	})
 
