@@ -279,33 +279,36 @@ var presets = []Preset{
 		},
 	},
 	{
-		ID:          "huawei",
-		Name:        "Huawei Cloud AOM / CES (via SMN)",
-		Description: "Huawei Cloud alarms delivered by Simple Message Notification to an HTTPS subscription: the subscription confirmation is answered, notifications carry the alarm as JSON in message.",
+		ID:   "huawei",
+		Name: "Huawei Cloud AOM / CES (via SMN)",
+		Description: "Huawei Cloud alarms delivered by Simple Message Notification to an HTTPS subscription: the subscription " +
+			"confirmation is answered; AOM alarms (JSON events) fire and resolve; any other SMN message, such as a CES " +
+			"text notification, becomes a firing alert named after its subject.",
 		Setup: "SMN console → Topics → Add Subscription → Protocol HTTPS, Endpoint: this integration's secret URL. " +
 			"SMN then posts a SubscriptionConfirmation; the inbound log below shows its confirm link — open it once in a " +
-			"browser to confirm (the console never calls out to the internet). In AOM (alarm action rules) or CES (alarm " +
-			"rules) send to that topic with a JSON message template.",
+			"browser to confirm (the console never calls out to the internet). Then send AOM alarm action rules, or CES " +
+			"alarm rules, to that topic.",
 		ContentType: "application/json",
 		Mapping: Mapping{
 			Protocol:  ProtocolHuaweiSMN,
 			Alerts:    `if .events then .events[] else . end`,
-			Alertname: `.metadata.event_name // .alarm_name // .smn.subject // "Huawei Cloud alarm"`,
+			Alertname: `.metadata.event_name // $body.smn.subject // "Huawei Cloud alarm"`,
 			Labels: map[string]string{
-				"resource_provider": `.metadata.resource_provider // .namespace // empty`,
+				"resource_provider": `.metadata.resource_provider // empty`,
 				"resource_type":     `.metadata.resource_type // empty`,
-				"resource_id":       `.metadata.resource_id // .resource_id // empty`,
-				"region":            `.metadata.region // .region // empty`,
+				"resource_id":       `.metadata.resource_id // empty`,
+				"region":            `.metadata.region // empty`,
 				"topic":             `$body.smn.topic_urn // empty | split(":") | last`,
 			},
 			Annotations: map[string]string{
-				"summary":        `.annotations.message // .alarm_description // .message // empty`,
+				"summary":        `.annotations.message // (.message | strings) // empty`,
 				"probable_cause": `.annotations.alarm_probableCause_en_us // .annotations.alarm_probableCause_zh_cn // empty`,
 			},
-			Severity:    `.metadata.event_severity // .alarm_level // empty`,
-			SeverityMap: map[string]string{"Critical": "critical", "Major": "critical", "Minor": "warning", "Info": "info", "1": "critical", "2": "critical", "3": "warning", "4": "info"},
-			Status:      `if (.ends_at // 0) > 0 or .alarm_status == "ok" then "resolved" else "firing" end`,
-			Fingerprint: `.id // .metadata.event_sn // .alarm_id // empty`,
+			Severity:    `.metadata.event_severity // empty`,
+			SeverityMap: map[string]string{"Critical": "critical", "Major": "critical", "Minor": "warning", "Info": "info"},
+			Status:      `if (.ends_at // 0) > 0 then "resolved" else "firing" end`,
+			// An AOM alarm is one event on one resource since one start; its clearing repeats all three.
+			Fingerprint: `if .metadata then [.metadata.event_name, .metadata.resource_id, .starts_at] | map(tostring) | join("/") else $body.smn.message_id end`,
 			StartsAt:    `.starts_at // empty`,
 			EndsAt:      `if (.ends_at // 0) > 0 then .ends_at else empty end`,
 			TimeFormat:  TimeUnixMS,

@@ -225,6 +225,28 @@ func TestHuaweiSubscriptionConfirmation(t *testing.T) {
 	}
 }
 
+// An SMN message that is not an AOM event (CES sends text) still becomes an alert, named
+// after the SMN subject, with the text as its summary.
+func TestHuaweiTextNotification(t *testing.T) {
+	p, _ := PresetByID("huawei")
+	c, err := Compile(p.Mapping)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"type":"Notification","topic_urn":"urn:smn:cn-north-4:0a41******:ces_alarms","message_id":"b1f0c2d3e4f5",` +
+		`"subject":"[Major] ECS ecs-web-01 CPU usage above 80%","message":"Alarm name: alarm-cpu\nResource: ecs-web-01\nCPU usage: 91.2%",` +
+		`"signature_version":"v1","timestamp":"2026-11-24T02:09:57Z","signature":"xx"}`
+	res, err := c.Convert(context.Background(), []byte(body), "application/json", receivedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res.Alerts[0]
+	if a.Name() != "[Major] ECS ecs-web-01 CPU usage above 80%" || a.Status != alerting.StatusFiring ||
+		!strings.Contains(a.Annotations["summary"], "CPU usage: 91.2%") || a.Labels["topic"] != "ces_alarms" {
+		t.Errorf("got %+v", a)
+	}
+}
+
 func TestZabbixMediaTypeShipped(t *testing.T) {
 	s := ZabbixMediaType()
 	for _, want := range []string{"HttpRequest", "Authorization: Bearer", "{EVENT.ID}", "{EVENT.RECOVERY.DATE}", "{EVENT.TAGSJSON}"} {
