@@ -176,7 +176,8 @@ func (in *integrationIntake) handle(c echo.Context) error {
 		in.record(c, g.Integration, now, body, contentType, presented, http.StatusInternalServerError, db.PayloadFailed, e, res.Alerts)
 		return c.JSON(http.StatusInternalServerError, e)
 	}
-	in.record(c, g.Integration, now, body, contentType, presented, http.StatusAccepted, db.PayloadAccepted, apiError{}, res.Alerts)
+	summary := fmt.Sprintf("%d alert(s): %d new, %d already received", len(res.Alerts), ingested.Stored, ingested.Duplicates)
+	in.record(c, g.Integration, now, body, contentType, presented, http.StatusAccepted, db.PayloadAccepted, apiError{Error: summary}, res.Alerts)
 	return c.JSON(http.StatusAccepted, integrationAccepted{Status: "accepted", Alerts: len(res.Alerts), Stored: ingested.Stored,
 		Duplicates: ingested.Duplicates})
 }

@@ -141,6 +141,9 @@ func TestIntegrationIntake(t *testing.T) {
 		if log[3].Field != "alertname" || !strings.Contains(log[3].Detail, "found no alert name") {
 			t.Errorf("refusal logged as %+v", log[3])
 		}
+		if log[5].Detail != "1 alert(s): 0 new, 1 already received" {
+			t.Errorf("the redelivery is logged as %q", log[5].Detail)
+		}
 		if log[6].Outcome != db.PayloadAccepted || len(log[6].Alerts) != 1 || log[6].Alerts[0].Status != "firing" {
 			t.Errorf("first entry %+v", log[6])
 		}
