@@ -128,7 +128,7 @@ var presets = []Preset{
 	{
 		ID:          "cloudmonitor",
 		Name:        "Alibaba Cloud CloudMonitor",
-		Description: "CloudMonitor threshold alert callbacks (HTTP POST, form-encoded), also used by the MSE console's alert rules.",
+		Description: "CloudMonitor threshold alert callbacks (HTTP POST, form-encoded).",
 		Setup: "CloudMonitor console → Alerts → Alert Rules → Modify → HTTP CallBack: the secret URL below " +
 			"(CloudMonitor cannot send an Authorization header). CloudMonitor sends ALERT when the rule fires and OK when it clears.",
 		ContentType: "application/x-www-form-urlencoded",
@@ -159,7 +159,7 @@ var presets = []Preset{
 	{
 		ID:          "arms",
 		Name:        "Alibaba Cloud ARMS / Prometheus",
-		Description: "ARMS alert management webhooks with the $alertmanager_content body (Alertmanager format), including MSE alerts routed through ARMS.",
+		Description: "ARMS alert management webhooks with the $alertmanager_content body (Alertmanager format); the MSE console's alert rules notify through ARMS alert management too.",
 		Setup: "ARMS console → Alert Management → Notification Objects → Webhook → Add: Post, this integration's URL, " +
 			"header Authorization: Bearer <token>, Content-Type application/json, and the body $alertmanager_content for both " +
 			"the alert and the recovery template.",
