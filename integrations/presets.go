@@ -159,7 +159,7 @@ var presets = []Preset{
 	{
 		ID:          "arms",
 		Name:        "Alibaba Cloud ARMS / Prometheus",
-		Description: "ARMS alert management webhooks with the $alertmanager_content body (Alertmanager format); the MSE console's alert rules notify through ARMS alert management too.",
+		Description: "ARMS alert management webhooks with the $alertmanager_content body (Alertmanager format); for MSE, alert on its metrics with ARMS Prometheus alert rules (the MSE console's own rules only email, text or DingTalk).",
 		Setup: "ARMS console → Alert Management → Notification Objects → Webhook → Add: Post, this integration's URL, " +
 			"header Authorization: Bearer <token>, Content-Type application/json, and the body $alertmanager_content for both " +
 			"the alert and the recovery template.",
