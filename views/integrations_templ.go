@@ -811,12 +811,12 @@ func IntegrationForm(d IntegrationEditData, errs FieldErrors) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<div class=\"actions\"><button type=\"submit\" formaction=\"/integrations/try\" hx-post=\"/integrations/try\" hx-target=\"#integration-preview\" hx-swap=\"outerHTML\" data-testid=\"integration-try\">Try it</button> ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 61, "<div class=\"actions\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if d.CanWrite {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 62, "<button type=\"submit\" class=\"primary\" data-testid=\"integration-save\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 62, "<button type=\"submit\" formaction=\"/integrations/try\" hx-post=\"/integrations/try\" hx-target=\"#integration-preview\" hx-swap=\"outerHTML\" data-testid=\"integration-try\">Try it</button> <button type=\"submit\" class=\"primary\" data-testid=\"integration-save\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
