@@ -59,6 +59,7 @@ func (s *Server) routes() {
 	s.ruleRoutes(app)
 	s.robotRoutes(app)
 	s.sandboxRoutes(app)
+	s.integrationRoutes(app)
 
 	s.contactRoutes(app)
 	for _, extra := range s.deps.Extra {

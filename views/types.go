@@ -49,6 +49,7 @@ func navItems(u *CurrentUser) []navItem {
 		{"contacts", "Contacts", "/contacts"},
 		{"rules", "Rules", "/rules"},
 		{"alerts", "Alerts", "/alerts"},
+		{"integrations", "Integrations", "/integrations"},
 		{"intake", "Intake errors", "/intake-errors"},
 		{"history", "History", "/history"},
 	}
