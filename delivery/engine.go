@@ -92,12 +92,12 @@ type Engine struct {
 	log    *slog.Logger
 	obs    Observer
 
-	kick     chan struct{}
-	idleReq  chan chan struct{}
+	kick    chan struct{}
+	idleReq chan chan struct{}
 	// pacing counts workers waiting for the clock between two sends of a claimed batch
 	// (per-second pacing); paced tells the loop one started waiting.
-	pacing atomic.Int32
-	paced  chan struct{}
+	pacing   atomic.Int32
+	paced    chan struct{}
 	stopCh   chan struct{}
 	stopping atomic.Bool
 	loopDone chan struct{}

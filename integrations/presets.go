@@ -156,7 +156,7 @@ var presets = []Preset{
 			StartsAt:   `.timestamp // empty`,
 			EndsAt:     `if .alertState == "OK" then .timestamp else empty end`,
 			TimeFormat: TimeUnixMS,
-			Value:          `.curValue // empty | tonumber? // empty`,
+			Value:      `.curValue // empty | tonumber? // empty`,
 		},
 	},
 	{
