@@ -353,8 +353,16 @@ func (p *Pipeline) outgoing(ctx context.Context, r *compiledRule, g db.AlertGrou
 		}
 		out = append(out, db.Outgoing{Notification: n, AlertIDs: ids, Platform: robot.Platform, MutedBecause: muted})
 	}
+	if len(out) == 0 {
+		// Nothing could carry the group's news: keep it unnotified and retry (with
+		// backoff, visibly) rather than mark it notified without a message.
+		return nil, errNoRobot
+	}
 	return out, nil
 }
+
+// errNoRobot: none of a rule's robots can take messages now.
+var errNoRobot = errors.New("none of the rule's robots can take messages (deleted or disabled); the group waits and is retried")
 
 // alertOf is a stored alert as the alerting package sees it.
 func alertOf(sa db.StoredAlert) alerting.Alert {

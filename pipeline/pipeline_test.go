@@ -426,3 +426,30 @@ func TestSourceTruncatedAlertsAreCounted(t *testing.T) {
 		t.Fatalf("notifications = %+v, want one counting the 1234 alerts the source left out", ns)
 	}
 }
+
+// A group whose rule has no robot that can take messages keeps its news: it is not marked
+// notified, the failure is recorded on the group, and it goes out once a robot is back.
+func TestGroupWithoutUsableRobotWaits(t *testing.T) {
+	f := newFixture(t)
+	f.rule(db.RuleInput{GroupBy: []string{"alertname"}, GroupWait: 0, Matchers: alerting.Matchers{mustMatcher("alertname", "=", "X")}})
+	if _, err := f.db.SetRobotEnabled(f.ctx, db.SystemActor, db.AllTeams, f.robots[0].ID, false); err != nil {
+		t.Fatal(err)
+	}
+	f.ingest(f.team.ID, alert("X", alerting.StatusFiring, nil, f.clock.Now()))
+	f.flush()
+	if ns := f.notifications(); len(ns) != 0 {
+		t.Fatalf("notifications = %+v, want none while the robot is disabled", ns)
+	}
+	failing, err := f.db.FailingGroups(f.ctx, db.AllTeams, 0)
+	if err != nil || len(failing) != 1 || !strings.Contains(failing[0].LastError, "robots") {
+		t.Fatalf("failing groups = %+v, %v; want the group with the reason", failing, err)
+	}
+	if _, err := f.db.SetRobotEnabled(f.ctx, db.SystemActor, db.AllTeams, f.robots[0].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(flushRetryMax)
+	f.flush()
+	if ns := f.notifications(); len(ns) != 1 || ns[0].kind != "firing" {
+		t.Fatalf("notifications = %+v, want the firing message once the robot is back", ns)
+	}
+}
