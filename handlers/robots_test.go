@@ -233,6 +233,9 @@ func TestDeletingARobotRemovesItFromItsRulesInOneStep(t *testing.T) {
 	if strings.Count(hist.Body.String(), `data-testid="history-row"`) != 1 || !strings.Contains(bodyText(hist), "ops-ding (deleted)") {
 		t.Errorf("the history filter on the deleted robot does not find its row:\n%s", hist.Body)
 	}
+	if !strings.Contains(bodyText(hist), "ops-ding (deleted)</option>") {
+		t.Error("the history's robot filter does not offer the deleted robot")
+	}
 
 	// Its name is free and its id is not reused: a new robot of the same name is another
 	// robot, and the old link still names the deleted one.
@@ -258,5 +261,42 @@ func TestEnablingARuleWithoutRobotIsRefusedInWords(t *testing.T) {
 	wantStatus(t, rec, http.StatusUnprocessableEntity)
 	if !strings.Contains(bodyText(rec), "This rule has no robot") {
 		t.Errorf("refusal not in words:\n%s", rec.Body)
+	}
+}
+
+func TestDegradedRobotShownOnListAndDashboard(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	robot, err := ts.DB.CreateRobot(ctx, db.SystemActor, db.RobotInput{TeamID: ts.TeamA.ID, Name: "flaky", Platform: "wecom",
+		WebhookURL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", WebhookHint: "k", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := ts.login(t, "alice", testPassword)
+	send := func(outcome string, status int) {
+		t.Helper()
+		if _, err := ts.DB.RecordTestSend(ctx, db.SystemActor, db.TestSend{Robot: robot, Title: "t", Body: "b",
+			Attempt: db.Attempt{Outcome: outcome, HTTPStatus: status, Summary: "answered " + outcome}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range db.DegradedAfter {
+		if strings.Contains(alice.get(t, "/robots").Body.String(), `data-testid="robot-degraded"`) {
+			t.Fatalf("degraded after %d failures", i)
+		}
+		send(db.OutcomeRetry, 503)
+	}
+	for _, path := range []string{"/robots", "/", "/robots/" + idStr(robot.ID)} {
+		page := alice.get(t, path)
+		wantStatus(t, page, http.StatusOK)
+		if !strings.Contains(page.Body.String(), `data-testid="robot-degraded"`) {
+			t.Errorf("%s does not show the degraded robot:\n%s", path, page.Body)
+		}
+	}
+	send(db.OutcomeDelivered, 200)
+	for _, path := range []string{"/robots", "/"} {
+		if strings.Contains(alice.get(t, path).Body.String(), `data-testid="robot-degraded"`) {
+			t.Errorf("%s still shows the robot degraded after a delivery", path)
+		}
 	}
 }
