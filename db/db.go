@@ -141,7 +141,15 @@ func (d *DB) migrate(ctx context.Context) error {
 	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
 		return err
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
+	err = d.migrateAll(ctx, conn)
+	// The connection goes back to the writer pool: keys must be enforced on it again.
+	if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); onErr != nil && err == nil {
+		err = fmt.Errorf("foreign keys back on: %w", onErr)
+	}
+	return err
+}
+
+func (d *DB) migrateAll(ctx context.Context, conn *sql.Conn) error {
 	names, err := fs.Glob(migrations.FS, "*.sql")
 	if err != nil {
 		return err
