@@ -431,6 +431,9 @@ func (s *Server) robotsDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(ruleIDs) > 0 {
+		s.rulesChanged() // the pipeline's rules still name the robot, and some may be disabled now
+	}
 	msg := "Robot " + r.Name + " deleted; its delivery history stays."
 	if len(ruleIDs) > 0 {
 		msg = "Robot " + r.Name + " removed from " + ruleList(ruleNames(uses)) + " and deleted; its delivery history stays."
