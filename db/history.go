@@ -13,6 +13,9 @@ import (
 // a delivered notification).
 var ErrWrongState = errors.New("db: wrong state")
 
+// ErrRobotDeleted: the notification's robot has been deleted, so it cannot be sent again.
+var ErrRobotDeleted = errors.New("db: the robot was deleted")
+
 // Outcomes lists every stored attempt outcome, for filters and validation.
 var Outcomes = []string{OutcomeDelivered, OutcomeRetry, OutcomeRateLimited, OutcomeMisconfigured, OutcomeRejected,
 	OutcomeMuted, OutcomeExpired, OutcomeFolded}
@@ -303,7 +306,8 @@ func (d *DB) NotificationDetail(ctx context.Context, s Scope, id int64) (Notific
 
 // ResendNotification puts a failed or expired notification in scope back into the outbox:
 // state queued, due now, attempts kept. Other states give ErrWrongState (the returned
-// notification tells which state it is in); another team's gives ErrNotFound.
+// notification tells which state it is in), a deleted robot's ErrRobotDeleted; another
+// team's gives ErrNotFound.
 func (d *DB) ResendNotification(ctx context.Context, a Actor, s Scope, id int64) (Notification, error) {
 	now := d.now()
 	var n Notification
@@ -318,6 +322,13 @@ func (d *DB) ResendNotification(ctx context.Context, a Actor, s Scope, id int64)
 		if n.State != StateFailed && n.State != StateExpired {
 			return ErrWrongState
 		}
+		var robotDeleted bool
+		if err := tx.QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM robots WHERE id = ?`, n.RobotID).Scan(&robotDeleted); err != nil {
+			return err
+		}
+		if robotDeleted {
+			return ErrRobotDeleted
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'queued', next_attempt_at = ?, claimed_at = NULL,
 			updated_at = ? WHERE id = ?`, ms(now), ms(now), id); err != nil {
 			return err
@@ -329,7 +340,7 @@ func (d *DB) ResendNotification(ctx context.Context, a Actor, s Scope, id int64)
 			Before: map[string]any{"state": before, "attempts": n.Attempts, "last_outcome": n.LastOutcome},
 			After:  map[string]any{"state": StateQueued}})
 	})
-	if errors.Is(err, ErrWrongState) {
+	if errors.Is(err, ErrWrongState) || errors.Is(err, ErrRobotDeleted) {
 		return n, err
 	}
 	return n, mapErr(err)

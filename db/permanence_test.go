@@ -158,6 +158,9 @@ func TestDeletedRobotAndRuleKeepTheirHistory(t *testing.T) {
 		given.Attempts[0].Summary != "Not sent: the robot was deleted" {
 		t.Errorf("the deleted robot's queued notification = %+v (%v), want expired with an attempt saying why", given, err)
 	}
+	if _, err := d.ResendNotification(ctx, historyActor, db.AllTeams, queued); !errors.Is(err, db.ErrRobotDeleted) {
+		t.Errorf("resending the deleted robot's notification: err = %v, want ErrRobotDeleted", err)
+	}
 	if p, _ := d.PendingRobots(ctx); len(p) != 0 {
 		t.Errorf("pending robots after the delete: %+v", p)
 	}

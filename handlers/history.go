@@ -425,6 +425,8 @@ func (s *Server) historyShow(c echo.Context) error {
 	switch {
 	case !u.CanWrite():
 		d.ResendNote = "Auditors can read the history but not resend."
+	case nd.RobotDeleted:
+		d.ResendNote = robotDeletedNote
 	case nd.State == db.StateFailed || nd.State == db.StateExpired:
 		d.ResendURL = "/history/" + itoa(id) + "/resend"
 	default:
@@ -432,6 +434,8 @@ func (s *Server) historyShow(c echo.Context) error {
 	}
 	return render(c, http.StatusOK, views.HistoryDetailPage(d))
 }
+
+const robotDeletedNote = "Its robot was deleted; this record stays, but there is nothing to send it to."
 
 // resendRefusal says in words why a notification in state cannot be resent.
 func resendRefusal(state string) string {
@@ -456,6 +460,9 @@ func (s *Server) historyResend(c echo.Context) error {
 	n, err := s.deps.DB.ResendNotification(c.Request().Context(), actor(c), scope(c), id)
 	if errors.Is(err, db.ErrWrongState) {
 		return userError(http.StatusConflict, "Not resent: %s", resendRefusal(n.State))
+	}
+	if errors.Is(err, db.ErrRobotDeleted) {
+		return userError(http.StatusConflict, "Not resent: %s", robotDeletedNote)
 	}
 	if err != nil {
 		return err
