@@ -88,6 +88,9 @@ func TestDeleteThenCreateNeverReusesIDs(t *testing.T) {
 	if again, err := d.CreateTeam(ctx, historyActor, "Gamma"); err != nil || again.ID <= team.ID {
 		t.Errorf("team: deleted %d, new one got %d (%v)", team.ID, again.ID, err)
 	}
+	if _, err := d.CreateTeam(ctx, historyActor, "ALPHA"); !errors.Is(err, db.ErrConflict) {
+		t.Errorf("a second live team named alpha: err = %v, want ErrConflict", err)
+	}
 	if teams, _ := d.Teams(ctx); len(teams) != 3 {
 		t.Errorf("%d teams listed, want alpha, beta and the new gamma", len(teams))
 	}
