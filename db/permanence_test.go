@@ -214,11 +214,12 @@ func TestDeleteRobotFromRules(t *testing.T) {
 		!inUse.Rules[0].LastRobot || inUse.Rules[1].LastRobot {
 		t.Fatalf("delete in use: err = %v (%+v), want both rules, the first losing its last robot", err, inUse)
 	}
-	if err := d.DeleteRobotFromRules(ctx, historyActor, db.AllTeams, f.robotA.ID, []int64{only.ID}); !errors.As(err, &inUse) {
+	if _, err := d.DeleteRobotFromRules(ctx, historyActor, db.AllTeams, f.robotA.ID, []int64{only.ID}); !errors.As(err, &inUse) {
 		t.Fatalf("confirmed for one rule of two: err = %v, want a RobotInUseError", err)
 	}
-	if err := d.DeleteRobotFromRules(ctx, historyActor, db.AllTeams, f.robotA.ID, []int64{shared.ID, only.ID}); err != nil {
-		t.Fatal(err)
+	detached, err := d.DeleteRobotFromRules(ctx, historyActor, db.AllTeams, f.robotA.ID, []int64{shared.ID, only.ID})
+	if err != nil || len(detached) != 2 {
+		t.Fatalf("detached %+v (%v), want both rules", detached, err)
 	}
 	if r, _ := d.RuleByID(ctx, db.AllTeams, only.ID); r.Enabled || len(r.RobotIDs) != 0 {
 		t.Errorf("rule that lost its only robot = %+v, want disabled and robotless", r)

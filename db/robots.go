@@ -311,7 +311,8 @@ func rulesUsingRobot(ctx context.Context, q querier, robotID int64) ([]RuleUse, 
 // DeleteRobot deletes a robot in scope that no alert rule sends to; while one does, a
 // *RobotInUseError (ErrInUse) names them.
 func (d *DB) DeleteRobot(ctx context.Context, a Actor, s Scope, id int64) error {
-	return d.DeleteRobotFromRules(ctx, a, s, id, nil)
+	_, err := d.DeleteRobotFromRules(ctx, a, s, id, nil)
+	return err
 }
 
 // DeleteRobotFromRules removes a robot in scope from the rules ruleIDs and deletes it, in
@@ -319,20 +320,21 @@ func (d *DB) DeleteRobot(ctx context.Context, a Actor, s Scope, id int64) error 
 // exactly the rules that send to the robot now; when they are not (a rule started using it
 // after the confirmation was shown), nothing changes and a *RobotInUseError lists the
 // current ones. Each rule's change is audited; a rule left without robots is disabled,
-// since an enabled rule needs somewhere to send.
+// since an enabled rule needs somewhere to send. It returns the rules it changed.
 //
 // The delete is soft: the row stays with deleted_at set, so the delivery history keeps
 // naming the robot and its id is never handed out again; it leaves every list and picker
 // and its name is free. Its notifications still waiting to be sent are given up, each
 // with an attempt that says why.
-func (d *DB) DeleteRobotFromRules(ctx context.Context, a Actor, s Scope, id int64, ruleIDs []int64) error {
+func (d *DB) DeleteRobotFromRules(ctx context.Context, a Actor, s Scope, id int64, ruleIDs []int64) ([]RuleUse, error) {
 	now := d.now()
+	var uses []RuleUse
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
 		old, err := d.robotByID(ctx, tx, s, id)
 		if err != nil {
 			return err
 		}
-		uses, err := rulesUsingRobot(ctx, tx, id)
+		uses, err = rulesUsingRobot(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -356,9 +358,12 @@ func (d *DB) DeleteRobotFromRules(ctx context.Context, a Actor, s Scope, id int6
 	})
 	var inUse *RobotInUseError
 	if errors.As(err, &inUse) {
-		return err
+		return nil, err
 	}
-	return mapErr(err)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return uses, nil
 }
 
 func sameRules(uses []RuleUse, ids []int64) bool {

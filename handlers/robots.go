@@ -410,11 +410,7 @@ func (s *Server) robotsDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	uses, err := s.deps.DB.RulesUsingRobot(ctx, id)
-	if err != nil {
-		return err
-	}
-	err = s.deps.DB.DeleteRobotFromRules(ctx, actor(c), scope(c), id, ruleIDs)
+	uses, err := s.deps.DB.DeleteRobotFromRules(ctx, actor(c), scope(c), id, ruleIDs)
 	var inUse *db.RobotInUseError
 	if errors.As(err, &inUse) {
 		d, err := s.robotPage(c, r)
@@ -424,18 +420,17 @@ func (s *Server) robotsDelete(c echo.Context) error {
 		d.UsedBy = ruleUses(inUse.Rules)
 		msg := "Not deleted: the rules that send to this robot have changed. Check them below and confirm again."
 		if len(ruleIDs) == 0 {
-			msg = "Not deleted: " + ruleList(ruleNames(inUse.Rules)) + " still send to this robot. Remove it from them and delete it below, in one step."
+			msg = "Not deleted: this robot is still a notification object of " + ruleList(ruleNames(inUse.Rules)) +
+				". Remove it from them and delete it below, in one step."
 		}
 		return render(c, http.StatusConflict, views.RobotEditPage(d, robotFormOf(r), views.FieldErrors{"_form": msg}))
 	}
 	if err != nil {
 		return err
 	}
-	if len(ruleIDs) > 0 {
-		s.rulesChanged() // the pipeline's rules still name the robot, and some may be disabled now
-	}
 	msg := "Robot " + r.Name + " deleted; its delivery history stays."
-	if len(ruleIDs) > 0 {
+	if len(uses) > 0 {
+		s.rulesChanged() // the pipeline's rules still name the robot, and some may be disabled now
 		msg = "Robot " + r.Name + " removed from " + ruleList(ruleNames(uses)) + " and deleted; its delivery history stays."
 		var disabled []string
 		for _, u := range uses {

@@ -145,7 +145,7 @@ func TestDeletingARobotOrContactInUseNamesTheRules(t *testing.T) {
 	// A delete without the rules (an old form) is refused with the page listing them.
 	rec := alice.postForm(t, "/robots/"+idStr(robot.ID)+"/delete", nil, false)
 	wantStatus(t, rec, http.StatusConflict)
-	if !strings.Contains(bodyText(rec), `the alert rule "disk alerts" still send to this robot`) ||
+	if !strings.Contains(bodyText(rec), `this robot is still a notification object of the alert rule "disk alerts"`) ||
 		!strings.Contains(rec.Body.String(), `name="rule_id" value="`+idStr(robot.ID)) {
 		t.Errorf("the refusal does not name the rule and offer it:\n%s", rec.Body)
 	}
