@@ -55,6 +55,7 @@ type HistoryRow struct {
 	// the ones it had.
 	RobotDeleted bool
 	RuleDeleted  bool
+	TeamDeleted  bool
 }
 
 func (f HistoryFilter) where() (string, []any) {
@@ -100,7 +101,8 @@ func (f HistoryFilter) where() (string, []any) {
 
 const historyCols = `a.id, a.notification_id, a.team_id, a.robot_id, a.rule_id, a.platform, a.kind, a.attempt, a.at,
 	a.outcome, a.http_status, a.code, a.message, a.summary, a.latency_ms, COALESCE(t.name, ''), COALESCE(r.name, ''),
-	COALESCE(ru.name, ''), r.id IS NULL OR r.deleted_at IS NOT NULL, a.rule_id != 0 AND (ru.id IS NULL OR ru.deleted_at IS NOT NULL)`
+	COALESCE(ru.name, ''), r.id IS NULL OR r.deleted_at IS NOT NULL, a.rule_id != 0 AND (ru.id IS NULL OR ru.deleted_at IS NOT NULL),
+	t.deleted_at IS NOT NULL`
 
 // LEFT JOINs keep delivery_attempts the outer loop, so the filters' indexes drive the plan.
 const historyFrom = ` FROM delivery_attempts a
@@ -124,7 +126,7 @@ func scanHistory(rows *sql.Rows) (HistoryRow, error) {
 	var at int64
 	err := rows.Scan(&h.ID, &h.NotificationID, &h.TeamID, &h.RobotID, &h.RuleID, &h.Platform, &h.Kind, &h.Attempt.Attempt,
 		&at, &h.Outcome, &h.HTTPStatus, &h.Code, &h.Message, &h.Summary, &h.LatencyMS, &h.TeamName, &h.RobotName, &h.RuleName,
-		&h.RobotDeleted, &h.RuleDeleted)
+		&h.RobotDeleted, &h.RuleDeleted, &h.TeamDeleted)
 	h.At = fromMS(at)
 	return h, err
 }
@@ -188,6 +190,7 @@ type NotificationDetail struct {
 	RuleName     string
 	RobotDeleted bool // the robot has been deleted since (RobotName is the name it had)
 	RuleDeleted  bool
+	TeamDeleted  bool
 	Attempts     []Attempt // oldest first, with the masked request and the response
 	Alerts       []CarriedAlert
 	Folded       []Notification // for digests: the notifications folded into it
@@ -228,11 +231,12 @@ func (d *DB) NotificationDetail(ctx context.Context, s Scope, id int64) (Notific
 	cond, args := s.clause("n.team_id")
 	row := d.read.QueryRowContext(ctx, `SELECT `+notificationCols+`, COALESCE(t.name, ''), COALESCE(r.name, ''),
 		COALESCE(r.platform, ''), COALESCE(ru.name, ''), r.id IS NULL OR r.deleted_at IS NOT NULL,
-		n.rule_id IS NOT NULL AND (ru.id IS NULL OR ru.deleted_at IS NOT NULL)
+		n.rule_id IS NOT NULL AND (ru.id IS NULL OR ru.deleted_at IS NOT NULL), t.deleted_at IS NOT NULL
 		FROM notifications n LEFT JOIN teams t ON t.id = n.team_id LEFT JOIN robots r ON r.id = n.robot_id
 		LEFT JOIN rules ru ON ru.id = n.rule_id
 		WHERE n.id = ? AND `+cond, append([]any{id}, args...)...)
-	n, err := scanNotification(row, &nd.TeamName, &nd.RobotName, &nd.Platform, &nd.RuleName, &nd.RobotDeleted, &nd.RuleDeleted)
+	n, err := scanNotification(row, &nd.TeamName, &nd.RobotName, &nd.Platform, &nd.RuleName, &nd.RobotDeleted, &nd.RuleDeleted,
+		&nd.TeamDeleted)
 	if err != nil {
 		return nd, mapErr(err)
 	}
@@ -525,6 +529,17 @@ func (d *DB) RobotNames(ctx context.Context, s Scope) ([]NamedID, error) {
 		WHERE `+cond+` ORDER BY r.deleted_at IS NOT NULL, t.name, r.name, r.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: robot names: %w", err)
+	}
+	return out, nil
+}
+
+// TeamNames lists every team for the history's filters, live ones first, deleted ones
+// after (their history stays).
+func (d *DB) TeamNames(ctx context.Context) ([]NamedID, error) {
+	out, err := d.namedIDs(ctx, `SELECT id, id, name, name, '', deleted_at IS NOT NULL FROM teams
+		ORDER BY deleted_at IS NOT NULL, name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("db: team names: %w", err)
 	}
 	return out, nil
 }

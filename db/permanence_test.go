@@ -99,6 +99,7 @@ func TestDeleteThenCreateNeverReusesIDs(t *testing.T) {
 func TestDeleteTeamRefusedWhileItOwnsSomething(t *testing.T) {
 	ctx := context.Background()
 	f := newHistoryFix(t)
+	f.notification(t, f.robotA, f.ruleA, db.StateDelivered, "x", f.now, "delivered")
 	if err := f.d.DeleteTeam(ctx, historyActor, f.teamA.ID); !errors.Is(err, db.ErrInUse) {
 		t.Fatalf("team with robots and rules: err = %v, want ErrInUse", err)
 	}
@@ -113,6 +114,15 @@ func TestDeleteTeamRefusedWhileItOwnsSomething(t *testing.T) {
 	// Deleted robots and rules are history, not ownership.
 	if err := f.d.DeleteTeam(ctx, historyActor, f.teamA.ID); err != nil {
 		t.Fatalf("team owning only deleted objects: %v", err)
+	}
+	// Its history stays, named, and can still be filtered by the team.
+	rows, _, err := f.d.History(ctx, db.HistoryFilter{Scope: db.AllTeams, TeamID: f.teamA.ID, Limit: 10})
+	if err != nil || len(rows) != 1 || rows[0].TeamName != "alpha" || !rows[0].TeamDeleted || !rows[0].RobotDeleted {
+		t.Errorf("history of the deleted team = %+v (%v)", rows, err)
+	}
+	names, err := f.d.TeamNames(ctx)
+	if err != nil || len(names) != 2 || names[1].ID != f.teamA.ID || !names[1].Deleted {
+		t.Errorf("team filter choices = %+v (%v), want the deleted team last, marked", names, err)
 	}
 }
 

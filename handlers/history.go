@@ -55,12 +55,15 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 		case u.Role == db.RoleMember:
 			// their own team: the scope already says so
 		default:
-			if _, err := s.deps.DB.TeamByID(c.Request().Context(), id); errors.Is(err, db.ErrNotFound) {
-				errs["team"] = "There is no such team."
-			} else if err != nil {
+			// Deleted teams too: their history stays and can be filtered.
+			teams, err := s.deps.DB.TeamNames(c.Request().Context())
+			if err != nil {
 				return f, fd, errs, err
-			} else {
+			}
+			if slices.ContainsFunc(teams, func(t db.NamedID) bool { return t.ID == id }) {
 				f.TeamID = id
+			} else {
+				errs["team"] = "There is no such team."
 			}
 		}
 	}
@@ -193,8 +196,8 @@ func shownName(what, name string, id int64, deleted bool) string {
 func historyRow(h db.HistoryRow) views.HistoryRow {
 	r := views.HistoryRow{At: h.At.Local().Format("2006-01-02 15:04:05"), Outcome: h.Outcome,
 		OutcomeClass: outcomeClass(h.Outcome), Platform: notify.Platform(h.Platform).Label(),
-		Robot: shownName("robot", h.RobotName, h.RobotID, h.RobotDeleted),
-		Team:  h.TeamName, IsTest: h.RuleID == 0 && h.Kind == "test", Kind: h.Kind, Attempt: h.Attempt.Attempt,
+		Robot: shownName("robot", h.RobotName, h.RobotID, h.RobotDeleted), Team: shownName("team", h.TeamName, h.TeamID, h.TeamDeleted),
+		IsTest: h.RuleID == 0 && h.Kind == "test", Kind: h.Kind, Attempt: h.Attempt.Attempt,
 		Summary: h.Summary, Latency: latency(h.LatencyMS, h.HTTPStatus), DetailURL: "/history/" + itoa(h.NotificationID)}
 	if r.Summary == "" {
 		r.Summary = h.Message
@@ -266,12 +269,16 @@ func (s *Server) historyList(c echo.Context) error {
 		return render(c, status, views.HistoryResults(d))
 	}
 	if d.ShowTeam {
-		teams, err := s.deps.DB.Teams(ctx)
+		teams, err := s.deps.DB.TeamNames(ctx)
 		if err != nil {
 			return err
 		}
 		for _, t := range teams {
-			d.Teams = append(d.Teams, views.Option{Value: itoa(t.ID), Label: t.Name})
+			label := t.Name
+			if t.Deleted {
+				label += " (deleted)"
+			}
+			d.Teams = append(d.Teams, views.Option{Value: itoa(t.ID), Label: label})
 		}
 	}
 	label := func(n db.NamedID) string {
@@ -376,7 +383,8 @@ func (s *Server) historyShow(c echo.Context) error {
 	}
 	u := currentUser(c)
 	d := views.HistoryDetailData{Page: s.page(c, fmt.Sprintf("Notification #%d", id), "history"), ID: itoa(id),
-		Title: nd.Title, Body: nd.Body, Kind: nd.Kind, State: nd.State, StateClass: stateClass(nd.State), Team: nd.TeamName,
+		Title: nd.Title, Body: nd.Body, Kind: nd.Kind, State: nd.State, StateClass: stateClass(nd.State),
+		Team:  shownName("team", nd.TeamName, nd.TeamID, nd.TeamDeleted),
 		Robot: shownName("robot", nd.RobotName, nd.RobotID, nd.RobotDeleted), Platform: notify.Platform(nd.Platform).Label(),
 		Created: nd.CreatedAt.Local().Format("2006-01-02 15:04:05"), Summary: nd.LastSummary}
 	if !nd.RobotDeleted {
