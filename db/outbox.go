@@ -296,7 +296,8 @@ func (d *DB) RecordResults(ctx context.Context, rs []DeliveryResult) error {
 			return err
 		}
 		defer ins.Close()
-		// Robot health: the last outcome of each kind per robot is enough.
+		// Robot health: the last outcome of each kind per robot is enough for its status;
+		// the run of retryable failures (degraded) counts every send, in order.
 		type healthKey struct {
 			robot   int64
 			outcome string
