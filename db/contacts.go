@@ -65,7 +65,9 @@ var (
 const contactCols = `c.id, c.team_id, t.name, c.name, c.mobile, c.email, c.dingtalk_user_id, c.feishu_open_id,
 	c.wecom_user_id, COALESCE(c.user_id, 0), COALESCE(u.username, ''), c.created_at, c.updated_at`
 
-const contactFrom = ` FROM contacts c JOIN teams t ON t.id = c.team_id LEFT JOIN users u ON u.id = c.user_id`
+// contactFrom leaves deleted contacts out (in the inner join's ON, so it holds for every
+// query built on it): their rows stay only for the record.
+const contactFrom = ` FROM contacts c JOIN teams t ON t.id = c.team_id AND c.deleted_at IS NULL LEFT JOIN users u ON u.id = c.user_id`
 
 const contactOrder = ` ORDER BY t.name, c.name COLLATE NOCASE, c.id`
 
@@ -196,7 +198,8 @@ func checkContactUnique(ctx context.Context, q querier, teamID, self int64, in C
 		}
 		var name string
 		// f.field is one of the fixed column names above, never user input.
-		err := q.QueryRowContext(ctx, `SELECT name FROM contacts WHERE team_id = ? AND `+f.field+` = ? AND id != ? ORDER BY id LIMIT 1`,
+		err := q.QueryRowContext(ctx, `SELECT name FROM contacts WHERE team_id = ? AND `+f.field+` = ? AND id != ? AND deleted_at IS NULL
+			ORDER BY id LIMIT 1`,
 			teamID, f.val, self).Scan(&name)
 		switch {
 		case err == nil:
@@ -271,8 +274,10 @@ func (d *DB) UpdateContact(ctx context.Context, a Actor, s Scope, id int64, in C
 	return c, mapErr(err)
 }
 
-// DeleteContact removes a contact visible in scope and its group memberships.
-// ErrInUse while alert rules still mention it.
+// DeleteContact deletes a contact visible in scope and its group memberships. ErrInUse
+// while alert rules still mention it. The delete is soft (deleted_at): the row stays for
+// the record and its id is never reused; it leaves every list and picker, and its mobile
+// and platform ids are free for another card.
 func (d *DB) DeleteContact(ctx context.Context, a Actor, s Scope, id int64) error {
 	now := d.now()
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
@@ -286,7 +291,18 @@ func (d *DB) DeleteContact(ctx context.Context, a Actor, s Scope, id int64) erro
 			return err
 		}
 		before.Groups = groups
-		if _, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = ?`, id); err != nil {
+		var rules int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM rule_contacts l JOIN rules r ON r.id = l.rule_id
+			WHERE l.contact_id = ? AND r.deleted_at IS NULL`, id).Scan(&rules); err != nil {
+			return err
+		}
+		if rules > 0 {
+			return fmt.Errorf("%w: contact mentioned by %d rules", ErrInUse, rules)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_group_members WHERE contact_id = ?`, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE contacts SET deleted_at = ?, updated_at = ? WHERE id = ?`, ms(now), ms(now), id); err != nil {
 			return err
 		}
 		return insertAudit(ctx, tx, now, a, Change{Action: "contact.delete", ObjectType: "contact", ObjectID: id,
@@ -389,7 +405,7 @@ func scanGroup(row interface{ Scan(...any) error }) (ContactGroup, error) {
 // groupMembers loads the members of the groups matching cond (a condition on g), by group.
 func groupMembers(ctx context.Context, q querier, cond string, args ...any) (map[int64][]Contact, error) {
 	rows, err := q.QueryContext(ctx, `SELECT m.group_id, `+contactCols+` FROM contact_group_members m
-		JOIN contact_groups g ON g.id = m.group_id JOIN contacts c ON c.id = m.contact_id
+		JOIN contact_groups g ON g.id = m.group_id JOIN contacts c ON c.id = m.contact_id AND c.deleted_at IS NULL
 		JOIN teams t ON t.id = c.team_id LEFT JOIN users u ON u.id = c.user_id
 		WHERE `+cond+` ORDER BY c.name COLLATE NOCASE, c.id`, args...)
 	if err != nil {
@@ -485,7 +501,7 @@ func setGroupMembers(ctx context.Context, tx *sql.Tx, groupID, teamID int64, ids
 	ids = slices.Compact(ids)
 	if len(ids) > 0 {
 		marks, args := contactIDArgs(ids)
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM contacts WHERE id IN (`+marks+`) AND team_id = ?`, append(args, teamID)...)
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM contacts WHERE id IN (`+marks+`) AND team_id = ? AND deleted_at IS NULL`, append(args, teamID)...)
 		if err != nil {
 			return err
 		}

@@ -124,39 +124,91 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (d *DB) migrate(ctx context.Context) error {
-	if _, err := d.write.ExecContext(ctx,
+	// One connection for the whole run: foreign keys are switched off on it around the
+	// migrations (SQLite ignores the pragma inside a transaction). A table rebuild drops the
+	// old table, and with keys on that implicit DELETE would run the ON DELETE CASCADE
+	// actions of the tables referring to it and erase their rows. Each migration checks
+	// every key before it commits instead.
+	conn, err := d.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx,
 		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return err
 	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return err
+	}
+	err = d.migrateAll(ctx, conn)
+	// The connection goes back to the writer pool: keys must be enforced on it again.
+	if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); onErr != nil && err == nil {
+		err = fmt.Errorf("foreign keys back on: %w", onErr)
+	}
+	return err
+}
+
+func (d *DB) migrateAll(ctx context.Context, conn *sql.Conn) error {
 	names, err := fs.Glob(migrations.FS, "*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		err := d.WithTx(ctx, func(tx *sql.Tx) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			src, err := fs.ReadFile(migrations.FS, name)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, string(src)); err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, d.now().UnixMilli())
-			return err
-		})
-		if err != nil {
+		if err := d.migrateFile(ctx, conn, name); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+func (d *DB) migrateFile(ctx context.Context, conn *sql.Conn, name string) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	src, err := fs.ReadFile(migrations.FS, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(src)); err != nil {
+		return err
+	}
+	if err := checkForeignKeys(ctx, tx); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, name, d.now().UnixMilli()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// checkForeignKeys fails when any row refers to a row that does not exist.
+func checkForeignKeys(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		return fmt.Errorf("foreign key check: row %d of %s refers to a missing %s", rowid.Int64, table, parent)
+	}
+	return rows.Err()
 }
 
 // mapErr turns driver errors into the package's sentinel errors.

@@ -125,7 +125,8 @@ const (
 
 // applyRobotOutcome keeps a robot's health in step with what its platform answered:
 // success verifies it, configuration and content refusals mark it failing with the reason,
-// rate limits record until when it is throttled.
+// rate limits record until when it is throttled. The run of retryable failures (what
+// makes a robot degraded) is kept by addFailureRun.
 func applyRobotOutcome(ctx context.Context, q querier, robotID int64, outcome, summary string, at, throttledUntil time.Time) error {
 	var err error
 	switch outcome {
@@ -141,6 +142,35 @@ func applyRobotOutcome(ctx context.Context, q querier, robotID int64, outcome, s
 	case OutcomeRetry:
 		_, err = q.ExecContext(ctx, `UPDATE robots SET last_failure_at = ?, last_failure = ? WHERE id = ?`, ms(at), summary, robotID)
 	}
+	return err
+}
+
+// failureRun is what a batch of sends did to a robot's run of retryable failures: ended
+// by a delivery (reset), then lengthened by n more.
+type failureRun struct {
+	reset bool
+	n     int
+}
+
+// add folds one more send's outcome into the run. Only real sends reach it: folded,
+// expired and muted decisions are not sends. Rate limits and refusals leave the run as it
+// is (a refusal makes the robot failing, a rate limit throttled).
+func (f *failureRun) add(outcome string) {
+	switch outcome {
+	case OutcomeDelivered:
+		f.reset, f.n = true, 0
+	case OutcomeRetry:
+		f.n++
+	}
+}
+
+// addFailureRun applies a batch's failureRun to the robot's consecutive_failures.
+func addFailureRun(ctx context.Context, q querier, robotID int64, f failureRun) error {
+	if !f.reset && f.n == 0 {
+		return nil
+	}
+	_, err := q.ExecContext(ctx, `UPDATE robots SET consecutive_failures = CASE WHEN ? THEN ? ELSE consecutive_failures + ? END
+		WHERE id = ?`, f.reset, f.n, f.n, robotID)
 	return err
 }
 
@@ -180,6 +210,11 @@ func (d *DB) RecordTestSend(ctx context.Context, a Actor, t TestSend) (int64, er
 			return err
 		}
 		if err := applyRobotOutcome(ctx, tx, t.Robot.ID, at.Outcome, at.Summary, now, t.ThrottledUntil); err != nil {
+			return err
+		}
+		var run failureRun
+		run.add(at.Outcome)
+		if err := addFailureRun(ctx, tx, t.Robot.ID, run); err != nil {
 			return err
 		}
 		return insertAudit(ctx, tx, now, a, Change{Action: "robot.test_send", ObjectType: "robot", ObjectID: t.Robot.ID,

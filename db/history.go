@@ -13,12 +13,16 @@ import (
 // a delivered notification).
 var ErrWrongState = errors.New("db: wrong state")
 
+// ErrRobotDeleted: the notification's robot has been deleted, so it cannot be sent again.
+var ErrRobotDeleted = errors.New("db: the robot was deleted")
+
 // Outcomes lists every stored attempt outcome, for filters and validation.
 var Outcomes = []string{OutcomeDelivered, OutcomeRetry, OutcomeRateLimited, OutcomeMisconfigured, OutcomeRejected,
 	OutcomeMuted, OutcomeExpired, OutcomeFolded}
 
-// failedOutcomes are the attempts that did not reach the group (muted and folded are decisions, not failures).
-const failedOutcomes = `'retry', 'rate_limited', 'misconfigured', 'rejected', 'expired'`
+// failedOutcomes are the sends the platform did not take. Muted, folded and expired are
+// decisions not to send, not failed sends: the dashboard counts expired ones apart.
+const failedOutcomes = `'retry', 'rate_limited', 'misconfigured', 'rejected'`
 
 // HistoryFilter selects delivery attempts. Zero fields do not filter; Scope always does.
 type HistoryFilter struct {
@@ -45,8 +49,13 @@ type HistoryCursor struct {
 type HistoryRow struct {
 	Attempt
 	TeamName  string
-	RobotName string
-	RuleName  string // "" for test-sends and deleted rules
+	RobotName string // "" when the robot was deleted before deletes kept it (migration 0006)
+	RuleName  string // "" for test-sends and rules deleted before migration 0006
+	// RobotDeleted, RuleDeleted: the robot or rule has been deleted since; the names are
+	// the ones it had.
+	RobotDeleted bool
+	RuleDeleted  bool
+	TeamDeleted  bool
 }
 
 func (f HistoryFilter) where() (string, []any) {
@@ -92,7 +101,8 @@ func (f HistoryFilter) where() (string, []any) {
 
 const historyCols = `a.id, a.notification_id, a.team_id, a.robot_id, a.rule_id, a.platform, a.kind, a.attempt, a.at,
 	a.outcome, a.http_status, a.code, a.message, a.summary, a.latency_ms, COALESCE(t.name, ''), COALESCE(r.name, ''),
-	COALESCE(ru.name, '')`
+	COALESCE(ru.name, ''), r.id IS NULL OR r.deleted_at IS NOT NULL, a.rule_id != 0 AND (ru.id IS NULL OR ru.deleted_at IS NOT NULL),
+	t.deleted_at IS NOT NULL`
 
 // LEFT JOINs keep delivery_attempts the outer loop, so the filters' indexes drive the plan.
 const historyFrom = ` FROM delivery_attempts a
@@ -115,7 +125,8 @@ func scanHistory(rows *sql.Rows) (HistoryRow, error) {
 	var h HistoryRow
 	var at int64
 	err := rows.Scan(&h.ID, &h.NotificationID, &h.TeamID, &h.RobotID, &h.RuleID, &h.Platform, &h.Kind, &h.Attempt.Attempt,
-		&at, &h.Outcome, &h.HTTPStatus, &h.Code, &h.Message, &h.Summary, &h.LatencyMS, &h.TeamName, &h.RobotName, &h.RuleName)
+		&at, &h.Outcome, &h.HTTPStatus, &h.Code, &h.Message, &h.Summary, &h.LatencyMS, &h.TeamName, &h.RobotName, &h.RuleName,
+		&h.RobotDeleted, &h.RuleDeleted, &h.TeamDeleted)
 	h.At = fromMS(at)
 	return h, err
 }
@@ -173,14 +184,17 @@ func (d *DB) EachHistoryRow(ctx context.Context, f HistoryFilter, fn func(Histor
 // NotificationDetail is one notification with everything its detail page shows.
 type NotificationDetail struct {
 	Notification
-	TeamName  string
-	RobotName string
-	Platform  string
-	RuleName  string
-	Attempts  []Attempt // oldest first, with the masked request and the response
-	Alerts    []CarriedAlert
-	Folded    []Notification // for digests: the notifications folded into it
-	DigestOf  int64          // for folded notifications: the digest that carried them (= DigestID)
+	TeamName     string
+	RobotName    string
+	Platform     string
+	RuleName     string
+	RobotDeleted bool // the robot has been deleted since (RobotName is the name it had)
+	RuleDeleted  bool
+	TeamDeleted  bool
+	Attempts     []Attempt // oldest first, with the masked request and the response
+	Alerts       []CarriedAlert
+	Folded       []Notification // for digests: the notifications folded into it
+	DigestOf     int64          // for folded notifications: the digest that carried them (= DigestID)
 }
 
 // CarriedAlert is an alert a notification carried.
@@ -216,11 +230,13 @@ func (d *DB) NotificationDetail(ctx context.Context, s Scope, id int64) (Notific
 	var nd NotificationDetail
 	cond, args := s.clause("n.team_id")
 	row := d.read.QueryRowContext(ctx, `SELECT `+notificationCols+`, COALESCE(t.name, ''), COALESCE(r.name, ''),
-		COALESCE(r.platform, ''), COALESCE(ru.name, '')
+		COALESCE(r.platform, ''), COALESCE(ru.name, ''), r.id IS NULL OR r.deleted_at IS NOT NULL,
+		n.rule_id IS NOT NULL AND (ru.id IS NULL OR ru.deleted_at IS NOT NULL), t.deleted_at IS NOT NULL
 		FROM notifications n LEFT JOIN teams t ON t.id = n.team_id LEFT JOIN robots r ON r.id = n.robot_id
 		LEFT JOIN rules ru ON ru.id = n.rule_id
 		WHERE n.id = ? AND `+cond, append([]any{id}, args...)...)
-	n, err := scanNotification(row, &nd.TeamName, &nd.RobotName, &nd.Platform, &nd.RuleName)
+	n, err := scanNotification(row, &nd.TeamName, &nd.RobotName, &nd.Platform, &nd.RuleName, &nd.RobotDeleted, &nd.RuleDeleted,
+		&nd.TeamDeleted)
 	if err != nil {
 		return nd, mapErr(err)
 	}
@@ -294,7 +310,8 @@ func (d *DB) NotificationDetail(ctx context.Context, s Scope, id int64) (Notific
 
 // ResendNotification puts a failed or expired notification in scope back into the outbox:
 // state queued, due now, attempts kept. Other states give ErrWrongState (the returned
-// notification tells which state it is in); another team's gives ErrNotFound.
+// notification tells which state it is in), a deleted robot's ErrRobotDeleted; another
+// team's gives ErrNotFound.
 func (d *DB) ResendNotification(ctx context.Context, a Actor, s Scope, id int64) (Notification, error) {
 	now := d.now()
 	var n Notification
@@ -309,6 +326,13 @@ func (d *DB) ResendNotification(ctx context.Context, a Actor, s Scope, id int64)
 		if n.State != StateFailed && n.State != StateExpired {
 			return ErrWrongState
 		}
+		var robotDeleted bool
+		if err := tx.QueryRowContext(ctx, `SELECT deleted_at IS NOT NULL FROM robots WHERE id = ?`, n.RobotID).Scan(&robotDeleted); err != nil {
+			return err
+		}
+		if robotDeleted {
+			return ErrRobotDeleted
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'queued', next_attempt_at = ?, claimed_at = NULL,
 			updated_at = ? WHERE id = ?`, ms(now), ms(now), id); err != nil {
 			return err
@@ -320,7 +344,7 @@ func (d *DB) ResendNotification(ctx context.Context, a Actor, s Scope, id int64)
 			Before: map[string]any{"state": before, "attempts": n.Attempts, "last_outcome": n.LastOutcome},
 			After:  map[string]any{"state": StateQueued}})
 	})
-	if errors.Is(err, ErrWrongState) {
+	if errors.Is(err, ErrWrongState) || errors.Is(err, ErrRobotDeleted) {
 		return n, err
 	}
 	return n, mapErr(err)
@@ -338,9 +362,10 @@ type HourCount struct {
 type Dashboard struct {
 	Hours     []HourCount // oldest first, one per hour, ending with the current hour
 	Alerts    int
-	Delivered int
-	Failed    int
-	Robots    []Robot // failing or throttled now
+	Delivered int     // sends the platform took
+	Failed    int     // sends it did not take (each failed attempt)
+	Expired   int     // notifications given up without a send: not counted as sends
+	Robots    []Robot // failing, degraded or throttled now
 	Latest    []HistoryRow
 }
 
@@ -349,7 +374,8 @@ func DashboardQueries(s Scope, since time.Time) (attempts string, attemptArgs []
 	cond, args := s.clause("team_id")
 	// INDEXED BY: the covering index of migration 0005 answers the whole query; without it
 	// the planner may prefer attempts_team and fetch every row of the team's day.
-	attempts = `SELECT at / 3600000, SUM(outcome = 'delivered'), SUM(outcome IN (` + failedOutcomes + `))
+	attempts = `SELECT at / 3600000, SUM(outcome = 'delivered'), SUM(outcome IN (` + failedOutcomes + `)),
+		SUM(outcome = 'expired')
 		FROM delivery_attempts INDEXED BY attempts_dashboard WHERE at >= ? AND kind != 'test' AND ` + cond + ` GROUP BY 1`
 	attemptArgs = append([]any{ms(since)}, args...)
 	if s.All {
@@ -385,8 +411,8 @@ func (d *DB) DashboardSummary(ctx context.Context, s Scope, now time.Time, lates
 	}
 	for rows.Next() {
 		var hour int64
-		var ok, bad int
-		if err := rows.Scan(&hour, &ok, &bad); err != nil {
+		var ok, bad, expired int
+		if err := rows.Scan(&hour, &ok, &bad, &expired); err != nil {
 			rows.Close()
 			return out, err
 		}
@@ -394,6 +420,7 @@ func (d *DB) DashboardSummary(ctx context.Context, s Scope, now time.Time, lates
 			out.Hours[i].Delivered, out.Hours[i].Failed = ok, bad
 			out.Delivered += ok
 			out.Failed += bad
+			out.Expired += expired
 		}
 	}
 	rows.Close()
@@ -422,8 +449,9 @@ func (d *DB) DashboardSummary(ctx context.Context, s Scope, now time.Time, lates
 	}
 
 	cond, args := s.clause("r.team_id")
-	rs, err := d.read.QueryContext(ctx, `SELECT `+robotCols+robotFrom+` WHERE (r.status = 'failing' OR r.throttled_until > ?)
-		AND `+cond+` ORDER BY t.name, r.name LIMIT 100`, append([]any{ms(now)}, args...)...)
+	rs, err := d.read.QueryContext(ctx, `SELECT `+robotCols+robotFrom+` WHERE (r.status = 'failing' OR r.throttled_until > ?
+		OR r.consecutive_failures >= ?) AND `+liveRobot+` AND `+cond+` ORDER BY t.name, r.name LIMIT 100`,
+		append([]any{ms(now), DegradedAfter}, args...)...)
 	if err != nil {
 		return out, fmt.Errorf("db: dashboard robots: %w", err)
 	}
@@ -472,6 +500,7 @@ type NamedID struct {
 	TeamName string
 	Name     string
 	Platform string // robots only
+	Deleted  bool   // kept for the history's filters
 }
 
 func (d *DB) namedIDs(ctx context.Context, query string, args ...any) ([]NamedID, error) {
@@ -483,7 +512,7 @@ func (d *DB) namedIDs(ctx context.Context, query string, args ...any) ([]NamedID
 	var out []NamedID
 	for rows.Next() {
 		var n NamedID
-		if err := rows.Scan(&n.ID, &n.TeamID, &n.TeamName, &n.Name, &n.Platform); err != nil {
+		if err := rows.Scan(&n.ID, &n.TeamID, &n.TeamName, &n.Name, &n.Platform, &n.Deleted); err != nil {
 			return nil, err
 		}
 		out = append(out, n)
@@ -491,22 +520,37 @@ func (d *DB) namedIDs(ctx context.Context, query string, args ...any) ([]NamedID
 	return out, rows.Err()
 }
 
-// RobotNames lists the robots in scope (no credentials), by team and name.
+// RobotNames lists the robots in scope (no credentials) for the history's filters, by team
+// and name, live ones first: deleted robots are in it too, since their history is.
 func (d *DB) RobotNames(ctx context.Context, s Scope) ([]NamedID, error) {
 	cond, args := s.clause("r.team_id")
-	out, err := d.namedIDs(ctx, `SELECT r.id, r.team_id, t.name, r.name, r.platform FROM robots r JOIN teams t ON t.id = r.team_id
-		WHERE `+cond+` ORDER BY t.name, r.name`, args...)
+	out, err := d.namedIDs(ctx, `SELECT r.id, r.team_id, t.name, r.name, r.platform, r.deleted_at IS NOT NULL
+		FROM robots r JOIN teams t ON t.id = r.team_id
+		WHERE `+cond+` ORDER BY r.deleted_at IS NOT NULL, t.name, r.name, r.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: robot names: %w", err)
 	}
 	return out, nil
 }
 
-// RuleNames lists the alert rules in scope, by team and name.
+// TeamNames lists every team for the history's filters, live ones first, deleted ones
+// after (their history stays).
+func (d *DB) TeamNames(ctx context.Context) ([]NamedID, error) {
+	out, err := d.namedIDs(ctx, `SELECT id, id, name, name, '', deleted_at IS NOT NULL FROM teams
+		ORDER BY deleted_at IS NOT NULL, name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("db: team names: %w", err)
+	}
+	return out, nil
+}
+
+// RuleNames lists the alert rules in scope for the history's filters, by team and name,
+// live ones first, deleted ones after (their history stays).
 func (d *DB) RuleNames(ctx context.Context, s Scope) ([]NamedID, error) {
 	cond, args := s.clause("ru.team_id")
-	out, err := d.namedIDs(ctx, `SELECT ru.id, ru.team_id, t.name, ru.name, '' FROM rules ru JOIN teams t ON t.id = ru.team_id
-		WHERE `+cond+` ORDER BY t.name, ru.name`, args...)
+	out, err := d.namedIDs(ctx, `SELECT ru.id, ru.team_id, t.name, ru.name, '', ru.deleted_at IS NOT NULL
+		FROM rules ru JOIN teams t ON t.id = ru.team_id
+		WHERE `+cond+` ORDER BY ru.deleted_at IS NOT NULL, t.name, ru.name, ru.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: rule names: %w", err)
 	}

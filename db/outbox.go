@@ -296,13 +296,16 @@ func (d *DB) RecordResults(ctx context.Context, rs []DeliveryResult) error {
 			return err
 		}
 		defer ins.Close()
-		// Robot health: the last outcome of each kind per robot is enough.
+		// Robot health: the last outcome of each kind per robot is enough for its status;
+		// the run of retryable failures (degraded) counts every send, in order.
 		type healthKey struct {
 			robot   int64
 			outcome string
 		}
 		health := map[healthKey]DeliveryResult{}
 		var order []healthKey
+		runs := map[int64]*failureRun{}
+		var runOrder []int64
 		for _, r := range rs {
 			n, a := r.Notification, r.Attempt
 			inc, next := 1, n.NextAttemptAt
@@ -334,11 +337,23 @@ func (d *DB) RecordResults(ctx context.Context, rs []DeliveryResult) error {
 					order = append(order, k)
 				}
 				health[k] = r
+				run := runs[n.RobotID]
+				if run == nil {
+					run = &failureRun{}
+					runs[n.RobotID] = run
+					runOrder = append(runOrder, n.RobotID)
+				}
+				run.add(a.Outcome)
 			}
 		}
 		for _, k := range order {
 			r := health[k]
 			if err := applyRobotOutcome(ctx, tx, k.robot, k.outcome, r.Attempt.Summary, r.Attempt.At, r.ThrottledUntil); err != nil {
+				return err
+			}
+		}
+		for _, id := range runOrder {
+			if err := addFailureRun(ctx, tx, id, *runs[id]); err != nil {
 				return err
 			}
 		}

@@ -13,19 +13,24 @@ import (
 // their notification_alerts go with them by ON DELETE CASCADE), then alerts no remaining
 // notification, group or threshold series refers to. Each batch is one short write
 // transaction, so alert intake and the delivery engine wait for at most one batch.
+//
+// The newest row of each table is never pruned: these tables have no AUTOINCREMENT (too
+// big to rebuild, see migration 0006), and SQLite gives a new row max(id)+1, so keeping
+// the maximum is what guarantees that an id in an old link is never handed out again.
 var pruneSteps = []struct {
 	name  string
 	query string // args: cutoff, batch
 }{
 	{"delivery_attempts", `DELETE FROM delivery_attempts WHERE id IN (
-		SELECT id FROM delivery_attempts WHERE at < ? ORDER BY at LIMIT ?)`},
+		SELECT id FROM delivery_attempts WHERE at < ? AND id < (SELECT MAX(id) FROM delivery_attempts)
+		ORDER BY at LIMIT ?)`},
 	{"notifications", `DELETE FROM notifications WHERE id IN (
-		SELECT n.id FROM notifications n WHERE n.created_at < ?
+		SELECT n.id FROM notifications n WHERE n.created_at < ? AND n.id < (SELECT MAX(id) FROM notifications)
 			AND n.state NOT IN ('queued', 'sending', 'retrying')
 			AND NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.notification_id = n.id)
 		ORDER BY n.created_at LIMIT ?)`},
 	{"alerts", `DELETE FROM alerts WHERE id IN (
-		SELECT al.id FROM alerts al WHERE al.received_at < ?
+		SELECT al.id FROM alerts al WHERE al.received_at < ? AND al.id < (SELECT MAX(id) FROM alerts)
 			AND NOT EXISTS (SELECT 1 FROM notification_alerts na WHERE na.alert_id = al.id)
 			AND al.id NOT IN (SELECT alert_id FROM group_alerts)
 			AND al.id NOT IN (SELECT alert_id FROM series_state)

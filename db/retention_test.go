@@ -89,6 +89,9 @@ func TestPruneBefore(t *testing.T) {
 func TestRunRetentionStopsWithContext(t *testing.T) {
 	f := newHistoryFix(t)
 	f.notification(t, f.robotA, f.ruleA, db.StateDelivered, "old", f.now.Add(-100*24*time.Hour), "delivered")
+	// The newest row of a table is never pruned (it keeps ids from being reused); this
+	// one is recent anyway.
+	f.notification(t, f.robotA, f.ruleA, db.StateDelivered, "new", f.now, "delivered")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -96,7 +99,7 @@ func TestRunRetentionStopsWithContext(t *testing.T) {
 		close(done)
 	}()
 	deadline := time.Now().Add(5 * time.Second)
-	for f.count(t, `SELECT COUNT(*) FROM delivery_attempts`) != 0 {
+	for f.count(t, `SELECT COUNT(*) FROM delivery_attempts`) != 1 {
 		if time.Now().After(deadline) {
 			t.Fatal("the first round did not prune right away")
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -37,14 +38,26 @@ type Robot struct {
 	ThrottledUntil time.Time
 	PerMinute      int // 0 = the platform's limit
 	PerSecond      int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// ConsecutiveFailures counts retryable failures (5xx, timeouts, connection errors)
+	// since the robot last delivered; see Degraded.
+	ConsecutiveFailures int
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // Target is the robot as the platform adapters see it (credentials decrypted).
 func (r Robot) Target() notify.Robot {
 	return notify.Robot{Platform: notify.Platform(r.Platform), WebhookURL: r.WebhookURL, Secret: r.Secret, Keywords: r.Keywords}
 }
+
+// DegradedAfter is how many retryable failures in a row make a robot degraded: the
+// platform is reachable in principle (not failing: no configuration or content refusal)
+// but has not taken a message for a while. One delivery ends it.
+const DegradedAfter = 3
+
+// Degraded reports whether the robot's last DegradedAfter or more sends all failed with
+// a retryable error.
+func (r Robot) Degraded() bool { return r.ConsecutiveFailures >= DegradedAfter }
 
 // RobotInput creates or edits a robot. On edit, an empty WebhookURL or Secret keeps the
 // stored one (users replace credentials, they never read them back); ClearSecret removes it.
@@ -89,9 +102,12 @@ func redactedHint(h string) string {
 
 const robotCols = `r.id, r.team_id, t.name, r.name, r.platform, r.webhook_enc, r.webhook_hint, r.secret_enc, r.secret_hint,
 	r.keywords, r.enabled, r.status, r.status_reason, r.last_success_at, r.last_failure_at, r.last_failure,
-	r.throttled_until, r.per_minute, r.per_second, r.created_at, r.updated_at`
+	r.throttled_until, r.per_minute, r.per_second, r.consecutive_failures, r.created_at, r.updated_at`
 
 const robotFrom = ` FROM robots r JOIN teams t ON t.id = r.team_id`
+
+// liveRobot leaves deleted robots out: their rows stay only for the history.
+const liveRobot = `r.deleted_at IS NULL`
 
 func (d *DB) scanRobot(row interface{ Scan(...any) error }) (Robot, error) {
 	var r Robot
@@ -101,7 +117,7 @@ func (d *DB) scanRobot(row interface{ Scan(...any) error }) (Robot, error) {
 	var created, updated int64
 	err := row.Scan(&r.ID, &r.TeamID, &r.TeamName, &r.Name, &r.Platform, &webhook, &r.WebhookHint, &secret, &r.SecretHint,
 		&keywords, &r.Enabled, &r.Status, &r.StatusReason, &success, &failure, &r.LastFailure, &throttled,
-		&r.PerMinute, &r.PerSecond, &created, &updated)
+		&r.PerMinute, &r.PerSecond, &r.ConsecutiveFailures, &created, &updated)
 	if err != nil {
 		return r, err
 	}
@@ -122,7 +138,7 @@ func (d *DB) scanRobot(row interface{ Scan(...any) error }) (Robot, error) {
 // Robots lists the robots visible in scope, by team and name.
 func (d *DB) Robots(ctx context.Context, s Scope) ([]Robot, error) {
 	cond, args := s.clause("r.team_id")
-	rows, err := d.read.QueryContext(ctx, `SELECT `+robotCols+robotFrom+` WHERE `+cond+` ORDER BY t.name, r.name`, args...)
+	rows, err := d.read.QueryContext(ctx, `SELECT `+robotCols+robotFrom+` WHERE `+liveRobot+` AND `+cond+` ORDER BY t.name, r.name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: robots: %w", err)
 	}
@@ -145,7 +161,7 @@ func (d *DB) RobotByID(ctx context.Context, s Scope, id int64) (Robot, error) {
 
 func (d *DB) robotByID(ctx context.Context, q querier, s Scope, id int64) (Robot, error) {
 	cond, args := s.clause("r.team_id")
-	r, err := d.scanRobot(q.QueryRowContext(ctx, `SELECT `+robotCols+robotFrom+` WHERE r.id = ? AND `+cond, append([]any{id}, args...)...))
+	r, err := d.scanRobot(q.QueryRowContext(ctx, `SELECT `+robotCols+robotFrom+` WHERE r.id = ? AND `+liveRobot+` AND `+cond, append([]any{id}, args...)...))
 	return r, mapErr(err)
 }
 
@@ -252,33 +268,200 @@ func (d *DB) SetRobotEnabled(ctx context.Context, a Actor, s Scope, id int64, en
 	return r, mapErr(err)
 }
 
-// DeleteRobot removes a robot in scope. ErrInUse while an alert rule still sends to it.
+// RobotInUseError is DeleteRobot's answer while alert rules send to the robot: which ones.
+type RobotInUseError struct {
+	Rules []RuleUse
+}
+
+func (e *RobotInUseError) Error() string {
+	return fmt.Sprintf("db: robot used by %d rules", len(e.Rules))
+}
+
+func (e *RobotInUseError) Unwrap() error { return ErrInUse }
+
+// RuleUse is a rule that sends to a robot.
+type RuleUse struct {
+	ID      int64
+	Name    string
+	Enabled bool
+	// LastRobot: the robot is the rule's only one, so removing it leaves the rule
+	// without robots, and an enabled rule is then disabled.
+	LastRobot bool
+}
+
+// RulesUsingRobot lists the rules that send to a robot, by name.
+func (d *DB) RulesUsingRobot(ctx context.Context, robotID int64) ([]RuleUse, error) {
+	return rulesUsingRobot(ctx, d.read, robotID)
+}
+
+func rulesUsingRobot(ctx context.Context, q querier, robotID int64) ([]RuleUse, error) {
+	rows, err := q.QueryContext(ctx, `SELECT r.id, r.name, r.enabled,
+		(SELECT COUNT(*) FROM rule_robots o WHERE o.rule_id = r.id) = 1
+		FROM rule_robots l JOIN rules r ON r.id = l.rule_id
+		WHERE l.robot_id = ? AND r.deleted_at IS NULL ORDER BY r.name COLLATE NOCASE, r.id`, robotID)
+	if err != nil {
+		return nil, fmt.Errorf("db: rules using robot: %w", err)
+	}
+	defer rows.Close()
+	var out []RuleUse
+	for rows.Next() {
+		var u RuleUse
+		if err := rows.Scan(&u.ID, &u.Name, &u.Enabled, &u.LastRobot); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// DeleteRobot deletes a robot in scope that no alert rule sends to; while one does, a
+// *RobotInUseError (ErrInUse) names them.
 func (d *DB) DeleteRobot(ctx context.Context, a Actor, s Scope, id int64) error {
+	_, err := d.DeleteRobotFromRules(ctx, a, s, id, nil)
+	return err
+}
+
+// DeleteRobotFromRules removes a robot in scope from the rules ruleIDs and deletes it, in
+// one transaction: what the "remove from these N rules" confirmation posts. ruleIDs must be
+// exactly the rules that send to the robot now; when they are not (a rule started using it
+// after the confirmation was shown), nothing changes and a *RobotInUseError lists the
+// current ones. Each rule's change is audited; a rule left without robots is disabled,
+// since an enabled rule needs somewhere to send. It returns the rules it changed.
+//
+// The delete is soft: the row stays with deleted_at set, so the delivery history keeps
+// naming the robot and its id is never handed out again; it leaves every list and picker
+// and its name is free. Its notifications still waiting to be sent are given up, each
+// with an attempt that says why.
+func (d *DB) DeleteRobotFromRules(ctx context.Context, a Actor, s Scope, id int64, ruleIDs []int64) ([]RuleUse, error) {
 	now := d.now()
+	var uses []RuleUse
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
 		old, err := d.robotByID(ctx, tx, s, id)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM robots WHERE id = ?`, id); err != nil {
+		uses, err = rulesUsingRobot(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !sameRules(uses, ruleIDs) {
+			return &RobotInUseError{Rules: uses}
+		}
+		for _, u := range uses {
+			if err := detachRobot(ctx, tx, now, a, u, old); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE robots SET deleted_at = ?, enabled = 0, updated_at = ? WHERE id = ?`,
+			ms(now), ms(now), id); err != nil {
+			return err
+		}
+		if err := giveUpPending(ctx, tx, old, now); err != nil {
 			return err
 		}
 		return insertAudit(ctx, tx, now, a, Change{Action: "robot.delete", ObjectType: "robot", ObjectID: id,
 			ObjectName: old.Name, TeamID: old.TeamID, Before: auditOfRobot(old)})
 	})
-	return mapErr(err)
+	var inUse *RobotInUseError
+	if errors.As(err, &inUse) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return uses, nil
 }
 
-// RobotHealth is a robot's delivery record over the last 24 hours.
+func sameRules(uses []RuleUse, ids []int64) bool {
+	want := map[int64]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	if len(want) != len(uses) {
+		return false
+	}
+	for _, u := range uses {
+		if !want[u.ID] {
+			return false
+		}
+	}
+	return true
+}
+
+// detachRobot removes robot from rule u (disabling the rule when it was its last robot)
+// and audits the change as an update of the rule.
+func detachRobot(ctx context.Context, tx *sql.Tx, now time.Time, a Actor, u RuleUse, robot Robot) error {
+	rule, err := ruleByID(ctx, tx, AllTeams, u.ID)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM rule_robots WHERE rule_id = ? AND robot_id = ?`, u.ID, robot.ID); err != nil {
+		return err
+	}
+	after := rule
+	after.RobotIDs = nil
+	for _, rid := range rule.RobotIDs {
+		if rid != robot.ID {
+			after.RobotIDs = append(after.RobotIDs, rid)
+		}
+	}
+	if len(after.RobotIDs) == 0 && after.Enabled {
+		after.Enabled = false
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE rules SET enabled = ?, updated_at = ? WHERE id = ?`, after.Enabled, ms(now), u.ID); err != nil {
+		return err
+	}
+	return insertAudit(ctx, tx, now, a, Change{Action: "rule.update", ObjectType: "rule", ObjectID: rule.ID,
+		ObjectName: rule.Name, TeamID: rule.TeamID, Before: auditOfRule(rule), After: auditOfRule(after)})
+}
+
+// giveUpPending ends the robot's queued and retrying notifications as expired, each with
+// an attempt saying the robot was deleted, so nothing it owed disappears silently. A
+// notification being sent right now is recorded by the engine as usual.
+func giveUpPending(ctx context.Context, tx *sql.Tx, robot Robot, now time.Time) error {
+	const summary = "Not sent: the robot was deleted"
+	rows, err := tx.QueryContext(ctx, `UPDATE notifications SET state = 'expired', last_outcome = 'expired', last_summary = ?,
+		claimed_at = NULL, updated_at = ? WHERE robot_id = ? AND state IN ('queued', 'retrying')
+		RETURNING id, team_id, COALESCE(rule_id, 0), kind, attempts, search`, summary, ms(now), robot.ID)
+	if err != nil {
+		return err
+	}
+	var as []Attempt
+	for rows.Next() {
+		var a Attempt
+		if err := rows.Scan(&a.NotificationID, &a.TeamID, &a.RuleID, &a.Kind, &a.Attempt, &a.Search); err != nil {
+			rows.Close()
+			return err
+		}
+		as = append(as, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range as {
+		a := &as[i]
+		a.RobotID, a.Platform, a.At, a.Outcome, a.Summary = robot.ID, robot.Platform, now, OutcomeExpired, summary
+		if err := insertAttempt(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RobotHealth is a robot's delivery record over the last 24 hours. Only sends count:
+// requests that reached (or tried to reach) the platform. Folded, expired and muted
+// notifications were never sent and are not in these numbers.
 type RobotHealth struct {
-	Attempts, Failures int
+	Sends, Failures int
 }
 
-// RobotHealth24h counts attempts and failures per robot since `since`.
+// RobotHealth24h counts sends and failed sends per robot since `since` (test-sends left out).
 func (d *DB) RobotHealth24h(ctx context.Context, s Scope, since time.Time) (map[int64]RobotHealth, error) {
 	cond, args := s.clause("team_id")
-	rows, err := d.read.QueryContext(ctx, `SELECT robot_id, COUNT(*), SUM(outcome NOT IN ('delivered', 'muted', 'folded'))
-		FROM delivery_attempts WHERE at >= ? AND kind != 'test' AND `+cond+` GROUP BY robot_id`, append([]any{ms(since)}, args...)...)
+	rows, err := d.read.QueryContext(ctx, `SELECT robot_id, COUNT(*), SUM(outcome != 'delivered')
+		FROM delivery_attempts WHERE at >= ? AND kind != 'test' AND outcome NOT IN ('folded', 'expired', 'muted')
+		AND `+cond+` GROUP BY robot_id`, append([]any{ms(since)}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("db: robot health: %w", err)
 	}
@@ -287,7 +470,7 @@ func (d *DB) RobotHealth24h(ctx context.Context, s Scope, since time.Time) (map[
 	for rows.Next() {
 		var id int64
 		var h RobotHealth
-		if err := rows.Scan(&id, &h.Attempts, &h.Failures); err != nil {
+		if err := rows.Scan(&id, &h.Sends, &h.Failures); err != nil {
 			return nil, err
 		}
 		out[id] = h

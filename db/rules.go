@@ -174,6 +174,8 @@ func scanRule(row interface{ Scan(...any) error }) (Rule, error) {
 // queryRules loads the rules matching cond (a condition on r) with their robots, contacts
 // and groups: four queries whatever the number of rules.
 func queryRules(ctx context.Context, q querier, cond string, args ...any) ([]Rule, error) {
+	// Deleted rules keep their row only for the history's sake.
+	cond = "r.deleted_at IS NULL AND (" + cond + ")"
 	rows, err := q.QueryContext(ctx, `SELECT `+ruleCols+ruleFrom+` WHERE `+cond+` ORDER BY t.name, r.name COLLATE NOCASE, r.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: rules: %w", err)
@@ -282,8 +284,12 @@ func checkTeamRefs(ctx context.Context, q querier, table, field string, teamID i
 		return nil
 	}
 	marks, args := idMarks(ids)
+	live := ""
+	if table == "robots" || table == "contacts" {
+		live = " AND deleted_at IS NULL"
+	}
 	// table is one of the fixed names passed by setRuleLinks, never user input.
-	rows, err := q.QueryContext(ctx, `SELECT id FROM `+table+` WHERE team_id = ? AND id IN (`+marks+`)`,
+	rows, err := q.QueryContext(ctx, `SELECT id FROM `+table+` WHERE team_id = ? AND id IN (`+marks+`)`+live,
 		append([]any{teamID}, args...)...)
 	if err != nil {
 		return err
@@ -352,12 +358,19 @@ func ruleValues(in RuleInput) []any {
 const ruleSetCols = `name, description, enabled, severity, source, matchers, condition, at_all, title_template,
 	body_template, group_by, group_wait_ms, repeat_interval_ms, send_resolved, quiet_hours`
 
+// ErrRuleNeedsRobot: an enabled rule must send to at least one robot (a disabled one may
+// have none, e.g. after its last robot was deleted).
+var ErrRuleNeedsRobot = errors.New("db: an enabled rule needs a robot")
+
 // CreateRule stores a new rule of in.TeamID. Its robots, contacts and groups must be
 // objects of that team: otherwise a *ForeignRefError (ErrForeignRef) names the first
 // that is not, and nothing is stored. ErrConflict when the team has a rule of that name.
 func (d *DB) CreateRule(ctx context.Context, a Actor, in RuleInput) (Rule, error) {
 	now := d.now()
 	var r Rule
+	if in.Enabled && len(in.RobotIDs) == 0 {
+		return r, ErrRuleNeedsRobot
+	}
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
 		args := append([]any{in.TeamID}, ruleValues(in)...)
 		res, err := tx.ExecContext(ctx, `INSERT INTO rules (team_id, `+ruleSetCols+`, created_at, updated_at)
@@ -383,6 +396,9 @@ func (d *DB) CreateRule(ctx context.Context, a Actor, in RuleInput) (Rule, error
 func (d *DB) UpdateRule(ctx context.Context, a Actor, s Scope, id int64, in RuleInput) (Rule, error) {
 	now := d.now()
 	var r Rule
+	if in.Enabled && len(in.RobotIDs) == 0 {
+		return r, ErrRuleNeedsRobot
+	}
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
 		old, err := ruleByID(ctx, tx, s, id)
 		if err != nil {
@@ -405,15 +421,17 @@ func (d *DB) UpdateRule(ctx context.Context, a Actor, s Scope, id int64, in Rule
 	return r, mapRuleErr(err)
 }
 
-// mapRuleErr keeps *ForeignRefError as it is and maps the rest like mapErr.
+// mapRuleErr keeps *ForeignRefError and ErrRuleNeedsRobot as they are and maps the rest
+// like mapErr.
 func mapRuleErr(err error) error {
-	if errors.Is(err, ErrForeignRef) {
+	if errors.Is(err, ErrForeignRef) || errors.Is(err, ErrRuleNeedsRobot) {
 		return err
 	}
 	return mapErr(err)
 }
 
-// SetRuleEnabled switches a rule visible in scope on or off.
+// SetRuleEnabled switches a rule visible in scope on or off; ErrRuleNeedsRobot when a rule
+// without robots is switched on.
 func (d *DB) SetRuleEnabled(ctx context.Context, a Actor, s Scope, id int64, on bool) (Rule, error) {
 	now := d.now()
 	var r Rule
@@ -421,6 +439,9 @@ func (d *DB) SetRuleEnabled(ctx context.Context, a Actor, s Scope, id int64, on 
 		old, err := ruleByID(ctx, tx, s, id)
 		if err != nil {
 			return err
+		}
+		if on && len(old.RobotIDs) == 0 {
+			return ErrRuleNeedsRobot
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE rules SET enabled = ?, updated_at = ? WHERE id = ?`, on, ms(now), id); err != nil {
 			return err
@@ -434,10 +455,13 @@ func (d *DB) SetRuleEnabled(ctx context.Context, a Actor, s Scope, id int64, on 
 		return insertAudit(ctx, tx, now, a, Change{Action: action, ObjectType: "rule", ObjectID: id, ObjectName: r.Name,
 			TeamID: r.TeamID, Before: auditOfRule(old), After: auditOfRule(r)})
 	})
-	return r, mapErr(err)
+	return r, mapRuleErr(err)
 }
 
-// DeleteRule removes a rule visible in scope, with its links and aggregation state.
+// DeleteRule deletes a rule visible in scope with its links and aggregation state. The
+// delete is soft: the row stays with deleted_at set, so the history keeps naming the rule
+// and its id is never handed out again; it leaves every list and picker, the pipeline no
+// longer matches it, and its name is free. Notifications it already queued are still sent.
 func (d *DB) DeleteRule(ctx context.Context, a Actor, s Scope, id int64) error {
 	now := d.now()
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
@@ -445,7 +469,19 @@ func (d *DB) DeleteRule(ctx context.Context, a Actor, s Scope, id int64) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM rules WHERE id = ?`, id); err != nil {
+		for _, q := range []string{
+			`DELETE FROM rule_robots WHERE rule_id = ?`,
+			`DELETE FROM rule_contacts WHERE rule_id = ?`,
+			`DELETE FROM rule_contact_groups WHERE rule_id = ?`,
+			`DELETE FROM alert_groups WHERE rule_id = ?`, // their group_alerts go by ON DELETE CASCADE
+			`DELETE FROM series_state WHERE rule_id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE rules SET deleted_at = ?, enabled = 0, updated_at = ? WHERE id = ?`,
+			ms(now), ms(now), id); err != nil {
 			return err
 		}
 		return insertAudit(ctx, tx, now, a, Change{Action: "rule.delete", ObjectType: "rule", ObjectID: id,
@@ -457,17 +493,17 @@ func (d *DB) DeleteRule(ctx context.Context, a Actor, s Scope, id int64) error {
 // RuleNamesUsingRobot names the rules that send to a robot, for "still used by" messages.
 func (d *DB) RuleNamesUsingRobot(ctx context.Context, robotID int64) ([]string, error) {
 	return d.strings(ctx, `SELECT r.name FROM rule_robots l JOIN rules r ON r.id = l.rule_id
-		WHERE l.robot_id = ? ORDER BY r.name COLLATE NOCASE`, robotID)
+		WHERE l.robot_id = ? AND r.deleted_at IS NULL ORDER BY r.name COLLATE NOCASE`, robotID)
 }
 
 // RuleNamesMentioningContact names the rules that @-mention a contact.
 func (d *DB) RuleNamesMentioningContact(ctx context.Context, contactID int64) ([]string, error) {
 	return d.strings(ctx, `SELECT r.name FROM rule_contacts l JOIN rules r ON r.id = l.rule_id
-		WHERE l.contact_id = ? ORDER BY r.name COLLATE NOCASE`, contactID)
+		WHERE l.contact_id = ? AND r.deleted_at IS NULL ORDER BY r.name COLLATE NOCASE`, contactID)
 }
 
 // RuleNamesMentioningGroup names the rules that @-mention a contact group.
 func (d *DB) RuleNamesMentioningGroup(ctx context.Context, groupID int64) ([]string, error) {
 	return d.strings(ctx, `SELECT r.name FROM rule_contact_groups l JOIN rules r ON r.id = l.rule_id
-		WHERE l.group_id = ? ORDER BY r.name COLLATE NOCASE`, groupID)
+		WHERE l.group_id = ? AND r.deleted_at IS NULL ORDER BY r.name COLLATE NOCASE`, groupID)
 }

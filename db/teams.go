@@ -18,7 +18,7 @@ type Team struct {
 // Teams lists all teams by name, with their member counts.
 func (d *DB) Teams(ctx context.Context) ([]Team, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT t.id, t.name, t.created_at,
-		(SELECT COUNT(*) FROM users u WHERE u.team_id = t.id) FROM teams t ORDER BY t.name`)
+		(SELECT COUNT(*) FROM users u WHERE u.team_id = t.id) FROM teams t WHERE t.deleted_at IS NULL ORDER BY t.name`)
 	if err != nil {
 		return nil, fmt.Errorf("db: teams: %w", err)
 	}
@@ -44,7 +44,7 @@ func (d *DB) TeamByID(ctx context.Context, id int64) (Team, error) {
 func teamByID(ctx context.Context, q querier, id int64) (Team, error) {
 	var t Team
 	var at int64
-	err := q.QueryRowContext(ctx, `SELECT id, name, created_at FROM teams WHERE id = ?`, id).Scan(&t.ID, &t.Name, &at)
+	err := q.QueryRowContext(ctx, `SELECT id, name, created_at FROM teams WHERE id = ? AND deleted_at IS NULL`, id).Scan(&t.ID, &t.Name, &at)
 	t.CreatedAt = fromMS(at)
 	return t, mapErr(err)
 }
@@ -53,7 +53,7 @@ func teamByID(ctx context.Context, q querier, id int64) (Team, error) {
 func (d *DB) TeamByName(ctx context.Context, name string) (Team, error) {
 	var t Team
 	var at int64
-	err := d.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM teams WHERE name = ?`, name).Scan(&t.ID, &t.Name, &at)
+	err := d.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM teams WHERE name = ? AND deleted_at IS NULL`, name).Scan(&t.ID, &t.Name, &at)
 	t.CreatedAt = fromMS(at)
 	return t, mapErr(err)
 }
@@ -98,8 +98,10 @@ func (d *DB) RenameTeam(ctx context.Context, a Actor, id int64, name string) (Te
 	return t, mapErr(err)
 }
 
-// DeleteTeam removes a team that owns nothing. ErrInUse while it still has users
-// or any other object (robots, rules, …) refers to it.
+// DeleteTeam deletes a team that owns nothing any more. ErrInUse while it still has users,
+// robots, rules, contacts, contact groups or API tokens that are not revoked. The delete is
+// soft (deleted_at): the row stays so the history and the audit log keep the team's name,
+// and its id is never reused; the name is free again. Its invites and silences go.
 func (d *DB) DeleteTeam(ctx context.Context, a Actor, id int64) error {
 	now := d.now()
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
@@ -107,14 +109,28 @@ func (d *DB) DeleteTeam(ctx context.Context, a Actor, id int64) error {
 		if err != nil {
 			return err
 		}
-		var users int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE team_id = ?`, id).Scan(&users); err != nil {
-			return err
+		for _, c := range []struct{ what, query string }{
+			{"users", `SELECT COUNT(*) FROM users WHERE team_id = ?`},
+			{"robots", `SELECT COUNT(*) FROM robots WHERE team_id = ? AND deleted_at IS NULL`},
+			{"rules", `SELECT COUNT(*) FROM rules WHERE team_id = ? AND deleted_at IS NULL`},
+			{"contacts", `SELECT COUNT(*) FROM contacts WHERE team_id = ? AND deleted_at IS NULL`},
+			{"contact groups", `SELECT COUNT(*) FROM contact_groups WHERE team_id = ?`},
+			{"API tokens", `SELECT COUNT(*) FROM api_tokens WHERE team_id = ? AND revoked_at IS NULL`},
+		} {
+			var n int
+			if err := tx.QueryRowContext(ctx, c.query, id).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return fmt.Errorf("%w: team has %d %s", ErrInUse, n, c.what)
+			}
 		}
-		if users > 0 {
-			return fmt.Errorf("%w: team has %d users", ErrInUse, users)
+		for _, q := range []string{`DELETE FROM invites WHERE team_id = ?`, `DELETE FROM silences WHERE team_id = ?`} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM teams WHERE id = ?`, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE teams SET deleted_at = ? WHERE id = ?`, ms(now), id); err != nil {
 			return err
 		}
 		return insertAudit(ctx, tx, now, a, Change{Action: "team.delete", ObjectType: "team", ObjectID: id,

@@ -167,10 +167,11 @@ func (s *Server) alertWhy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// RobotNames, not Robots: deleted robots are in it too, so what they sent stays named.
 	robotNames := map[int64]string{}
-	if robots, err := s.deps.DB.Robots(ctx, scope(c)); err == nil {
+	if robots, err := s.deps.DB.RobotNames(ctx, scope(c)); err == nil {
 		for _, r := range robots {
-			robotNames[r.ID] = r.Name + " (" + r.Platform + ")"
+			robotNames[r.ID] = shownName("robot", r.Name, r.ID, r.Deleted) + " (" + r.Platform + ")"
 		}
 	}
 	for _, n := range notes {

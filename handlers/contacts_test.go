@@ -2,11 +2,11 @@ package handlers_test
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"alertdesk/db"
 )
@@ -243,22 +243,16 @@ func TestContactDeleteStillMentioned(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := context.Background()
 	c := contactsMust(t, ts, db.ContactInput{TeamID: ts.TeamA.ID, Name: "Ann Alpha", Email: "ann@example.com"})
-	// A stand-in for rule mentions: a reference with ON DELETE RESTRICT.
-	err := ts.DB.WithTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `CREATE TABLE test_contact_refs (contact_id INTEGER NOT NULL REFERENCES contacts (id) ON DELETE RESTRICT)`); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO test_contact_refs VALUES (?)`, c.ID)
-		return err
-	})
-	if err != nil {
+	// A disabled rule may have no robot; it still mentions Ann.
+	if _, err := ts.DB.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: ts.TeamA.ID, Name: "paging", Severity: "warning",
+		GroupWait: time.Second, RepeatInterval: time.Hour, ContactIDs: []int64{c.ID}}); err != nil {
 		t.Fatal(err)
 	}
 	alice := ts.login(t, "alice", testPassword)
 	rec := alice.postForm(t, "/contacts/"+idStr(c.ID)+"/delete", nil, false)
 	wantStatus(t, rec, http.StatusSeeOther)
 	rec = alice.get(t, rec.Header().Get("Location"))
-	if !strings.Contains(bodyText(rec), "Ann Alpha is still mentioned by alert rules. Remove the contact from those rules first") {
+	if !strings.Contains(bodyText(rec), `Ann Alpha is still mentioned by the alert rule "paging". Remove the contact from those rules first`) {
 		t.Errorf("page after refused delete lacks the reason:\n%s", rec.Body)
 	}
 	if _, err := ts.DB.ContactByID(ctx, db.AllTeams, c.ID); err != nil {

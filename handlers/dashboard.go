@@ -11,8 +11,9 @@ import (
 	"alertdesk/views"
 )
 
-// dashboard shows the last 24 hours: alerts received, notifications delivered and failed
-// (totals and an SVG chart per hour), robots failing or throttled, the latest deliveries.
+// dashboard shows the last 24 hours: alerts received, sends delivered and failed (totals
+// and an SVG chart per hour; notifications given up without a send are counted apart),
+// robots failing, degraded or throttled, the latest deliveries.
 func (s *Server) dashboard(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
@@ -22,13 +23,17 @@ func (s *Server) dashboard(c echo.Context) error {
 		return err
 	}
 	d := views.DashboardData{Page: s.page(c, "Dashboard", "dashboard"), ShowTeam: u.Role != db.RoleMember,
-		Alerts: sum.Alerts, Delivered: sum.Delivered, Failed: sum.Failed, Chart: hourChart(sum.Hours)}
+		Alerts: sum.Alerts, Delivered: sum.Delivered, Failed: sum.Failed, Expired: sum.Expired, Chart: hourChart(sum.Hours)}
 	for _, r := range sum.Robots {
 		dr := views.DashRobot{Name: r.Name, Team: r.TeamName, Platform: notify.Platform(r.Platform).Label(),
 			URL: "/robots/" + itoa(r.ID)}
-		if r.Status == db.RobotFailing {
+		switch {
+		case r.Status == db.RobotFailing:
 			dr.Problem, dr.Reason = "failing", r.StatusReason
-		} else {
+		case r.Degraded():
+			dr.Problem = "degraded"
+			dr.Reason = fmt.Sprintf("the last %d sends failed with a retryable error; last: %s", r.ConsecutiveFailures, r.LastFailure)
+		default:
 			dr.Problem, dr.Reason = "throttled", r.LastFailure
 			dr.Throttled = "until " + r.ThrottledUntil.Local().Format("15:04")
 		}

@@ -55,12 +55,15 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 		case u.Role == db.RoleMember:
 			// their own team: the scope already says so
 		default:
-			if _, err := s.deps.DB.TeamByID(c.Request().Context(), id); errors.Is(err, db.ErrNotFound) {
-				errs["team"] = "There is no such team."
-			} else if err != nil {
+			// Deleted teams too: their history stays and can be filtered.
+			teams, err := s.deps.DB.TeamNames(c.Request().Context())
+			if err != nil {
 				return f, fd, errs, err
-			} else {
+			}
+			if slices.ContainsFunc(teams, func(t db.NamedID) bool { return t.ID == id }) {
 				f.TeamID = id
+			} else {
+				errs["team"] = "There is no such team."
 			}
 		}
 	}
@@ -177,16 +180,30 @@ func latency(ms int64, httpStatus int) string {
 	return strconv.FormatInt(ms, 10) + " ms"
 }
 
+// shownName is how the history names a robot or rule: by the name it had, marked when
+// it has been deleted since. Objects deleted before deletes kept them (migration 0006)
+// have no name left and are shown by id.
+func shownName(what, name string, id int64, deleted bool) string {
+	switch {
+	case name == "":
+		return what + " #" + itoa(id) + " (deleted)"
+	case deleted:
+		return name + " (deleted)"
+	}
+	return name
+}
+
 func historyRow(h db.HistoryRow) views.HistoryRow {
 	r := views.HistoryRow{At: h.At.Local().Format("2006-01-02 15:04:05"), Outcome: h.Outcome,
-		OutcomeClass: outcomeClass(h.Outcome), Platform: notify.Platform(h.Platform).Label(), Robot: h.RobotName,
-		Team: h.TeamName, Rule: h.RuleName, IsTest: h.RuleID == 0 && h.Kind == "test", Kind: h.Kind, Attempt: h.Attempt.Attempt,
+		OutcomeClass: outcomeClass(h.Outcome), Platform: notify.Platform(h.Platform).Label(),
+		Robot: shownName("robot", h.RobotName, h.RobotID, h.RobotDeleted), Team: shownName("team", h.TeamName, h.TeamID, h.TeamDeleted),
+		IsTest: h.RuleID == 0 && h.Kind == "test", Kind: h.Kind, Attempt: h.Attempt.Attempt,
 		Summary: h.Summary, Latency: latency(h.LatencyMS, h.HTTPStatus), DetailURL: "/history/" + itoa(h.NotificationID)}
 	if r.Summary == "" {
 		r.Summary = h.Message
 	}
-	if h.RuleID != 0 && r.Rule == "" {
-		r.Rule = "rule #" + itoa(h.RuleID) + " (deleted)"
+	if h.RuleID != 0 {
+		r.Rule = shownName("rule", h.RuleName, h.RuleID, h.RuleDeleted)
 	}
 	return r
 }
@@ -252,19 +269,27 @@ func (s *Server) historyList(c echo.Context) error {
 		return render(c, status, views.HistoryResults(d))
 	}
 	if d.ShowTeam {
-		teams, err := s.deps.DB.Teams(ctx)
+		teams, err := s.deps.DB.TeamNames(ctx)
 		if err != nil {
 			return err
 		}
 		for _, t := range teams {
-			d.Teams = append(d.Teams, views.Option{Value: itoa(t.ID), Label: t.Name})
+			label := t.Name
+			if t.Deleted {
+				label += " (deleted)"
+			}
+			d.Teams = append(d.Teams, views.Option{Value: itoa(t.ID), Label: label})
 		}
 	}
 	label := func(n db.NamedID) string {
-		if d.ShowTeam {
-			return n.TeamName + " / " + n.Name
+		name := n.Name
+		if n.Deleted {
+			name += " (deleted)"
 		}
-		return n.Name
+		if d.ShowTeam {
+			return n.TeamName + " / " + name
+		}
+		return name
 	}
 	for _, r := range robots {
 		d.Robots = append(d.Robots, views.Option{Value: itoa(r.ID), Label: label(r)})
@@ -321,11 +346,12 @@ func (s *Server) historyExport(c echo.Context) error {
 	n := 0
 	err = s.deps.DB.EachHistoryRow(ctx, f, func(r db.HistoryRow) error {
 		n++
-		rule := r.RuleName
+		rule := shownName("rule", r.RuleName, r.RuleID, r.RuleDeleted)
 		if r.RuleID == 0 {
 			rule = "test-send"
 		}
-		if err := w.Write([]string{r.At.UTC().Format(time.RFC3339Nano), csvSafe(r.TeamName), csvSafe(r.RobotName), r.Platform,
+		robot := shownName("robot", r.RobotName, r.RobotID, r.RobotDeleted)
+		if err := w.Write([]string{r.At.UTC().Format(time.RFC3339Nano), csvSafe(r.TeamName), csvSafe(robot), r.Platform,
 			csvSafe(rule), r.Kind, strconv.Itoa(r.Attempt.Attempt), r.Outcome, strconv.Itoa(r.HTTPStatus), csvSafe(r.Code),
 			csvSafe(r.Message), csvSafe(r.Summary), strconv.FormatInt(r.LatencyMS, 10), itoa(r.NotificationID), itoa(r.ID)}); err != nil {
 			return err
@@ -357,13 +383,17 @@ func (s *Server) historyShow(c echo.Context) error {
 	}
 	u := currentUser(c)
 	d := views.HistoryDetailData{Page: s.page(c, fmt.Sprintf("Notification #%d", id), "history"), ID: itoa(id),
-		Title: nd.Title, Body: nd.Body, Kind: nd.Kind, State: nd.State, StateClass: stateClass(nd.State), Team: nd.TeamName,
-		Robot: nd.RobotName, RobotURL: "/robots/" + itoa(nd.RobotID), Platform: notify.Platform(nd.Platform).Label(),
-		Rule: nd.RuleName, Created: nd.CreatedAt.Local().Format("2006-01-02 15:04:05"), Summary: nd.LastSummary}
+		Title: nd.Title, Body: nd.Body, Kind: nd.Kind, State: nd.State, StateClass: stateClass(nd.State),
+		Team:  shownName("team", nd.TeamName, nd.TeamID, nd.TeamDeleted),
+		Robot: shownName("robot", nd.RobotName, nd.RobotID, nd.RobotDeleted), Platform: notify.Platform(nd.Platform).Label(),
+		Created: nd.CreatedAt.Local().Format("2006-01-02 15:04:05"), Summary: nd.LastSummary}
+	if !nd.RobotDeleted {
+		d.RobotURL = "/robots/" + itoa(nd.RobotID) // a deleted robot has no page; the history is its record
+	}
 	if nd.RuleID == 0 {
 		d.Rule = "test-send"
-	} else if d.Rule == "" {
-		d.Rule = "rule #" + itoa(nd.RuleID) + " (deleted)"
+	} else {
+		d.Rule = shownName("rule", nd.RuleName, nd.RuleID, nd.RuleDeleted)
 	}
 	switch nd.State {
 	case db.StateQueued, db.StateRetrying, db.StateSending:
@@ -403,6 +433,8 @@ func (s *Server) historyShow(c echo.Context) error {
 	switch {
 	case !u.CanWrite():
 		d.ResendNote = "Auditors can read the history but not resend."
+	case nd.RobotDeleted:
+		d.ResendNote = robotDeletedNote
 	case nd.State == db.StateFailed || nd.State == db.StateExpired:
 		d.ResendURL = "/history/" + itoa(id) + "/resend"
 	default:
@@ -410,6 +442,8 @@ func (s *Server) historyShow(c echo.Context) error {
 	}
 	return render(c, http.StatusOK, views.HistoryDetailPage(d))
 }
+
+const robotDeletedNote = "Its robot was deleted; this record stays, but there is nothing to send it to."
 
 // resendRefusal says in words why a notification in state cannot be resent.
 func resendRefusal(state string) string {
@@ -434,6 +468,9 @@ func (s *Server) historyResend(c echo.Context) error {
 	n, err := s.deps.DB.ResendNotification(c.Request().Context(), actor(c), scope(c), id)
 	if errors.Is(err, db.ErrWrongState) {
 		return userError(http.StatusConflict, "Not resent: %s", resendRefusal(n.State))
+	}
+	if errors.Is(err, db.ErrRobotDeleted) {
+		return userError(http.StatusConflict, "Not resent: %s", robotDeletedNote)
 	}
 	if err != nil {
 		return err

@@ -275,8 +275,14 @@ func TestIntegrationScreens(t *testing.T) {
 	})
 
 	t.Run("try it shows alerts and matching rules", func(t *testing.T) {
+		robot, err := is.DB.CreateRobot(context.Background(), db.SystemActor, db.RobotInput{TeamID: is.TeamA.ID, Name: "ops",
+			Platform: "wecom", WebhookURL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=try-it", WebhookHint: "…", Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
 		rule, err := is.DB.CreateRule(context.Background(), db.SystemActor, db.RuleInput{TeamID: is.TeamA.ID, Name: "Critical hosts",
-			Enabled: true, Severity: "critical", Matchers: alerting.Matchers{mustMatcher(t, "severity", alerting.MatchEqual, "critical")}})
+			Enabled: true, Severity: "critical", Matchers: alerting.Matchers{mustMatcher(t, "severity", alerting.MatchEqual, "critical")},
+			RobotIDs: []int64{robot.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}

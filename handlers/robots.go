@@ -54,8 +54,11 @@ func robotRow(r db.Robot, h db.RobotHealth, now time.Time, canWrite bool) views.
 	row := views.RobotRow{ID: r.ID, Name: r.Name, Team: r.TeamName, Platform: r.Platform, PlatformLabel: p.Label(),
 		WebhookHint: r.WebhookHint, Enabled: r.Enabled, Status: r.Status, StatusReason: r.StatusReason,
 		LastSuccess: when(r.LastSuccessAt), LastFailure: r.LastFailure, LastFailureAt: when(r.LastFailureAt), CanWrite: canWrite}
-	if h.Attempts > 0 {
-		row.FailureRate = fmt.Sprintf("%d of %d sends failed (%d%%)", h.Failures, h.Attempts, h.Failures*100/h.Attempts)
+	if h.Sends > 0 {
+		row.FailureRate = fmt.Sprintf("%d of %d sends failed (%d%%)", h.Failures, h.Sends, h.Failures*100/h.Sends)
+	}
+	if r.Degraded() && r.Status != db.RobotFailing {
+		row.Degraded = fmt.Sprintf("the last %d sends failed with a retryable error (server error or timeout)", r.ConsecutiveFailures)
 	}
 	if r.ThrottledUntil.After(now) {
 		row.Throttled = "until " + r.ThrottledUntil.Local().Format("15:04:05")
@@ -280,8 +283,31 @@ func (s *Server) robotPage(c echo.Context, r db.Robot) (views.RobotEditData, err
 		return d, err
 	}
 	d.Robot = robotRow(r, health[r.ID], now, d.CanWrite)
+	uses, err := s.deps.DB.RulesUsingRobot(ctx, r.ID)
+	if err != nil {
+		return d, err
+	}
+	d.UsedBy = ruleUses(uses)
 	d.Mentions, err = s.mentionOptions(ctx, db.TeamScope(r.TeamID))
 	return d, err
+}
+
+func ruleNames(uses []db.RuleUse) []string {
+	names := make([]string, len(uses))
+	for i, u := range uses {
+		names[i] = u.Name
+	}
+	return names
+}
+
+// ruleUses lists the rules a robot's delete would remove it from, for the confirmation.
+func ruleUses(uses []db.RuleUse) []views.RobotRuleUse {
+	out := make([]views.RobotRuleUse, 0, len(uses))
+	for _, u := range uses {
+		out = append(out, views.RobotRuleUse{ID: u.ID, Name: u.Name, URL: "/rules/" + itoa(u.ID),
+			WillDisable: u.LastRobot && u.Enabled})
+	}
+	return out
 }
 
 func (s *Server) robotsEdit(c echo.Context) error {
@@ -359,21 +385,65 @@ func (s *Server) robotsSetEnabled(c echo.Context) error {
 	return redirect(c, "/robots/"+itoa(id))
 }
 
+// robotsDelete deletes a robot. While rules send to it, the robot page lists them in the
+// delete box and posts their ids back: the robot is then removed from exactly those rules
+// and deleted in one step. If the rules changed in between, nothing is deleted and the
+// page comes back with the current list to confirm again.
 func (s *Server) robotsDelete(c echo.Context) error {
 	id, err := paramID(c, "id")
 	if err != nil {
 		return err
 	}
-	err = s.deps.DB.DeleteRobot(c.Request().Context(), actor(c), scope(c), id)
-	if errors.Is(err, db.ErrInUse) {
-		names, _ := s.deps.DB.RuleNamesUsingRobot(c.Request().Context(), id)
-		s.setFlash(c, "error", "This robot is still a notification object of "+ruleList(names)+"; remove it from those rules first.")
-		return redirect(c, "/robots/"+itoa(id))
+	ctx := c.Request().Context()
+	form, err := c.FormParams()
+	if err != nil {
+		return userError(http.StatusBadRequest, "The form could not be read.")
+	}
+	var ruleIDs []int64
+	for _, v := range form["rule_id"] {
+		rid, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || rid <= 0 {
+			return userError(http.StatusBadRequest, "rule_id: not a rule id: %q", v)
+		}
+		ruleIDs = append(ruleIDs, rid)
+	}
+	r, err := s.deps.DB.RobotByID(ctx, scope(c), id)
+	if err != nil {
+		return err
+	}
+	uses, err := s.deps.DB.DeleteRobotFromRules(ctx, actor(c), scope(c), id, ruleIDs)
+	var inUse *db.RobotInUseError
+	if errors.As(err, &inUse) {
+		d, err := s.robotPage(c, r)
+		if err != nil {
+			return err
+		}
+		d.UsedBy = ruleUses(inUse.Rules)
+		msg := "Not deleted: the rules that send to this robot have changed. Check them below and confirm again."
+		if len(ruleIDs) == 0 {
+			msg = "Not deleted: this robot is still a notification object of " + ruleList(ruleNames(inUse.Rules)) +
+				". Remove it from them and delete it below, in one step."
+		}
+		return render(c, http.StatusConflict, views.RobotEditPage(d, robotFormOf(r), views.FieldErrors{"_form": msg}))
 	}
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", "Robot deleted.")
+	msg := "Robot " + r.Name + " deleted; its delivery history stays."
+	if len(uses) > 0 {
+		s.rulesChanged() // the pipeline's rules still name the robot, and some may be disabled now
+		msg = "Robot " + r.Name + " removed from " + ruleList(ruleNames(uses)) + " and deleted; its delivery history stays."
+		var disabled []string
+		for _, u := range uses {
+			if u.LastRobot && u.Enabled {
+				disabled = append(disabled, u.Name)
+			}
+		}
+		if len(disabled) > 0 {
+			msg += " Disabled, having no robot left: " + ruleList(disabled) + "."
+		}
+	}
+	s.setFlash(c, "ok", msg)
 	return redirect(c, "/robots")
 }
 

@@ -422,8 +422,10 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 		}
 	}
 
-	if len(f.RobotIDs) == 0 {
-		errs["robot_id"] = "Pick at least one robot: a rule sends its alerts to its robots."
+	// A disabled rule may have none (its last robot was deleted, or it is a draft); an
+	// enabled one must have somewhere to send.
+	if len(f.RobotIDs) == 0 && f.Enabled {
+		errs["robot_id"] = "Pick at least one robot, or save the rule disabled: an enabled rule sends its alerts to its robots."
 	}
 
 	for _, t := range []struct{ field, src string }{{"title_template", f.TitleTemplate}, {"body_template", f.BodyTemplate}} {
@@ -551,6 +553,8 @@ func saveRuleErr(errs views.FieldErrors, err error) error {
 	case errors.As(err, &fe):
 		what := map[string]string{"robot_id": "robot", "contact_id": "contact", "group_id": "contact group"}[fe.Field]
 		errs[fe.Field] = fmt.Sprintf("The %s with id %d is not one of this team's; pick from the list.", what, fe.ID)
+	case errors.Is(err, db.ErrRuleNeedsRobot):
+		errs["robot_id"] = "Pick at least one robot, or save the rule disabled: an enabled rule sends its alerts to its robots."
 	default:
 		return err
 	}
@@ -691,6 +695,9 @@ func (s *Server) rulesSetEnabled(c echo.Context) error {
 	ctx := c.Request().Context()
 	on := c.FormValue("enabled") == "1"
 	r, err := s.deps.DB.SetRuleEnabled(ctx, actor(c), scope(c), id, on)
+	if errors.Is(err, db.ErrRuleNeedsRobot) {
+		return userError(http.StatusUnprocessableEntity, "This rule has no robot. Pick one on the rule's page, then enable it.")
+	}
 	if err != nil {
 		return err
 	}

@@ -606,3 +606,21 @@ func TestRuleTemplateWithAMissingLabelIsSaved(t *testing.T) {
 		t.Fatalf("status = %d, want 303; body:\n%s", rec.Code, bodyText(rec))
 	}
 }
+
+// TestDisabledRuleMayHaveNoRobot: the robot is required only of an enabled rule.
+func TestDisabledRuleMayHaveNoRobot(t *testing.T) {
+	f := newRulesFixture(t)
+	alice := f.login(t, "alice", testPassword)
+	form := f.ruleForm("draft")
+	form.Del("robot_id")
+	form.Del("enabled")
+	rec := alice.postForm(t, "/rules", form, false)
+	wantStatus(t, rec, http.StatusSeeOther)
+	rs := f.rules(t)
+	if len(rs) != 1 || rs[0].Enabled || len(rs[0].RobotIDs) != 0 {
+		t.Fatalf("stored rules = %+v, want one disabled rule without robots", rs)
+	}
+	if !strings.Contains(alice.get(t, "/rules").Body.String(), `data-testid="rule-no-robot"`) {
+		t.Error("the rules list does not say the rule has no robot")
+	}
+}

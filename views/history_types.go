@@ -114,7 +114,7 @@ type DashRobot struct {
 	Name      string
 	Team      string
 	Platform  string
-	Problem   string // "failing" or "throttled"
+	Problem   string // "failing", "degraded" or "throttled"
 	Reason    string
 	URL       string
 	Throttled string
@@ -149,6 +149,7 @@ type DashboardData struct {
 	Alerts    int
 	Delivered int
 	Failed    int
+	Expired   int // notifications given up without a send; not counted as failed sends
 	Chart     Chart
 	Robots    []DashRobot
 	Latest    []HistoryRow

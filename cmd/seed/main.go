@@ -406,7 +406,7 @@ func bulk(ctx context.Context, dbPath string, o options, w world) (stats, error)
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO rules (team_id, name, severity, source, matchers, created_at, updated_at)
 			VALUES (?, ?, ?, 'alertmanager', ?, ?, ?)
-			ON CONFLICT (team_id, name) DO UPDATE SET updated_at = excluded.updated_at RETURNING id`,
+			ON CONFLICT (team_id, name) WHERE deleted_at IS NULL DO UPDATE SET updated_at = excluded.updated_at RETURNING id`,
 			t.ID, name, sev, matchers, now, now).Scan(&id)
 		if err != nil {
 			return st, fmt.Errorf("rule %s: %w", name, err)
