@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -739,6 +740,40 @@ func (d *DB) FailingGroups(ctx context.Context, s Scope, ruleID int64) ([]AlertG
 	return out, rows.Err()
 }
 
+// AlertGroupByID returns one group with its rule's name (s limits it to a team's rules).
+func (d *DB) AlertGroupByID(ctx context.Context, s Scope, id int64) (AlertGroup, string, error) {
+	q := `SELECT ` + prefixCols("g.", alertGroupCols) + `, r.name FROM alert_groups g JOIN rules r ON r.id = g.rule_id WHERE g.id = ?`
+	args := []any{id}
+	if !s.All {
+		q += ` AND r.team_id = ?`
+		args = append(args, s.TeamID)
+	}
+	var rule string
+	g, err := scanAlertGroup(rowWithExtra{d.read.QueryRowContext(ctx, q, args...), &rule})
+	return g, rule, mapErr(err)
+}
+
+// rowWithExtra scans a row's leading columns with scanAlertGroup and the rest into extra.
+type rowWithExtra struct {
+	row   *sql.Row
+	extra *string
+}
+
+func (r rowWithExtra) Scan(dst ...any) error { return r.row.Scan(append(dst, r.extra)...) }
+
+// LastTemplateFailure is the newest notification of rule whose template failed on its
+// group (the platform's default was sent instead): why, and when (zero when none).
+func (d *DB) LastTemplateFailure(ctx context.Context, ruleID int64) (string, time.Time, error) {
+	var why string
+	var at int64
+	err := d.read.QueryRowContext(ctx, `SELECT template_failure, created_at FROM notifications
+		WHERE rule_id = ? AND template_failure <> '' ORDER BY id DESC LIMIT 1`, ruleID).Scan(&why, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", time.Time{}, nil
+	}
+	return why, fromMS(at), err
+}
+
 // GroupsOfAlert lists the groups an alert is a member of now (for the why page).
 func (d *DB) GroupsOfAlert(ctx context.Context, alertID int64) ([]AlertGroup, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT `+prefixCols("g.", alertGroupCols)+` FROM alert_groups g
@@ -791,8 +826,10 @@ func (d *DB) AlertByID(ctx context.Context, s Scope, id int64) (StoredAlert, err
 type AlertFilter struct {
 	Query  string // alert name prefix or fingerprint
 	Status string
-	Before *AuditCursor
-	Limit  int
+	// GroupID lists the alerts in one notification group now (0 = every alert).
+	GroupID int64
+	Before  *AuditCursor
+	Limit   int
 }
 
 // Alerts lists received alerts newest first, keyset-paginated.
@@ -813,6 +850,10 @@ func (d *DB) Alerts(ctx context.Context, s Scope, f AlertFilter) ([]StoredAlert,
 	if f.Status != "" {
 		conds = append(conds, "a.status = ?")
 		args = append(args, f.Status)
+	}
+	if f.GroupID != 0 {
+		conds = append(conds, "a.id IN (SELECT alert_id FROM group_alerts WHERE group_id = ?)")
+		args = append(args, f.GroupID)
 	}
 	if f.Before != nil {
 		conds = append(conds, "(a.received_at < ? OR (a.received_at = ? AND a.id < ?))")

@@ -209,14 +209,15 @@ type CarriedAlert struct {
 
 const notificationCols = `n.id, n.team_id, n.robot_id, COALESCE(n.rule_id, 0), n.group_key, n.kind, n.severity, n.title,
 	n.body, n.state, COALESCE(n.digest_id, 0), n.attempts, n.next_attempt_at, n.claimed_at, n.alert_count, n.search,
-	n.last_outcome, n.last_summary, n.created_at, n.updated_at`
+	n.last_outcome, n.last_summary, n.created_at, n.updated_at, n.template_failure`
 
 func scanNotification(row interface{ Scan(...any) error }, extra ...any) (Notification, error) {
 	var n Notification
 	var next, created, updated int64
 	var claimed sql.NullInt64
 	dest := []any{&n.ID, &n.TeamID, &n.RobotID, &n.RuleID, &n.GroupKey, &n.Kind, &n.Severity, &n.Title, &n.Body, &n.State,
-		&n.DigestID, &n.Attempts, &next, &claimed, &n.AlertCount, &n.Search, &n.LastOutcome, &n.LastSummary, &created, &updated}
+		&n.DigestID, &n.Attempts, &next, &claimed, &n.AlertCount, &n.Search, &n.LastOutcome, &n.LastSummary, &created, &updated,
+		&n.TemplateFailure}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		return n, err
 	}

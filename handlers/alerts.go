@@ -50,6 +50,21 @@ func (s *Server) alertsList(c echo.Context) error {
 	if len(d.Query) > 200 {
 		d.Query, f.Query = d.Query[:200], d.Query[:200]
 	}
+	if g := q.Get("group"); g != "" {
+		id, err := strconv.ParseInt(g, 10, 64)
+		if err != nil || id <= 0 {
+			return userError(http.StatusNotFound, "No such notification group.")
+		}
+		group, rule, err := s.deps.DB.AlertGroupByID(c.Request().Context(), scope(c), id)
+		if err != nil {
+			return err
+		}
+		d.Group, f.GroupID = g, id
+		d.GroupOf = "rule " + rule
+		if labels := labelLine(group.GroupLabels); labels != "" {
+			d.GroupOf += ", " + labels
+		}
+	}
 	if cur := q.Get("before"); cur != "" {
 		parts, err := decodeCursor(cur, 2)
 		if err != nil {
@@ -76,6 +91,9 @@ func (s *Server) alertsList(c echo.Context) error {
 		}
 		if d.Status != "" {
 			next.Set("status", d.Status)
+		}
+		if d.Group != "" {
+			next.Set("group", d.Group)
 		}
 		next.Set("before", encodeCursor(last.ReceivedAt.UnixMilli(), last.ID))
 		d.NextURL = "/alerts?" + next.Encode()

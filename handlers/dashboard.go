@@ -42,6 +42,9 @@ func (s *Server) dashboard(c echo.Context) error {
 	for _, h := range sum.Latest {
 		d.Latest = append(d.Latest, historyRow(h))
 	}
+	if d.StuckGroups, err = s.stuckGroups(c, 0); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, views.DashboardPage(d))
 }
 
@@ -81,4 +84,33 @@ func hourChart(hours []db.HourCount) views.Chart {
 		}
 	}
 	return c
+}
+
+// stuckGroups lists the viewer's groups whose last flush failed (of one rule, or all).
+func (s *Server) stuckGroups(c echo.Context, ruleID int64) ([]views.StuckGroup, error) {
+	groups, err := s.deps.DB.FailingGroups(c.Request().Context(), scope(c), ruleID)
+	if err != nil {
+		return nil, err
+	}
+	var names map[int64]string
+	out := make([]views.StuckGroup, 0, len(groups))
+	for _, g := range groups {
+		if names == nil {
+			names = map[int64]string{}
+			rules, err := s.deps.DB.Rules(c.Request().Context(), scope(c))
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rules {
+				names[r.ID] = r.Name
+			}
+		}
+		name := names[g.RuleID]
+		if name == "" {
+			name = "rule #" + itoa(g.RuleID)
+		}
+		out = append(out, views.StuckGroup{Rule: name, RuleURL: "/rules/" + itoa(g.RuleID), Group: labelLine(g.GroupLabels),
+			Why: g.LastError, Retry: fmtTime(g.FlushAt.Local()), Tries: g.FlushFailures})
+	}
+	return out, nil
 }

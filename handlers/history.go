@@ -386,7 +386,7 @@ func (s *Server) historyShow(c echo.Context) error {
 		Title: nd.Title, Body: nd.Body, Kind: nd.Kind, State: nd.State, StateClass: stateClass(nd.State),
 		Team:  shownName("team", nd.TeamName, nd.TeamID, nd.TeamDeleted),
 		Robot: shownName("robot", nd.RobotName, nd.RobotID, nd.RobotDeleted), Platform: notify.Platform(nd.Platform).Label(),
-		Created: nd.CreatedAt.Local().Format("2006-01-02 15:04:05"), Summary: nd.LastSummary}
+		Created: nd.CreatedAt.Local().Format("2006-01-02 15:04:05"), Summary: nd.LastSummary, TemplateFailure: nd.TemplateFailure}
 	if !nd.RobotDeleted {
 		d.RobotURL = "/robots/" + itoa(nd.RobotID) // a deleted robot has no page; the history is its record
 	}

@@ -608,6 +608,16 @@ func (s *Server) rulesEdit(c echo.Context) error {
 		return err
 	}
 	d.Enabled = r.Enabled
+	if d.Stuck, err = s.stuckGroups(c, r.ID); err != nil {
+		return err
+	}
+	why, at, err := s.deps.DB.LastTemplateFailure(c.Request().Context(), r.ID)
+	if err != nil {
+		return err
+	}
+	if why != "" {
+		d.TemplateFailure = "At " + fmtTime(at.Local()) + " the rule's template could not render a real group, so the platform's default template was sent: " + why
+	}
 	return render(c, http.StatusOK, views.RuleEditPage(d, ruleFormOf(r), nil))
 }
 

@@ -624,3 +624,35 @@ func TestDisabledRuleMayHaveNoRobot(t *testing.T) {
 		t.Error("the rules list does not say the rule has no robot")
 	}
 }
+
+// A group whose flush fails shows on its rule's page and on the dashboard, with why and
+// when it is tried again.
+func TestStuckGroupShowsOnRuleAndDashboard(t *testing.T) {
+	f := newRulesFixture(t)
+	alice := f.login(t, "alice", testPassword)
+	wantStatus(t, alice.postForm(t, "/rules", f.ruleForm("Stuck rule"), false), http.StatusSeeOther)
+	r := f.rules(t)[0]
+	ctx := context.Background()
+	now := f.DB.Now()
+	err := f.DB.Intake(ctx, func(tx *db.IntakeTx) error {
+		_, err := tx.JoinGroup(r.ID, "k", `{"alertname":"X"}`, []db.GroupJoin{{Fingerprint: "f", AlertID: 1, Status: "firing"}}, 0, now)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, err := f.DB.DueGroups(ctx, now.Add(time.Hour), 10)
+	if err != nil || len(groups) != 1 {
+		t.Fatalf("due groups = %+v, %v", groups, err)
+	}
+	if err := f.DB.GroupFlushFailed(ctx, groups[0].ID, "render: the robot was deleted", now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if body := bodyText(alice.get(t, "/rules/"+idStr(r.ID))); !strings.Contains(body, `data-testid="rule-problems"`) ||
+		!strings.Contains(body, "the robot was deleted") {
+		t.Errorf("the rule page does not show the stuck group:\n%s", body)
+	}
+	if body := bodyText(alice.get(t, "/")); !strings.Contains(body, `data-testid="stuck-group"`) || !strings.Contains(body, "Stuck rule") {
+		t.Errorf("the dashboard does not show the stuck group:\n%s", body)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"alertdesk/alerting"
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -451,5 +452,55 @@ func TestGroupWithoutUsableRobotWaits(t *testing.T) {
 	f.flush()
 	if ns := f.notifications(); len(ns) != 1 || ns[0].kind != "firing" {
 		t.Fatalf("notifications = %+v, want the firing message once the robot is back", ns)
+	}
+}
+
+// A group larger than a message shows lists ShownAlerts alerts of each status and counts
+// the rest, with a link to the group's alerts; the link lists exactly the group's alerts.
+func TestLargeGroupShowsTopAlertsAndCountsTheRest(t *testing.T) {
+	f := newFixture(t)
+	f.rule(db.RuleInput{GroupBy: []string{"alertname"}, GroupWait: 0, Matchers: alerting.Matchers{mustMatcher("alertname", "=", "X")}})
+	var batch []alerting.Alert
+	for i := range ShownAlerts + 5 {
+		batch = append(batch, alert("X", alerting.StatusFiring, map[string]string{"instance": fmt.Sprintf("node-%02d", i)}, f.clock.Now()))
+	}
+	f.ingest(f.team.ID, batch...)
+	groups, err := f.db.DueGroups(f.ctx, f.clock.Now(), 10)
+	if err != nil || len(groups) != 1 {
+		t.Fatalf("groups = %v, %v", groups, err)
+	}
+	f.flush()
+	ns := f.notifications()
+	if len(ns) != 1 {
+		t.Fatalf("notifications = %+v, want one", ns)
+	}
+	body := ns[0].body
+	link := fmt.Sprintf("http://console/alerts?group=%d", groups[0].ID)
+	if !strings.Contains(body, "… and 5 more (5 firing, 0 resolved)") || !strings.Contains(body, link) ||
+		strings.Count(body, "node-") != ShownAlerts || !strings.Contains(body, fmt.Sprint(ShownAlerts+5)) {
+		t.Errorf("body shows %d alerts; want %d, the count of the 5 more and %s:\n%s", strings.Count(body, "node-"), ShownAlerts, link, body)
+	}
+	in, _, err := f.db.Alerts(f.ctx, db.AllTeams, db.AlertFilter{GroupID: groups[0].ID, Limit: 200})
+	if err != nil || len(in) != ShownAlerts+5 {
+		t.Errorf("the group's alerts: %d, %v; want %d", len(in), err, ShownAlerts+5)
+	}
+}
+
+// A rule template that fails on a real group (data-dependent: it passed the save check)
+// sends the platform's default instead and records why on the notification; the error
+// text never reaches the chat group.
+func TestTemplateFailureAtSendUsesDefaultAndIsRecorded(t *testing.T) {
+	f := newFixture(t)
+	r := f.rule(db.RuleInput{GroupBy: []string{"alertname"}, GroupWait: 0, Matchers: alerting.Matchers{mustMatcher("alertname", "=", "X")},
+		BodyTemplate: `{{(index .Alerts 5).Name}}`})
+	f.ingest(f.team.ID, alert("X", alerting.StatusFiring, nil, f.clock.Now()))
+	f.flush()
+	ns := f.notifications()
+	if len(ns) != 1 || strings.Contains(ns[0].body, "index") || strings.Contains(ns[0].body, "template") || !strings.Contains(ns[0].body, "X") {
+		t.Fatalf("notifications = %+v, want the default template's message without the error", ns)
+	}
+	why, at, err := f.db.LastTemplateFailure(f.ctx, r.ID)
+	if err != nil || !strings.Contains(why, "Body template") || at.IsZero() {
+		t.Errorf("recorded failure = %q at %v (%v), want the body template's error", why, at, err)
 	}
 }

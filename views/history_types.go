@@ -107,6 +107,9 @@ type HistoryDetailData struct {
 	DigestURL   string // for folded notifications
 	ResendURL   string // set when a resend is possible for this user
 	ResendNote  string // why not, when it is not
+	// TemplateFailure: the rule's template failed on this group and the platform's
+	// default was sent instead; why.
+	TemplateFailure string
 }
 
 // DashRobot is a robot in trouble on the dashboard.
@@ -153,4 +156,17 @@ type DashboardData struct {
 	Chart     Chart
 	Robots    []DashRobot
 	Latest    []HistoryRow
+	// StuckGroups are notification groups whose last flush failed: they are retried with
+	// backoff while every other group goes on.
+	StuckGroups []StuckGroup
+}
+
+// StuckGroup is a notification group whose flush failed.
+type StuckGroup struct {
+	Rule    string
+	RuleURL string
+	Group   string // the group's labels
+	Why     string
+	Retry   string // when it is tried again
+	Tries   int
 }

@@ -110,6 +110,10 @@ type RuleEditData struct {
 	MatchOps   []Option
 	CondOps    []Option
 	Enabled    bool // the stored rule's state (edit)
+	// Stuck lists the rule's groups whose flush failed; TemplateFailure is the last time its
+	// template failed on a real group (the platform's default was sent instead).
+	Stuck           []StuckGroup
+	TemplateFailure string
 }
 
 // Weekdays are the quiet-hours day checkboxes, Sunday = 0.
