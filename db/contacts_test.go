@@ -1,10 +1,10 @@
 package db_test
 
 import (
+	"alertdesk/db/dbtest"
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"alertdesk/db"
@@ -12,11 +12,7 @@ import (
 
 func newContactsTestDB(t testing.TB) *db.DB {
 	t.Helper()
-	d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"), db.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
+	d := dbtest.Open(t, db.Options{})
 	return d
 }
 

@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"alertdesk/db/dbtest"
 	"context"
 	"database/sql"
 	"encoding/hex"
@@ -39,11 +40,7 @@ func newHistoryFix(t testing.TB) *historyFix {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "test.db")
 	now := time.Date(2026, 11, 24, 12, 30, 0, 0, time.UTC)
-	d, err := db.Open(ctx, path, db.Options{Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
+	d := dbtest.OpenAt(t, path, db.Options{Now: func() time.Time { return now }})
 	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,10 @@
 package db_test
 
 import (
+	"alertdesk/db/dbtest"
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,11 +15,7 @@ import (
 func newIntegrationsDB(t *testing.T) (*db.DB, db.Team, db.Team) {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "test.db"), db.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
+	d := dbtest.Open(t, db.Options{})
 	a, err := d.CreateTeam(ctx, rulesActor, "alpha")
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,8 @@
 package db_test
 
 import (
+	"alertdesk/db/dbtest"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,11 +13,7 @@ import (
 func outboxFixture(t *testing.T) (*db.DB, db.Robot) {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "test.db"), db.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
+	d := dbtest.Open(t, db.Options{})
 	team, err := d.CreateTeam(ctx, db.SystemActor, "ops")
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"alertdesk/db/dbtest"
 	"context"
 	"database/sql"
 	"errors"
@@ -30,11 +31,8 @@ func newRulesFixture(t *testing.T) rulesFix {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "test.db")
-	d, err := db.Open(ctx, path, db.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
+	d := dbtest.OpenAt(t, path, db.Options{})
+	var err error
 	f := rulesFix{d: d, path: path}
 	if f.a, err = d.CreateTeam(ctx, rulesActor, "alpha"); err != nil {
 		t.Fatal(err)
@@ -409,11 +407,7 @@ func TestSilences(t *testing.T) {
 	ctx := context.Background()
 	now := time.UnixMilli(1_800_000_000_000)
 	clock := now
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "test.db"), db.Options{Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
+	d := dbtest.Open(t, db.Options{Now: func() time.Time { return clock }})
 	a, _ := d.CreateTeam(ctx, rulesActor, "alpha")
 	b, _ := d.CreateTeam(ctx, rulesActor, "beta")
 	ms := alerting.Matchers{mustMatcher("severity", "=", "critical")}

@@ -1,13 +1,13 @@
 package delivery
 
 import (
+	"alertdesk/db/dbtest"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -47,11 +47,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 	if o.realClock {
 		now = time.Now
 	}
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "test.db"), db.Options{Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
+	d := dbtest.Open(t, db.Options{Now: now})
 	if o.hangFor == 0 {
 		o.hangFor = 10 * time.Second
 	}

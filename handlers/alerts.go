@@ -15,11 +15,6 @@ import (
 	"alertdesk/views"
 )
 
-func (s *Server) alertRoutes(app *echo.Group) {
-	app.GET("/alerts", s.alertsList)
-	app.GET("/alerts/:id", s.alertWhy)
-}
-
 func labelLine(labels map[string]string) string {
 	keys := make([]string, 0, len(labels))
 	for k := range labels {

@@ -15,25 +15,6 @@ import (
 	"alertdesk/views"
 )
 
-// contactRoutes registers contacts, contact groups and the self-service contact card.
-func (s *Server) contactRoutes(app *echo.Group) {
-	app.GET("/contacts", s.contactsList)
-	app.GET("/contacts/new", s.contactsNew)
-	app.POST("/contacts", s.contactsCreate)
-	app.GET("/contacts/groups", s.contactGroupsList)
-	app.POST("/contacts/groups", s.contactGroupsCreate)
-	app.GET("/contacts/groups/:id", s.contactGroupsEdit)
-	app.POST("/contacts/groups/:id", s.contactGroupsUpdate)
-	app.GET("/contacts/groups/:id/members", s.contactGroupsMembers)
-	app.GET("/contacts/groups/:id/candidates", s.contactGroupsCandidates)
-	app.POST("/contacts/groups/:id/delete", s.contactGroupsDelete)
-	app.GET("/contacts/:id", s.contactsEdit)
-	app.POST("/contacts/:id", s.contactsUpdate)
-	app.POST("/contacts/:id/delete", s.contactsDelete)
-	app.GET("/account/contact", s.myContact)
-	app.POST("/account/contact", s.myContactSave)
-}
-
 var (
 	contactMobileRe     = regexp.MustCompile(`^\+?[0-9]{5,20}$`)
 	contactDingTalkRe   = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)

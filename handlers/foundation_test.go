@@ -212,3 +212,23 @@ func TestHealthAndReady(t *testing.T) {
 	wantStatus(t, ts.anon().get(t, "/healthz"), http.StatusOK)
 	wantStatus(t, ts.anon().get(t, "/readyz"), http.StatusOK)
 }
+
+// Every route of the signed-in console declares who may call it, and a route without a
+// declaration is refused to everyone (fail closed).
+func TestEveryConsoleRouteDeclaresItsRole(t *testing.T) {
+	ts := newTestServer(t)
+	public := map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true, "/favicon.ico": true, "/login": true,
+		"/invite/:token": true, "/static*": true, "/static/*": true}
+	for _, r := range ts.Server.Routes() {
+		if r.Method == "echo_route_not_found" { // echo's own fallbacks
+			continue
+		}
+		if public[r.Path] || strings.HasPrefix(r.Path, "/api/") || strings.HasPrefix(r.Path, "/sandbox/robot") ||
+			strings.HasPrefix(r.Path, "/sandbox/open-apis") || strings.HasPrefix(r.Path, "/sandbox/cgi-bin") {
+			continue
+		}
+		if !ts.Server.RoleDeclared(r.Method, r.Path) {
+			t.Errorf("%s %s declares no role", r.Method, r.Path)
+		}
+	}
+}

@@ -19,13 +19,6 @@ import (
 	"alertdesk/views"
 )
 
-func (s *Server) historyRoutes(app *echo.Group) {
-	app.GET("/history", s.historyList)
-	app.GET("/history.csv", s.historyExport)
-	app.GET("/history/:id", s.historyShow)
-	app.POST("/history/:id/resend", s.historyResend)
-}
-
 const historyPageSize = 50
 
 // errOtherTeam: a member asked for another team's history. Never data: a 404.

@@ -72,9 +72,10 @@ func (noIntakeObserver) Refused(string, string, int) {}
 func (noIntakeObserver) Clamped(string, int)         {}
 func (noIntakeObserver) Truncated(int)               {}
 
-func (s *Server) intakeRoutes() {
+// newIntakeAPI builds the intake endpoints' handler (nil without a pipeline).
+func (s *Server) newIntakeAPI() *intakeAPI {
 	if s.deps.Pipeline == nil {
-		return
+		return nil
 	}
 	max := s.deps.Config.IntakeMaxBytes
 	if max <= 0 {
@@ -84,16 +85,8 @@ func (s *Server) intakeRoutes() {
 	if obs == nil {
 		obs = noIntakeObserver{}
 	}
-	api := &intakeAPI{db: s.deps.DB, pipeline: s.deps.Pipeline, global: s.deps.Config.IntakeToken, maxBytes: max, obs: obs,
+	return &intakeAPI{db: s.deps.DB, pipeline: s.deps.Pipeline, global: s.deps.Config.IntakeToken, maxBytes: max, obs: obs,
 		touched: map[int64]time.Time{}, known: map[string]knownToken{}}
-	s.intake = api
-	// Alertmanager and Grafana do not retry a 4xx, and their bodies carry whole groups:
-	// each bad alert is refused on its own and the others are stored.
-	s.Echo.POST("/api/v1/alerts/alertmanager", api.handleWebhook(alerting.SourceAlertmanager, alerting.ParseAlertmanagerBatch))
-	s.Echo.POST("/api/v1/alerts/grafana", api.handleWebhook(alerting.SourceGrafana, alerting.ParseGrafanaBatch))
-	s.Echo.PUT("/api/v1/alerts/grafana", api.handleWebhook(alerting.SourceGrafana, alerting.ParseGrafanaBatch))
-	// The console's own API is all or nothing: its callers read the 400 and send again.
-	s.Echo.POST("/api/v1/alerts", api.handleAPI)
 }
 
 type apiError struct {

@@ -11,10 +11,6 @@ import (
 	"alertdesk/views"
 )
 
-func (s *Server) intakeErrorRoutes(app *echo.Group) {
-	app.GET("/intake-errors", s.intakeErrorsList)
-}
-
 // intakeErrorsList shows what the intake refused or corrected: a member sees their team's
 // tokens and the global token's, admins and auditors everything.
 func (s *Server) intakeErrorsList(c echo.Context) error {

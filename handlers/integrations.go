@@ -22,35 +22,17 @@ import (
 	"alertdesk/views"
 )
 
-// integrationRoutes registers the integration screens on the web group and, with a
-// pipeline, the inbound endpoints on the raw echo (no session, no CSRF: the tool
-// authenticates with the integration's token or secret URL).
-func (s *Server) integrationRoutes(app *echo.Group) {
-	app.GET("/integrations", s.integrationsList)
-	app.GET("/integrations/new", s.integrationsNew)
-	app.POST("/integrations", s.integrationsCreate)
-	app.POST("/integrations/try", s.integrationsTry)
-	app.GET("/integrations/:id", s.integrationsEdit)
-	app.POST("/integrations/:id", s.integrationsUpdate)
-	app.POST("/integrations/:id/token", s.integrationsRotateToken)
-	app.POST("/integrations/:id/secret-url", s.integrationsNewSecretURL)
-	app.POST("/integrations/:id/secret-url/revoke", s.integrationsRevokeSecretURL)
-	app.POST("/integrations/:id/delete", s.integrationsDelete)
+// newIntegrationIntake builds the handler of what tools post to their integration (nil
+// without a pipeline).
+func (s *Server) newIntegrationIntake() *integrationIntake {
 	if s.deps.Pipeline == nil {
-		return
+		return nil
 	}
 	max := s.deps.Config.IntakeMaxBytes
 	if max <= 0 {
 		max = 1 << 20
 	}
-	in := &integrationIntake{db: s.deps.DB, pipeline: s.deps.Pipeline, maxBytes: max, compiled: map[int64]compiledMapping{}}
-	// The request log records the route pattern (c.Path()), never the path itself, so the
-	// secret in the second route stays out of the logs.
-	s.Echo.POST("/api/v1/integrations/:id", in.handle)
-	s.Echo.POST("/api/v1/integrations/:id/:secret", in.handle)
-	// vmalert appends Alertmanager's API path to its -notifier.url.
-	s.Echo.POST("/api/v1/integrations/:id/api/v2/alerts", in.handle)
-	s.Echo.POST("/api/v1/integrations/:id/:secret/api/v2/alerts", in.handle)
+	return &integrationIntake{db: s.deps.DB, pipeline: s.deps.Pipeline, maxBytes: max, compiled: map[int64]compiledMapping{}}
 }
 
 // integrationIntake serves what tools post to their integration.

@@ -23,17 +23,6 @@ type RobotSender interface {
 	Send(ctx context.Context, r notify.Robot, m notify.Message) (notify.Prepared, notify.Outcome)
 }
 
-func (s *Server) robotRoutes(app *echo.Group) {
-	app.GET("/robots", s.robotsList)
-	app.GET("/robots/new", s.robotsNew)
-	app.POST("/robots", s.robotsCreate)
-	app.GET("/robots/:id", s.robotsEdit)
-	app.POST("/robots/:id", s.robotsUpdate)
-	app.POST("/robots/:id/enabled", s.robotsSetEnabled)
-	app.POST("/robots/:id/delete", s.robotsDelete)
-	app.POST("/robots/:id/test", s.robotsTest)
-}
-
 var platformOptions = func() []views.Option {
 	var opts []views.Option
 	for _, p := range notify.Platforms {

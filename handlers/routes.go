@@ -5,9 +5,27 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"alertdesk/alerting"
+	"alertdesk/db"
 )
 
-// routes lists the whole HTTP surface of the console in one place.
+// Who may call a route. Every route of the signed-in console declares one in routes();
+// authorize enforces it, and refuses a route that declares none (fail closed). Team
+// scoping of single objects is enforced by db.Scope on every query.
+type role int
+
+const (
+	reader  role = iota + 1 // every signed-in user may look (members see their team's objects)
+	self                    // every signed-in user, about their own account and session (auditors too)
+	writer                  // admins and members (in their team); auditors read everything and change nothing
+	auditor                 // admins and auditors: the audit log
+	adminUI                 // admins; auditors may look
+	admin                   // admins only
+)
+
+// routes lists the whole HTTP surface of the console in one place, each route with the
+// role it needs.
 func (s *Server) routes() {
 	e := s.Echo
 	e.GET("/healthz", s.healthz)
@@ -17,7 +35,34 @@ func (s *Server) routes() {
 	}
 	e.GET("/favicon.ico", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	e.StaticFS("/static", s.deps.Static)
-	s.intakeRoutes()
+
+	// Machine endpoints: bearer tokens, no session, no CSRF.
+	if api := s.newIntakeAPI(); api != nil {
+		s.intake = api
+		// Alertmanager and Grafana do not retry a 4xx, and their bodies carry whole groups:
+		// each bad alert is refused on its own and the others are stored.
+		e.POST("/api/v1/alerts/alertmanager", api.handleWebhook(alerting.SourceAlertmanager, alerting.ParseAlertmanagerBatch))
+		e.POST("/api/v1/alerts/grafana", api.handleWebhook(alerting.SourceGrafana, alerting.ParseGrafanaBatch))
+		e.PUT("/api/v1/alerts/grafana", api.handleWebhook(alerting.SourceGrafana, alerting.ParseGrafanaBatch))
+		// The console's own API is all or nothing: its callers read the 400 and send again.
+		e.POST("/api/v1/alerts", api.handleAPI)
+	}
+	if in := s.newIntegrationIntake(); in != nil {
+		// The request log records the route pattern (c.Path()), never the path itself, so
+		// the secret in the secret-URL routes stays out of the logs.
+		e.POST("/api/v1/integrations/:id", in.handle)
+		e.POST("/api/v1/integrations/:id/:secret", in.handle)
+		// vmalert appends Alertmanager's API path to its -notifier.url.
+		e.POST("/api/v1/integrations/:id/api/v2/alerts", in.handle)
+		e.POST("/api/v1/integrations/:id/:secret/api/v2/alerts", in.handle)
+	}
+	if sb := s.deps.Sandbox; sb != nil {
+		// The sandbox's webhook endpoints: the console's own sender calls them.
+		hooks := echo.WrapHandler(http.StripPrefix("/sandbox", sb))
+		e.Any("/sandbox/robot/send", hooks)
+		e.Any("/sandbox/open-apis/bot/v2/hook/:token", hooks)
+		e.Any("/sandbox/cgi-bin/webhook/send", hooks)
+	}
 
 	// Browser pages: session + CSRF; forms are small.
 	web := e.Group("", middleware.BodyLimit("1M"), s.loadSession, checkCSRF)
@@ -26,44 +71,155 @@ func (s *Server) routes() {
 	web.GET("/invite/:token", s.signupShow)
 	web.POST("/invite/:token", s.signup)
 
-	app := web.Group("", requireAuth, authorize)
-	app.POST("/logout", s.logout)
-	app.GET("/", s.dashboard)
-	app.GET("/account", s.account)
-	app.POST("/account/password", s.changePassword)
-	app.POST("/account/sessions/:id/end", s.accountSessionEnd)
-	app.POST("/account/sessions/end-others", s.accountSessionsEndOthers)
+	r := roleRoutes{g: web.Group("", requireAuth, s.authorize), roles: s.roles}
+	r.post("/logout", s.logout, self)
+	r.get("/", s.dashboard, reader)
+	r.get("/account", s.account, self)
+	r.post("/account/password", s.changePassword, self)
+	r.post("/account/sessions/:id/end", s.accountSessionEnd, self)
+	r.post("/account/sessions/end-others", s.accountSessionsEndOthers, self)
+	r.get("/account/contact", s.myContact, self)
+	r.post("/account/contact", s.myContactSave, writer)
 
-	app.GET("/admin", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/admin/teams") })
-	app.GET("/admin/teams", s.teamsList)
-	app.POST("/admin/teams", s.teamsCreate)
-	app.POST("/admin/teams/:id", s.teamsRename)
-	app.POST("/admin/teams/:id/delete", s.teamsDelete)
-	app.GET("/admin/users", s.usersList)
-	app.POST("/admin/users", s.usersCreate)
-	app.GET("/admin/users/:id", s.usersEdit)
-	app.POST("/admin/users/:id", s.usersUpdate)
-	app.POST("/admin/users/:id/password", s.usersResetPassword)
-	app.POST("/admin/users/:id/sessions/end", s.usersEndSessions)
-	app.GET("/admin/invites", s.invitesList)
-	app.GET("/invites", s.invitesList)
-	app.POST("/invites", s.invitesCreate)
-	app.POST("/invites/:id/revoke", s.invitesRevoke)
+	r.get("/admin", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/admin/teams") }, adminUI)
+	r.get("/admin/teams", s.teamsList, adminUI)
+	r.post("/admin/teams", s.teamsCreate, admin)
+	r.post("/admin/teams/:id", s.teamsRename, admin)
+	r.post("/admin/teams/:id/delete", s.teamsDelete, admin)
+	r.get("/admin/users", s.usersList, adminUI)
+	r.post("/admin/users", s.usersCreate, admin)
+	r.get("/admin/users/:id", s.usersEdit, adminUI)
+	r.post("/admin/users/:id", s.usersUpdate, admin)
+	r.post("/admin/users/:id/password", s.usersResetPassword, admin)
+	r.post("/admin/users/:id/sessions/end", s.usersEndSessions, admin)
+	r.get("/admin/invites", s.invitesList, adminUI)
+	r.get("/admin/tokens", s.tokensList, adminUI)
+	r.get("/invites", s.invitesList, reader)
+	r.post("/invites", s.invitesCreate, writer)
+	r.post("/invites/:id/revoke", s.invitesRevoke, writer)
 
-	app.GET("/audit", s.auditList)
-	app.GET("/audit.csv", s.auditExport)
+	r.get("/audit", s.auditList, auditor)
+	r.get("/audit.csv", s.auditExport, auditor)
 
-	s.alertRoutes(app)
-	s.intakeErrorRoutes(app)
-	s.historyRoutes(app)
-	s.ruleRoutes(app)
-	s.robotRoutes(app)
-	s.sandboxRoutes(app)
-	s.integrationRoutes(app)
+	r.get("/alerts", s.alertsList, reader)
+	r.get("/alerts/:id", s.alertWhy, reader)
+	r.get("/intake-errors", s.intakeErrorsList, reader)
 
-	s.contactRoutes(app)
-	for _, extra := range s.deps.Extra {
-		extra(app, e)
+	r.get("/history", s.historyList, reader)
+	r.get("/history.csv", s.historyExport, reader)
+	r.get("/history/:id", s.historyShow, reader)
+	r.post("/history/:id/resend", s.historyResend, writer)
+
+	r.get("/rules", s.rulesList, reader)
+	r.get("/rules/new", s.rulesNew, reader)
+	r.get("/rules/matcher-row", s.rulesMatcherRow, reader)
+	r.get("/rules/quiet-row", s.rulesQuietRow, reader)
+	r.get("/rules/empty", s.rulesEmpty, reader)
+	r.get("/rules/objects", s.rulesObjects, reader)
+	r.post("/rules", s.rulesCreate, writer)
+	r.post("/rules/preview", s.rulesPreview, writer)
+	r.get("/rules/:id", s.rulesEdit, reader)
+	r.post("/rules/:id", s.rulesUpdate, writer)
+	r.post("/rules/:id/clone", s.rulesClone, writer)
+	r.post("/rules/:id/enabled", s.rulesSetEnabled, writer)
+	r.post("/rules/:id/delete", s.rulesDelete, writer)
+	r.post("/rules/:id/test", s.rulesTest, writer)
+
+	r.get("/silences", s.silencesList, reader)
+	r.post("/silences", s.silencesCreate, writer)
+	r.post("/silences/:id/expire", s.silencesExpire, writer)
+
+	r.get("/tokens", s.tokensList, reader)
+	r.post("/tokens", s.tokensCreate, writer)
+	r.post("/tokens/:id/revoke", s.tokensRevoke, writer)
+
+	r.get("/robots", s.robotsList, reader)
+	r.get("/robots/new", s.robotsNew, reader)
+	r.post("/robots", s.robotsCreate, writer)
+	r.get("/robots/:id", s.robotsEdit, reader)
+	r.post("/robots/:id", s.robotsUpdate, writer)
+	r.post("/robots/:id/enabled", s.robotsSetEnabled, writer)
+	r.post("/robots/:id/delete", s.robotsDelete, writer)
+	r.post("/robots/:id/test", s.robotsTest, writer)
+
+	r.get("/contacts", s.contactsList, reader)
+	r.get("/contacts/new", s.contactsNew, reader)
+	r.post("/contacts", s.contactsCreate, writer)
+	r.get("/contacts/groups", s.contactGroupsList, reader)
+	r.post("/contacts/groups", s.contactGroupsCreate, writer)
+	r.get("/contacts/groups/:id", s.contactGroupsEdit, reader)
+	r.post("/contacts/groups/:id", s.contactGroupsUpdate, writer)
+	r.get("/contacts/groups/:id/members", s.contactGroupsMembers, reader)
+	r.get("/contacts/groups/:id/candidates", s.contactGroupsCandidates, reader)
+	r.post("/contacts/groups/:id/delete", s.contactGroupsDelete, writer)
+	r.get("/contacts/:id", s.contactsEdit, reader)
+	r.post("/contacts/:id", s.contactsUpdate, writer)
+	r.post("/contacts/:id/delete", s.contactsDelete, writer)
+
+	r.get("/integrations", s.integrationsList, reader)
+	r.get("/integrations/new", s.integrationsNew, reader)
+	r.post("/integrations", s.integrationsCreate, writer)
+	r.post("/integrations/try", s.integrationsTry, writer)
+	r.get("/integrations/:id", s.integrationsEdit, reader)
+	r.post("/integrations/:id", s.integrationsUpdate, writer)
+	r.post("/integrations/:id/token", s.integrationsRotateToken, writer)
+	r.post("/integrations/:id/secret-url", s.integrationsNewSecretURL, writer)
+	r.post("/integrations/:id/secret-url/revoke", s.integrationsRevokeSecretURL, writer)
+	r.post("/integrations/:id/delete", s.integrationsDelete, writer)
+
+	if s.deps.Sandbox != nil {
+		r.get("/sandbox", s.sandboxPage, reader)
+		r.get("/sandbox/messages", s.sandboxMessages, reader)
+		r.post("/sandbox/robots", s.sandboxAddRobot, writer)
+		r.post("/sandbox/robots/:token/fault", s.sandboxFault, writer)
+	}
+}
+
+// roleRoutes registers routes on the signed-in group, recording each one's role.
+type roleRoutes struct {
+	g     *echo.Group
+	roles map[string]role
+}
+
+func (r roleRoutes) get(path string, h echo.HandlerFunc, who role) {
+	r.roles[http.MethodGet+" "+path] = who
+	r.g.GET(path, h)
+}
+
+func (r roleRoutes) post(path string, h echo.HandlerFunc, who role) {
+	if who == reader || who == adminUI {
+		panic("handlers: a state-changing route needs a role that may change state: " + path)
+	}
+	r.roles[http.MethodPost+" "+path] = who
+	r.g.POST(path, h)
+}
+
+// RoleDeclared reports whether a console route declares who may call it (tests).
+func (s *Server) RoleDeclared(method, path string) bool {
+	_, ok := s.roles[method+" "+path]
+	return ok
+}
+
+// authorize enforces the role the route declared in routes().
+func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		u := currentUser(c)
+		method := c.Request().Method
+		if method == http.MethodHead {
+			method = http.MethodGet
+		}
+		who, declared := s.roles[method+" "+c.Path()]
+		switch {
+		case !declared:
+			return userError(http.StatusForbidden, "This page is not open to anyone.") // fail closed
+		case who == writer && u.Role == db.RoleAuditor:
+			return userError(http.StatusForbidden, "Auditors can read everything but change nothing.")
+		case who == auditor && u.Role == db.RoleMember:
+			return userError(http.StatusForbidden, "The audit log is for administrators and auditors.")
+		case who == adminUI && u.Role == db.RoleMember, who == admin && u.Role != db.RoleAdmin:
+			return userError(http.StatusForbidden, "Only administrators can open this page.")
+		}
+		return next(c)
 	}
 }
 

@@ -22,33 +22,6 @@ import (
 	"alertdesk/views"
 )
 
-// ruleRoutes registers the alert rules, silences and API token screens.
-func (s *Server) ruleRoutes(app *echo.Group) {
-	app.GET("/rules", s.rulesList)
-	app.GET("/rules/new", s.rulesNew)
-	app.GET("/rules/matcher-row", s.rulesMatcherRow)
-	app.GET("/rules/quiet-row", s.rulesQuietRow)
-	app.GET("/rules/empty", s.rulesEmpty)
-	app.GET("/rules/objects", s.rulesObjects)
-	app.POST("/rules", s.rulesCreate)
-	app.POST("/rules/preview", s.rulesPreview)
-	app.GET("/rules/:id", s.rulesEdit)
-	app.POST("/rules/:id", s.rulesUpdate)
-	app.POST("/rules/:id/clone", s.rulesClone)
-	app.POST("/rules/:id/enabled", s.rulesSetEnabled)
-	app.POST("/rules/:id/delete", s.rulesDelete)
-	app.POST("/rules/:id/test", s.rulesTest)
-
-	app.GET("/silences", s.silencesList)
-	app.POST("/silences", s.silencesCreate)
-	app.POST("/silences/:id/expire", s.silencesExpire)
-
-	app.GET("/tokens", s.tokensList)
-	app.GET("/admin/tokens", s.tokensList)
-	app.POST("/tokens", s.tokensCreate)
-	app.POST("/tokens/:id/revoke", s.tokensRevoke)
-}
-
 var (
 	severityOptions = []views.Option{{Value: "critical", Label: "critical"}, {Value: "warning", Label: "warning"}, {Value: "info", Label: "info"}}
 	sourceOptions   = []views.Option{{Value: "", Label: "Any source"}, {Value: "alertmanager", Label: "Alertmanager"},

@@ -15,23 +15,6 @@ import (
 	"alertdesk/views"
 )
 
-// sandboxRoutes mounts the platform sandbox: the webhook endpoints without session or
-// CSRF (the console's own sender calls them), the page and its JSON for signed-in users.
-func (s *Server) sandboxRoutes(app *echo.Group) {
-	sb := s.deps.Sandbox
-	if sb == nil {
-		return
-	}
-	hooks := echo.WrapHandler(http.StripPrefix("/sandbox", sb))
-	s.Echo.Any("/sandbox/robot/send", hooks)
-	s.Echo.Any("/sandbox/open-apis/bot/v2/hook/:token", hooks)
-	s.Echo.Any("/sandbox/cgi-bin/webhook/send", hooks)
-	app.GET("/sandbox", s.sandboxPage)
-	app.GET("/sandbox/messages", s.sandboxMessages)
-	app.POST("/sandbox/robots", s.sandboxAddRobot)
-	app.POST("/sandbox/robots/:token/fault", s.sandboxFault)
-}
-
 // SandboxURL is the webhook URL of a sandbox robot as the console reaches it.
 func SandboxURL(base string, p notify.Platform, token string) string {
 	return base + "/sandbox" + sandbox.WebhookPath(p, token)

@@ -74,9 +74,6 @@ type Deps struct {
 	SaveSandbox func() error
 	// Clock is the time for session lifetimes and sign-in throttling (nil = time.Now; tests).
 	Clock func() time.Time
-	// Extra registers routes of optional subsystems (the sandbox in demo mode) on the web
-	// group (session + CSRF) and on the raw echo (no session, no CSRF).
-	Extra []func(web *echo.Group, e *echo.Echo)
 }
 
 // Pipeline is what handlers need of the alert pipeline.
@@ -100,7 +97,8 @@ type Server struct {
 	store    *sessions.CookieStore
 	throttle *loginThrottle
 	now      func() time.Time
-	intake   *intakeAPI // nil without a pipeline
+	intake   *intakeAPI      // nil without a pipeline
+	roles    map[string]role // "METHOD /path" → who may call it (see routes)
 }
 
 // New builds the console's HTTP handler with every route registered.
@@ -128,7 +126,7 @@ func New(d Deps) *Server {
 	if d.Explainer == nil {
 		d.Explainer = pipeline.NewExplainer(d.DB, nil)
 	}
-	s := &Server{Echo: e, deps: d, store: store, throttle: newLoginThrottle(), now: d.Clock}
+	s := &Server{Echo: e, deps: d, store: store, throttle: newLoginThrottle(), now: d.Clock, roles: map[string]role{}}
 	s.throttle.now = d.Clock
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(middleware.RequestID())

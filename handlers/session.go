@@ -195,26 +195,6 @@ func requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// authorize is the one place roles are enforced for whole areas of the console:
-// auditors change nothing, only admins enter /admin, only admins and auditors read the
-// audit log. Team scoping of single objects is enforced by db.Scope on every query.
-func authorize(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		u := currentUser(c)
-		path := c.Path()
-		safe := c.Request().Method == http.MethodGet || c.Request().Method == http.MethodHead
-		switch {
-		case u.Role == db.RoleAuditor && !safe && !ownAccountPath(path):
-			return userError(http.StatusForbidden, "Auditors can read everything but change nothing.")
-		case strings.HasPrefix(path, "/admin") && u.Role != db.RoleAdmin && !(safe && u.Role == db.RoleAuditor):
-			return userError(http.StatusForbidden, "Only administrators can open this page.")
-		case strings.HasPrefix(path, "/audit") && u.Role == db.RoleMember:
-			return userError(http.StatusForbidden, "The audit log is for administrators and auditors.")
-		}
-		return next(c)
-	}
-}
-
 // Flash messages live in a cookie of their own, so the session cookie carries nothing
 // but the session id.
 const flashName = "alertdesk_flash"

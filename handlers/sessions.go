@@ -12,16 +12,6 @@ import (
 	"alertdesk/views"
 )
 
-// ownAccountPath: routes where even an auditor (who changes nothing else) acts on their
-// own account: signing out, the password, their own sessions.
-func ownAccountPath(path string) bool {
-	switch path {
-	case "/logout", "/account/password", "/account/sessions/:id/end", "/account/sessions/end-others":
-		return true
-	}
-	return false
-}
-
 // sessionRows turns the user's session records into the My account list.
 func (s *Server) sessionRows(c echo.Context) ([]views.SessionRow, error) {
 	u := currentUser(c)

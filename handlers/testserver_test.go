@@ -5,6 +5,7 @@ package handlers_test
 // sends the session's CSRF token with every POST.
 
 import (
+	"alertdesk/db/dbtest"
 	"context"
 	"html"
 	"io"
@@ -12,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -83,11 +83,8 @@ func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	clock := &fakeClock{}
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "test.db"), db.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
+	d := dbtest.Open(t, db.Options{Now: clock.Now})
+	var err error
 	ts := &testServer{DB: d, Clock: clock}
 	if ts.TeamA, err = d.CreateTeam(ctx, db.SystemActor, "alpha"); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"alertdesk/alerting"
+	"alertdesk/db/dbtest"
 	"context"
 	"database/sql"
 	"fmt"
@@ -79,11 +80,7 @@ func newFixture(t *testing.T) *fixture {
 	// Monday 2026-11-23 10:00 UTC
 	clk := &clock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	path := filepath.Join(t.TempDir(), "test.db")
-	d, err := db.Open(ctx, path, db.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := dbtest.OpenAt(t, path, db.Options{Now: clk.Now})
 	team, err := d.CreateTeam(ctx, db.SystemActor, "payments")
 	if err != nil {
 		t.Fatal(err)

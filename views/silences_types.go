@@ -1,0 +1,34 @@
+package views
+
+// SilenceRow is one line of the silences tables.
+type SilenceRow struct {
+	ID        int64
+	Team      string // "all teams" for a global silence
+	Matchers  string
+	Starts    string
+	Ends      string
+	Status    string // "active", "pending", "expired"
+	Comment   string
+	CreatedBy string
+	CanExpire bool
+}
+
+// SilenceFormData is the silence create form.
+type SilenceFormData struct {
+	TeamID   string // "all" = every team (admins)
+	Matchers string
+	Starts   string // datetime-local "2006-01-02T15:04"
+	Ends     string
+	Duration string
+	Comment  string
+}
+
+// SilencesPageData is /silences.
+type SilencesPageData struct {
+	Page
+	Active   []SilenceRow
+	Expired  []SilenceRow
+	Teams    []Option
+	CanWrite bool
+	ShowTeam bool
+}

@@ -1,0 +1,38 @@
+package views
+
+// TokenRow is one line of the API tokens table.
+type TokenRow struct {
+	ID        int64
+	Name      string
+	Team      string // "global" for a global token
+	Hint      string
+	CreatedBy string
+	Created   string
+	LastUsed  string
+	Revoked   string
+	CanRevoke bool
+}
+
+// TokenFormData is the token create form.
+type TokenFormData struct {
+	TeamID string // "global" = every team (admins)
+	Name   string
+}
+
+// NewToken is a token just created: the only time it is shown.
+type NewToken struct {
+	Plain        string
+	Curl         string
+	Alertmanager string
+}
+
+// TokensPageData is /tokens and /admin/tokens.
+type TokensPageData struct {
+	Page
+	Rows     []TokenRow
+	Teams    []Option
+	CanWrite bool
+	ShowTeam bool
+	IsAdmin  bool
+	New      *NewToken
+}
