@@ -682,20 +682,6 @@ func jsonField(te *json.UnmarshalTypeError) string {
 	return strings.ReplaceAll(te.Field, "wireAlert.", "")
 }
 
-func locateInEnvelope[A any](body []byte) *FieldError {
-	var env struct {
-		Alerts []json.RawMessage `json:"alerts"`
-	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return typeFieldError("alerts", te) // alerts is not an array
-		}
-		return nil
-	}
-	return locateElement[A](env.Alerts, "alerts")
-}
-
 func locateInArray[A any](body []byte) *FieldError {
 	var list []json.RawMessage
 	if err := json.Unmarshal(body, &list); err != nil {

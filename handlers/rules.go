@@ -747,21 +747,6 @@ func (s *Server) rulesObjects(c echo.Context) error {
 	return render(c, http.StatusOK, views.RuleObjectsView(o, views.RuleFormData{}, nil))
 }
 
-// mentionValues turns a rule's mentions into resolveMentions' picker values.
-func mentionValues(contactIDs, groupIDs []int64, atAll bool) []string {
-	var out []string
-	for _, id := range contactIDs {
-		out = append(out, "c:"+itoa(id))
-	}
-	for _, id := range groupIDs {
-		out = append(out, "g:"+itoa(id))
-	}
-	if atAll {
-		out = append(out, "all")
-	}
-	return out
-}
-
 func (s *Server) consoleURL(c echo.Context) string {
 	if b := s.deps.Config.BaseURL; b != "" {
 		return strings.TrimRight(b, "/")

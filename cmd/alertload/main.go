@@ -241,7 +241,12 @@ func load(o options, out io.Writer) error {
 		}
 		return latencies[min(len(latencies)-1, int(p*float64(len(latencies))))]
 	}
-	ok := statuses["202"]
+	ok := 0 // 2xx: accepted (the console answers 202 once committed)
+	for k, n := range statuses {
+		if len(k) == 3 && k[0] == '2' {
+			ok += n
+		}
+	}
 	fmt.Fprintf(out, "shape=%s clients=%d alerts/body=%d repeat=%v duration=%s\n", o.shape, o.clients, o.perBody, o.repeat, elapsed.Round(time.Millisecond))
 	fmt.Fprintf(out, "requests=%d  requests/s=%.0f  accepted alerts/s=%.0f\n", len(latencies),
 		float64(len(latencies))/elapsed.Seconds(), float64(ok*o.perBody)/elapsed.Seconds())

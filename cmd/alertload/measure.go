@@ -103,6 +103,9 @@ func serveSandbox(addr string) (*sandbox.Sandbox, func(), error) {
 	sb := sandbox.New(sandbox.Options{MaxMessages: 100000})
 	sb.AddRobot(sandbox.RobotConfig{Platform: notify.WeCom, Name: "load robot", Token: sandboxToken})
 	sb.AddRobot(sandbox.RobotConfig{Platform: notify.WeCom, Name: "probe robot", Token: probeToken})
+	// For measuring a stateless relay the same way (it posts every body it gets, so this
+	// robot takes any rate): point the relay at /sandbox/robot/send?access_token=load-relay.
+	sb.AddRobot(sandbox.RobotConfig{Platform: notify.DingTalk, Name: "relay robot", Token: "load-relay", Unlimited: true})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("-sandbox: %w", err)
