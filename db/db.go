@@ -51,7 +51,10 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	// busy_timeout first: it must be in force before the other pragmas take locks.
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// The writer keeps statement journals (a savepoint per intake request) in memory, not
+	// in temporary files, and a larger page cache: a storm writes one group's rows again
+	// and again.
+	w, err := sql.Open("sqlite", base+"&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16384)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("db: open writer: %w", err)
 	}
