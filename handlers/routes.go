@@ -54,6 +54,7 @@ func (s *Server) routes() {
 	app.GET("/audit.csv", s.auditExport)
 
 	s.alertRoutes(app)
+	s.incidentRoutes(app)
 	s.historyRoutes(app)
 	s.ruleRoutes(app)
 	s.robotRoutes(app)

@@ -212,6 +212,10 @@ func (p *Pipeline) flushGroup(ctx context.Context, g db.AlertGroup) (bool, error
 	if err != nil {
 		return false, err
 	}
+	incident, err := p.trackIncident(ctx, r, g, snap)
+	if err != nil {
+		return false, err
+	}
 	d := decide(r, g, snap, now)
 	flush := db.GroupFlush{GroupID: g.ID, Version: snap.Version, NextFlush: d.next, Again: now.Add(r.GroupWait)}
 	if d.kind == "" {
@@ -235,7 +239,7 @@ func (p *Pipeline) flushGroup(ctx context.Context, g db.AlertGroup) (bool, error
 	case r.quietNow(now) != "":
 		muted = "Held back by the rule's quiet hours " + r.quietNow(now)
 	}
-	out, err := p.outgoing(ctx, r, g, d, shown, muted)
+	out, err := p.outgoing(ctx, r, g, d, shown, muted, incident.ID)
 	if err != nil {
 		return false, err
 	}
@@ -303,7 +307,7 @@ func (p *Pipeline) groupData(r *compiledRule, g db.AlertGroup, d decision, shown
 }
 
 // outgoing composes one notification per enabled robot of the rule.
-func (p *Pipeline) outgoing(ctx context.Context, r *compiledRule, g db.AlertGroup, d decision, shown []db.StoredAlert, muted string) ([]db.Outgoing, error) {
+func (p *Pipeline) outgoing(ctx context.Context, r *compiledRule, g db.AlertGroup, d decision, shown []db.StoredAlert, muted string, incident int64) ([]db.Outgoing, error) {
 	data := p.groupData(r, g, d, shown)
 	ids := make([]int64, len(shown))
 	var search strings.Builder
@@ -333,7 +337,7 @@ func (p *Pipeline) outgoing(ctx context.Context, r *compiledRule, g db.AlertGrou
 		if !robot.Enabled {
 			continue // a disabled robot is not a notification object until enabled again
 		}
-		c, err := p.composer.Compose(ctx, r.Rule, robot, data, 0)
+		c, err := p.composer.ComposeIncident(ctx, r.Rule, robot, data, 0, incident)
 		if err != nil {
 			return nil, err
 		}
@@ -344,7 +348,8 @@ func (p *Pipeline) outgoing(ctx context.Context, r *compiledRule, g db.AlertGrou
 		n := db.Notification{TeamID: r.TeamID, RobotID: robot.ID, RuleID: r.ID, GroupKey: g.Key, Kind: d.kind,
 			Severity: r.Severity, Title: c.Message.Title, Body: c.Message.Body,
 			Mentions: db.Mentions{People: c.Message.Mentions, AtAll: c.Message.AtAll},
-			State:    state, AlertCount: d.firing + d.resolved, Search: search.String(), TemplateFailure: c.TemplateFailure}
+			State:    state, AlertCount: d.firing + d.resolved, Search: search.String(), TemplateFailure: c.TemplateFailure,
+			IncidentID: incident, Actions: c.Message.Actions}
 		if muted != "" {
 			n.LastOutcome, n.LastSummary = db.OutcomeMuted, muted
 		}

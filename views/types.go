@@ -48,6 +48,7 @@ func navItems(u *CurrentUser) []navItem {
 		{"robots", "Robots", "/robots"},
 		{"contacts", "Contacts", "/contacts"},
 		{"rules", "Rules", "/rules"},
+		{"incidents", "Incidents", "/incidents"},
 		{"alerts", "Alerts", "/alerts"},
 		{"history", "History", "/history"},
 	}
