@@ -135,6 +135,11 @@ func (d *DB) IncidentFiring(ctx context.Context, in IncidentFiring) (Incident, e
 		}
 		alerts := fmt.Sprintf("%d %s firing", in.Firing, plural(in.Firing, "alert", "alerts"))
 		switch {
+		case found && !last.Open() && !in.News:
+			// Closed by a person while its alerts still fire (a repeat): it stays closed;
+			// only alerts firing anew reopen it.
+			out = last
+			return nil
 		case found && last.Open():
 			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET alert_count = ?, updated_at = ? WHERE id = ?`,
 				in.Firing, ms(now), last.ID); err != nil {
@@ -157,7 +162,7 @@ func (d *DB) IncidentFiring(ctx context.Context, in IncidentFiring) (Incident, e
 		default:
 			res, err := tx.ExecContext(ctx, `INSERT INTO incidents (team_id, rule_id, rule_name, group_key, group_labels, title,
 				severity, state, alert_count, opened_at, reopen_window_ms, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, 'triggered', ?, ?, ?, ?)`, in.TeamID, in.RuleID, in.RuleName, in.GroupKey,
+				VALUES (?, ?, ?, ?, ?, ?, ?, 'triggered', ?, ?, ?, ?)`, in.TeamID, nullID(in.RuleID), in.RuleName, in.GroupKey,
 				jsonText(in.GroupLabels), in.Title, in.Severity, in.Firing, ms(now), in.ReopenWindow.Milliseconds(), ms(now))
 			if err != nil {
 				return err

@@ -40,7 +40,7 @@ func (s *Server) incidentsList(c echo.Context) error {
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	q := c.QueryParams()
-	f := db.IncidentFilter{TeamID: parseID(q.Get("team")), RuleID: parseID(q.Get("rule")), State: q.Get("state"),
+	f := db.IncidentFilter{TeamID: filterID(q.Get("team")), RuleID: filterID(q.Get("rule")), State: q.Get("state"),
 		Severity: q.Get("severity"), Owner: strings.TrimSpace(q.Get("owner"))}
 	if !validOption(incidentStates, f.State) || !validOption(incidentSeverities, f.Severity) {
 		return userError(http.StatusBadRequest, "Unknown state or severity in the filter; pick one from the lists.")
@@ -83,6 +83,14 @@ func (s *Server) incidentsList(c echo.Context) error {
 		}
 	}
 	return render(c, http.StatusOK, views.IncidentsPage(d))
+}
+
+// filterID is a filter's id; 0 (no filter) when empty.
+func filterID(s string) int64 {
+	if strings.TrimSpace(s) == "" {
+		return 0
+	}
+	return parseID(s)
 }
 
 func validOption(opts []views.Option, v string) bool {

@@ -216,7 +216,7 @@ func (p *Pipeline) flushGroup(ctx context.Context, g db.AlertGroup) (bool, error
 	if err != nil {
 		return false, err
 	}
-	d := decide(r, g, snap, now)
+	d := decide(r, g, snap, now, incident)
 	flush := db.GroupFlush{GroupID: g.ID, Version: snap.Version, NextFlush: d.next, Again: now.Add(r.GroupWait)}
 	if d.kind == "" {
 		return false, p.db.FlushGroup(ctx, flush)
@@ -261,7 +261,7 @@ type decision struct {
 	firingNow, resolvedOK bool
 }
 
-func decide(r *compiledRule, g db.AlertGroup, snap db.GroupSnapshot, now time.Time) decision {
+func decide(r *compiledRule, g db.AlertGroup, snap db.GroupSnapshot, now time.Time, incident db.Incident) decision {
 	var d decision
 	d.firingNow = snap.FiringTotal > 0
 	switch {
@@ -272,6 +272,16 @@ func decide(r *compiledRule, g db.AlertGroup, snap db.GroupSnapshot, now time.Ti
 	}
 	if d.firingNow {
 		d.next = now.Add(r.RepeatInterval)
+	}
+	// Repeat until acknowledged: an unacknowledged incident is re-notified every
+	// RepeatUnacked; once acknowledged, claimed or closed the rule's repeat interval counts
+	// from the last message again, so a repeat that fell due by the shorter period is held.
+	if r.RepeatUnacked > 0 && d.firingNow {
+		if incident.State == db.IncidentTriggered {
+			d.next = now.Add(r.RepeatUnacked)
+		} else if d.kind == "firing" && !snap.Changed && now.Before(g.LastSentAt.Add(r.RepeatInterval)) {
+			d.kind, d.next = "", g.LastSentAt.Add(r.RepeatInterval)
+		}
 	}
 	d.alerts = append(d.alerts, snap.Firing...)
 	d.firing = snap.FiringTotal
