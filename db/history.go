@@ -47,6 +47,8 @@ type HistoryRow struct {
 	TeamName  string
 	RobotName string
 	RuleName  string // "" for test-sends and deleted rules
+	// IncidentID is the incident the message spoke of (0: none).
+	IncidentID int64
 }
 
 func (f HistoryFilter) where() (string, []any) {
@@ -92,7 +94,7 @@ func (f HistoryFilter) where() (string, []any) {
 
 const historyCols = `a.id, a.notification_id, a.team_id, a.robot_id, a.rule_id, a.platform, a.kind, a.attempt, a.at,
 	a.outcome, a.http_status, a.code, a.message, a.summary, a.latency_ms, COALESCE(t.name, ''), COALESCE(r.name, ''),
-	COALESCE(ru.name, '')`
+	COALESCE(ru.name, ''), COALESCE((SELECT n.incident_id FROM notifications n WHERE n.id = a.notification_id), 0)`
 
 // LEFT JOINs keep delivery_attempts the outer loop, so the filters' indexes drive the plan.
 const historyFrom = ` FROM delivery_attempts a
@@ -115,7 +117,8 @@ func scanHistory(rows *sql.Rows) (HistoryRow, error) {
 	var h HistoryRow
 	var at int64
 	err := rows.Scan(&h.ID, &h.NotificationID, &h.TeamID, &h.RobotID, &h.RuleID, &h.Platform, &h.Kind, &h.Attempt.Attempt,
-		&at, &h.Outcome, &h.HTTPStatus, &h.Code, &h.Message, &h.Summary, &h.LatencyMS, &h.TeamName, &h.RobotName, &h.RuleName)
+		&at, &h.Outcome, &h.HTTPStatus, &h.Code, &h.Message, &h.Summary, &h.LatencyMS, &h.TeamName, &h.RobotName, &h.RuleName,
+		&h.IncidentID)
 	h.At = fromMS(at)
 	return h, err
 }

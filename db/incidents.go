@@ -568,3 +568,29 @@ func (d *DB) SetContactActions(ctx context.Context, a Actor, teamID int64, on bo
 			ObjectName: t.Name, TeamID: t.ID, After: map[string]bool{"contact_actions": on}})
 	}))
 }
+
+// FiringAlerts are the alerts firing now in a group of a rule of team (0: every team in
+// scope), newest first, at most limit: what a new silence would mute at once.
+func (d *DB) FiringAlerts(ctx context.Context, s Scope, teamID int64, limit int) ([]StoredAlert, error) {
+	cond, args := s.clause("r.team_id")
+	if teamID != 0 {
+		cond += " AND r.team_id = ?"
+		args = append(args, teamID)
+	}
+	rows, err := d.read.QueryContext(ctx, `SELECT `+storedAlertCols+` FROM alerts a WHERE a.id IN (
+		SELECT ga.alert_id FROM group_alerts ga JOIN alert_groups g ON g.id = ga.group_id JOIN rules r ON r.id = g.rule_id
+		WHERE ga.status = 'firing' AND `+cond+`) ORDER BY a.id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StoredAlert
+	for rows.Next() {
+		a, err := scanStoredAlert(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -115,6 +115,10 @@ func (s *Server) alertWhy(c echo.Context) error {
 	if d.Name == "" {
 		d.Name = "alert #" + itoa(a.ID)
 	}
+	d.CanSilence = currentUser(c).CanWrite()
+	if d.IncidentID, err = s.deps.DB.IncidentOfAlert(ctx, a.ID); err != nil {
+		return err
+	}
 	if !a.EndsAt.IsZero() {
 		d.EndsAt = a.EndsAt.Local().Format(time.RFC3339)
 	}

@@ -181,7 +181,8 @@ func historyRow(h db.HistoryRow) views.HistoryRow {
 	r := views.HistoryRow{At: h.At.Local().Format("2006-01-02 15:04:05"), Outcome: h.Outcome,
 		OutcomeClass: outcomeClass(h.Outcome), Platform: notify.Platform(h.Platform).Label(), Robot: h.RobotName,
 		Team: h.TeamName, Rule: h.RuleName, IsTest: h.RuleID == 0 && h.Kind == "test", Kind: h.Kind, Attempt: h.Attempt.Attempt,
-		Summary: h.Summary, Latency: latency(h.LatencyMS, h.HTTPStatus), DetailURL: "/history/" + itoa(h.NotificationID)}
+		Summary: h.Summary, Latency: latency(h.LatencyMS, h.HTTPStatus), DetailURL: "/history/" + itoa(h.NotificationID),
+		IncidentID: h.IncidentID}
 	if r.Summary == "" {
 		r.Summary = h.Message
 	}

@@ -120,12 +120,7 @@ func (s *Server) incidentPage(c echo.Context, id int64) (views.IncidentPageData,
 			Severity: inc.Severity, State: inc.State, Owner: inc.Owner, AlertCount: inc.AlertCount, Opened: when(inc.OpenedAt)},
 		AckedBy: inc.AckedBy, Acked: when(inc.AckedAt), Resolved: when(inc.ResolvedAt), Closed: when(inc.ClosedAt),
 		Reopens: inc.Reopens, CanAct: currentUser(c).CanWrite()}
-	keys := make([]string, 0, len(inc.GroupLabels))
-	for k := range inc.GroupLabels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(inc.GroupLabels) {
 		d.Labels = append(d.Labels, k+"="+inc.GroupLabels[k])
 	}
 	for _, e := range events {
@@ -135,7 +130,17 @@ func (s *Server) incidentPage(c echo.Context, id int64) (views.IncidentPageData,
 	for _, a := range pipeline.LinkActions {
 		d.Actions = append(d.Actions, views.IncidentAction{Action: a.Action, Label: a.Label})
 	}
+	d.SilenceURL = "/silences?incident=" + itoa(inc.ID)
 	return d, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func (s *Server) incidentShow(c echo.Context) error {

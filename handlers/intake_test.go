@@ -23,6 +23,7 @@ const globalToken = "global-intake-token-for-tests"
 type intakeServer struct {
 	*testServer
 	teamToken string
+	pipe      *pipeline.Pipeline
 }
 
 // newIntakeServer is the console with a running alert pipeline, a global intake token and
@@ -40,7 +41,7 @@ func newIntakeServer(t *testing.T) *intakeServer {
 	ts.Server = handlers.New(handlers.Deps{DB: ts.DB, Log: log, Static: static.FS, Pipeline: p, Explainer: p.Explainer(),
 		Config: handlers.Config{BaseURL: "http://console.test", AssetVersion: "test", SessionAuthKey: key, SessionEncKey: key,
 			IntakeToken: globalToken}})
-	is := &intakeServer{testServer: ts, teamToken: "ad_team_alpha_token_0123456789abcdef"}
+	is := &intakeServer{testServer: ts, teamToken: "ad_team_alpha_token_0123456789abcdef", pipe: p}
 	if _, err := ts.DB.CreateAPIToken(context.Background(), db.SystemActor, ts.TeamA.ID, "alpha am", is.teamToken); err != nil {
 		t.Fatal(err)
 	}

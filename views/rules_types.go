@@ -179,6 +179,10 @@ type SilencesPageData struct {
 	Teams    []Option
 	CanWrite bool
 	ShowTeam bool
+	// Checked: the form's matchers were checked against the alerts firing now; WouldMute
+	// lists those they match ("DiskFull instance=db-1 …").
+	Checked   bool
+	WouldMute []string
 }
 
 // TokenRow is one line of the API tokens table.
