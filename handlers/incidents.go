@@ -20,6 +20,8 @@ func (s *Server) incidentRoutes(app *echo.Group) {
 	app.GET("/incidents/:id", s.incidentShow)
 	app.POST("/incidents/:id/act", s.incidentAct)
 	app.POST("/incidents/settings/:team", s.incidentContactActions)
+	app.GET("/reports", s.reportsPage)
+	app.GET("/reports.csv", s.reportsExport)
 
 	// Chat action links: a session is read (a signed-in user acts as themselves) but the
 	// console's CSRF token is not required: a phone's in-app browser may open the link

@@ -228,3 +228,34 @@ func TestIncidentPagesAndConsoleActions(t *testing.T) {
 	wantStatus(t, bob.get(t, "/incidents/"+idStr(f.a.ID)), http.StatusNotFound)
 	wantStatus(t, bob.postForm(t, "/incidents/"+idStr(f.b.ID)+"/act", url.Values{"action": {"ack"}}, false), http.StatusNotFound)
 }
+
+func TestReportsPageAndCSV(t *testing.T) {
+	f := newIncidentFixture(t)
+	f.ts.Clock.Advance(6 * time.Minute)
+	if _, err := f.ts.DB.ActOnIncident(f.ctx, db.AllTeams, db.IncidentAction{IncidentID: f.a.ID, Action: db.ActAck,
+		Actor: db.Actor{Name: "alice"}, ActorKind: "user"}); err != nil {
+		t.Fatal(err)
+	}
+	alice := f.ts.login(t, "alice", testPassword)
+	rec := alice.get(t, "/reports")
+	wantStatus(t, rec, http.StatusOK)
+	body := rec.Body.String()
+	if !strings.Contains(body, `data-testid="reports-chart"`) || !strings.Contains(body, "<rect class=\"bar-ok\"") {
+		t.Errorf("no chart with bars:\n%s", body)
+	}
+	if !strings.Contains(bodyText(rec), "2 incidents, 1 acknowledged (MTTA 6 min)") {
+		t.Errorf("totals:\n%s", bodyText(rec))
+	}
+	rec = alice.get(t, "/reports?from=yesterday&to=2026-01-01")
+	wantStatus(t, rec, http.StatusUnprocessableEntity)
+	if !strings.Contains(rec.Body.String(), `data-testid="err-from"`) || !strings.Contains(rec.Body.String(), `value="yesterday"`) {
+		t.Errorf("bad date not answered next to the field with the input kept:\n%s", rec.Body.String())
+	}
+	rec = alice.get(t, "/reports.csv")
+	wantStatus(t, rec, http.StatusOK)
+	csv := rec.Body.String()
+	if !strings.HasPrefix(csv, "group,name,incidents,acknowledged,resolved_or_closed,mtta_seconds,mttr_seconds\n") ||
+		!strings.Contains(csv, "total,all,2,1,0,360,\n") || !strings.Contains(csv, "team,alpha,2,1,0,360,\n") {
+		t.Errorf("csv:\n%s", csv)
+	}
+}

@@ -51,6 +51,7 @@ func navItems(u *CurrentUser) []navItem {
 		{"incidents", "Incidents", "/incidents"},
 		{"alerts", "Alerts", "/alerts"},
 		{"history", "History", "/history"},
+		{"reports", "Reports", "/reports"},
 	}
 	if u != nil && u.CanAudit {
 		items = append(items, navItem{"audit", "Audit", "/audit"})
