@@ -33,7 +33,7 @@ func TestMTTAAndMTTRHandComputed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	at := func(min int) { f.clock.Add(start.Add(time.Duration(min)*time.Minute).Sub(f.clock.Now())) }
+	at := func(min int) { f.clock.Add(start.Add(time.Duration(min) * time.Minute).Sub(f.clock.Now())) }
 
 	a := open("r1", "a")
 	at(4)
