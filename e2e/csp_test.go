@@ -38,7 +38,7 @@ func TestNoCSPViolationOnScreens(t *testing.T) {
 	b.login("admin", c.AdminPassword)
 	for _, path := range []string{"/", "/alerts", "/history", "/rules", "/rules/new", "/robots", "/robots/new",
 		"/contacts", "/silences", "/tokens", "/sandbox", "/account", "/admin/teams", "/admin/users", "/invites", "/audit",
-		"/incidents", "/reports"} {
+		"/incidents", "/incidents/settings", "/reports"} {
 		b.visit(path)
 		b.waitJS(`document.readyState === "complete" && !!window.htmx`, "the page "+path+" with htmx")
 	}

@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -19,7 +21,9 @@ func (s *Server) incidentRoutes(app *echo.Group) {
 	app.GET("/incidents", s.incidentsList)
 	app.GET("/incidents/:id", s.incidentShow)
 	app.POST("/incidents/:id/act", s.incidentAct)
+	app.GET("/incidents/settings", s.incidentSettings)
 	app.POST("/incidents/settings/:team", s.incidentContactActions)
+	app.POST("/incidents/settings/:team/summary", s.incidentSummarySettings)
 	app.GET("/reports", s.reportsPage)
 	app.GET("/reports.csv", s.reportsExport)
 
@@ -73,16 +77,6 @@ func (s *Server) incidentsList(c echo.Context) error {
 	d.Rules = []views.Option{{Value: "", Label: "Any"}}
 	for _, r := range rules {
 		d.Rules = append(d.Rules, views.Option{Value: itoa(r.ID), Label: r.Name})
-	}
-	if d.CanConfigure {
-		for _, t := range teams {
-			id := parseID(t.Value)
-			on, err := s.deps.DB.ContactActions(ctx, id)
-			if err != nil {
-				return err
-			}
-			d.SettingTeams = append(d.SettingTeams, views.TeamSetting{ID: id, Name: t.Label, ContactActions: on})
-		}
 	}
 	return render(c, http.StatusOK, views.IncidentsPage(d))
 }
@@ -219,7 +213,120 @@ func (s *Server) incidentContactActions(c echo.Context) error {
 		return err
 	}
 	s.setFlash(c, "ok", "Saved.")
-	return redirect(c, "/incidents")
+	return redirect(c, "/incidents/settings")
+}
+
+// incidentSettingsData is the settings page of the teams the user may configure; the team
+// errs belongs to keeps the posted form.
+func (s *Server) incidentSettingsData(c echo.Context, posted *views.TeamSetting) (views.IncidentSettingsData, error) {
+	ctx := c.Request().Context()
+	d := views.IncidentSettingsData{Page: s.page(c, "Incident settings", "incidents"), ActionsOn: s.deps.Composer.Actions(),
+		BaseURL: s.deps.Config.BaseURL}
+	summaries, err := s.deps.DB.TeamSummaries(ctx)
+	if err != nil {
+		return d, err
+	}
+	robots, err := s.deps.DB.Robots(ctx, scope(c))
+	if err != nil {
+		return d, err
+	}
+	for _, ts := range summaries {
+		if !scope(c).Allows(ts.TeamID) {
+			continue
+		}
+		on, err := s.deps.DB.ContactActions(ctx, ts.TeamID)
+		if err != nil {
+			return d, err
+		}
+		t := views.TeamSetting{ID: ts.TeamID, Name: ts.Team, ContactActions: on, Times: strings.Join(ts.Times, ", "),
+			TimeZone: ts.TimeZone, Robots: []views.Option{{Value: "", Label: "No daily summary"}}}
+		if ts.RobotID != 0 {
+			t.RobotID = itoa(ts.RobotID)
+		}
+		for _, r := range robots {
+			if r.TeamID == ts.TeamID {
+				t.Robots = append(t.Robots, views.Option{Value: itoa(r.ID), Label: robotLabel(r)})
+			}
+		}
+		if posted != nil && posted.ID == ts.TeamID {
+			t.RobotID, t.Times, t.TimeZone, t.Errors = posted.RobotID, posted.Times, posted.TimeZone, posted.Errors
+		}
+		d.Teams = append(d.Teams, t)
+	}
+	return d, nil
+}
+
+func (s *Server) incidentSettings(c echo.Context) error {
+	if !currentUser(c).CanWrite() {
+		return userError(http.StatusForbidden, "Only members and administrators change incident settings.")
+	}
+	d, err := s.incidentSettingsData(c, nil)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.IncidentSettingsPage(d))
+}
+
+// maxSummaryTimes bounds the daily summary's times.
+const maxSummaryTimes = 6
+
+func (s *Server) incidentSummarySettings(c echo.Context) error {
+	teamID, err := paramID(c, "team")
+	if err != nil {
+		return err
+	}
+	if !currentUser(c).CanWrite() || !scope(c).Allows(teamID) {
+		return userError(http.StatusForbidden, "You may not change this team's settings.")
+	}
+	f := views.TeamSetting{ID: teamID, RobotID: form(c, "robot_id"), Times: form(c, "times"), TimeZone: form(c, "time_zone"),
+		Errors: views.FieldErrors{}}
+	if f.TimeZone == "" {
+		f.TimeZone = "UTC"
+	}
+	if _, err := time.LoadLocation(f.TimeZone); err != nil || len(f.TimeZone) > 60 {
+		f.Errors["time_zone"] = "Enter an IANA time zone such as Asia/Shanghai or UTC."
+	}
+	var times []string
+	for _, part := range strings.Split(f.Times, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if _, err := time.Parse("15:04", part); err != nil || len(part) != 5 {
+			f.Errors["times"] = fmt.Sprintf("%q is not a time of day such as 09:00.", part)
+			break
+		}
+		times = append(times, part)
+	}
+	robotID := filterID(f.RobotID)
+	switch {
+	case len(times) > maxSummaryTimes:
+		f.Errors["times"] = fmt.Sprintf("At most %d times a day.", maxSummaryTimes)
+	case robotID > 0 && len(times) == 0 && f.Errors["times"] == "":
+		f.Errors["times"] = "Enter when to post, e.g. 09:00, 18:00."
+	}
+	if robotID < 0 {
+		f.Errors["robot_id"] = "Pick one of the team's robots."
+	}
+	if len(f.Errors) == 0 {
+		err := s.deps.DB.SetTeamSummary(c.Request().Context(), actor(c), teamID, robotID, times, f.TimeZone)
+		switch {
+		case errors.Is(err, db.ErrForeignRef):
+			f.Errors["robot_id"] = "Pick one of the team's robots."
+		case errors.Is(err, db.ErrNotFound):
+			return userError(http.StatusNotFound, "No such team.")
+		case err != nil:
+			return err
+		default:
+			s.setFlash(c, "ok", "Daily summary saved.")
+			return redirect(c, "/incidents/settings")
+		}
+	}
+	d, err := s.incidentSettingsData(c, &f)
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusUnprocessableEntity, views.IncidentSettingsPage(d))
 }
 
 func (s *Server) responder() *pipeline.Responder {

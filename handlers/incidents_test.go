@@ -259,3 +259,57 @@ func TestReportsPageAndCSV(t *testing.T) {
 		t.Errorf("csv:\n%s", csv)
 	}
 }
+
+func TestIncidentSettings(t *testing.T) {
+	f := newIncidentFixture(t)
+	robot, err := f.ts.DB.CreateRobot(f.ctx, db.SystemActor, db.RobotInput{TeamID: f.ts.TeamA.ID, Name: "oncall group", Platform: "wecom",
+		WebhookURL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", WebhookHint: "…", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := f.ts.DB.CreateRobot(f.ctx, db.SystemActor, db.RobotInput{TeamID: f.ts.TeamB.ID, Name: "beta group", Platform: "wecom",
+		WebhookURL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k2", WebhookHint: "…", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice := f.ts.login(t, "alice", testPassword)
+	rec := alice.get(t, "/incidents/settings")
+	wantStatus(t, rec, http.StatusOK)
+	if !strings.Contains(rec.Body.String(), `data-testid="actions-on"`) || strings.Contains(bodyText(rec), "beta") {
+		t.Errorf("settings page:\n%s", bodyText(rec))
+	}
+	path := "/incidents/settings/" + idStr(f.ts.TeamA.ID)
+	for _, tc := range []struct {
+		form  url.Values
+		field string
+	}{
+		{url.Values{"robot_id": {idStr(robot.ID)}, "times": {"09:00, 25:00"}, "time_zone": {"Asia/Shanghai"}}, "times"},
+		{url.Values{"robot_id": {idStr(robot.ID)}, "times": {"09:00"}, "time_zone": {"Mars/Olympus"}}, "time_zone"},
+		{url.Values{"robot_id": {idStr(other.ID)}, "times": {"09:00"}, "time_zone": {"UTC"}}, "robot_id"},
+		{url.Values{"robot_id": {idStr(robot.ID)}, "times": {""}, "time_zone": {"UTC"}}, "times"},
+	} {
+		rec := alice.postForm(t, path+"/summary", tc.form, false)
+		wantStatus(t, rec, http.StatusUnprocessableEntity)
+		if !strings.Contains(rec.Body.String(), `data-testid="err-`+tc.field+`"`) {
+			t.Errorf("%v: no error next to %s:\n%s", tc.form, tc.field, bodyText(rec))
+		}
+		if tz := tc.form.Get("time_zone"); !strings.Contains(rec.Body.String(), `value="`+tz+`"`) {
+			t.Errorf("%v: input not kept", tc.form)
+		}
+	}
+	wantStatus(t, alice.postForm(t, path+"/summary", url.Values{"robot_id": {idStr(robot.ID)}, "times": {"09:00,18:00"},
+		"time_zone": {"Asia/Shanghai"}}, false), http.StatusSeeOther)
+	wantStatus(t, alice.postForm(t, path, url.Values{"on": {"true"}}, false), http.StatusSeeOther)
+	list, _ := f.ts.DB.TeamSummaries(f.ctx)
+	for _, s := range list {
+		if s.TeamID == f.ts.TeamA.ID && (s.RobotID != robot.ID || strings.Join(s.Times, ",") != "09:00,18:00" || s.TimeZone != "Asia/Shanghai") {
+			t.Errorf("stored: %+v", s)
+		}
+	}
+	if on, _ := f.ts.DB.ContactActions(f.ctx, f.ts.TeamA.ID); !on {
+		t.Error("contact actions not turned on")
+	}
+	// bob may not change alpha's settings.
+	bob := f.ts.login(t, "bob", testPassword)
+	wantStatus(t, bob.postForm(t, path, url.Values{"on": {"false"}}, false), http.StatusForbidden)
+}

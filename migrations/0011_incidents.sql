@@ -58,3 +58,11 @@ ALTER TABLE rules ADD COLUMN repeat_unacked_ms INTEGER NOT NULL DEFAULT 0;
 -- What a token may do: 'intake' (post alerts; what Alertmanager holds) or 'incidents'
 -- (act on incidents over the JSON API). Existing tokens are intake tokens.
 ALTER TABLE api_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'intake' CHECK (scope IN ('intake', 'incidents'));
+
+-- Daily summary: a robot of the team posts the day's counts and the oldest open incidents
+-- at set times ("09:00,18:00") of the team's time zone. summary_last_at is the last slot
+-- posted, so a slot is posted once even across restarts.
+ALTER TABLE teams ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
+ALTER TABLE teams ADD COLUMN summary_robot_id INTEGER REFERENCES robots (id) ON DELETE SET NULL;
+ALTER TABLE teams ADD COLUMN summary_times TEXT NOT NULL DEFAULT '';
+ALTER TABLE teams ADD COLUMN summary_last_at INTEGER;

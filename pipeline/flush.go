@@ -25,7 +25,7 @@ func (p *Pipeline) flushLoop() {
 	defer p.done.Done()
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
-	lastSilences := time.Time{}
+	lastSilences, lastSummaries := time.Time{}, time.Time{}
 	for {
 		select {
 		case <-p.stop:
@@ -46,6 +46,12 @@ func (p *Pipeline) flushLoop() {
 		}
 		if err := p.FlushDue(ctx); err != nil {
 			p.log.Error("group flush", "error", err)
+		}
+		if p.now().Sub(lastSummaries) > 20*time.Second {
+			if err := p.PostSummaries(ctx); err != nil {
+				p.log.Error("daily summaries", "error", err)
+			}
+			lastSummaries = p.now()
 		}
 		cancel()
 	}

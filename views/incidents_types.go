@@ -25,15 +25,27 @@ type IncidentsPageData struct {
 	ShowTeam                         bool
 	ActionsOn                        bool   // messages carry action links
 	BaseURL                          string // the console's configured address
-	CanConfigure                     bool   // may change the team setting below
-	SettingTeams                     []TeamSetting
+	CanConfigure                     bool   // may change the teams' incident settings
 }
 
-// TeamSetting is a team's "act by contact card" switch.
+// TeamSetting is a team's incident settings: acting by contact card and the daily summary.
 type TeamSetting struct {
 	ID             int64
 	Name           string
 	ContactActions bool
+	RobotID        string // the summary robot; "" = no summary
+	Robots         []Option
+	Times          string // "09:00, 18:00"
+	TimeZone       string
+	Errors         FieldErrors
+}
+
+// IncidentSettingsPage is /incidents/settings.
+type IncidentSettingsData struct {
+	Page
+	ActionsOn bool
+	BaseURL   string
+	Teams     []TeamSetting
 }
 
 // IncidentEventRow is one timeline line.
