@@ -18,6 +18,7 @@ func (s *Server) routes() {
 	e.GET("/favicon.ico", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	e.StaticFS("/static", s.deps.Static)
 	s.intakeRoutes()
+	s.incidentAPIRoutes()
 
 	// Browser pages: session + CSRF; forms are small.
 	web := e.Group("", middleware.BodyLimit("1M"), s.loadSession, checkCSRF)
