@@ -345,6 +345,30 @@ func (d *DB) IncidentOfAlert(ctx context.Context, alertID int64) (int64, error) 
 	return id, err
 }
 
+// IncidentsOfAlerts is IncidentOfAlert for a page of alerts, in one query.
+func (d *DB) IncidentsOfAlerts(ctx context.Context, alertIDs []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(alertIDs) == 0 {
+		return out, nil
+	}
+	q, args := inList(alertIDs)
+	rows, err := d.read.QueryContext(ctx, `SELECT na.alert_id, n.incident_id FROM notification_alerts na
+		JOIN notifications n ON n.id = na.notification_id
+		WHERE na.alert_id IN (`+q+`) AND n.incident_id IS NOT NULL ORDER BY n.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var alert, incident int64
+		if err := rows.Scan(&alert, &incident); err != nil {
+			return nil, err
+		}
+		out[alert] = incident // ordered by notification: the latest wins
+	}
+	return out, rows.Err()
+}
+
 // IncidentAction is one person's action on an incident.
 type IncidentAction struct {
 	IncidentID int64

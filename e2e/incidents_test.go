@@ -88,6 +88,17 @@ func TestAcknowledgeFromChat(t *testing.T) {
 	phone.screenshot("incident-timeline")
 	phone.visit("/audit")
 	phone.waitText("main", "incident.ack")
+
+	t.Log("the alert and its messages link to the incident; a quick silence shows what it would mute")
+	phone.resetViewport()
+	phone.visit("/alerts")
+	phone.waitText("[data-testid=alert-row-incident]", "incident #")
+	phone.visit("/history")
+	phone.waitText("[data-testid=history-incident]", "incident #")
+	phone.visit(incidentPath)
+	phone.click("[data-testid=incident-quick-silence]")
+	phone.waitText("[data-testid=silence-would-mute]", name)
+	phone.screenshot("quick-silence")
 }
 
 func acceptedMessages(t *testing.T, cl *client) []sandbox.Received {
