@@ -31,14 +31,26 @@ func TestAcknowledgeFromChat(t *testing.T) {
 		t.Fatalf("intake: %d %s", r.Status, r.Body)
 	}
 
-	t.Log("the DingTalk group receives an actionCard whose buttons are signed links")
-	ackRe := regexp.MustCompile(`http://localhost:\d+/act/\d+/\d+\.ack\.[^"\s)]+`)
+	t.Log("the DingTalk group receives an actionCard whose buttons are signed links; WeCom gets them as markdown links")
 	var ackURL string
 	waitUntil(t, 60*time.Second, "the alert message in the sandbox", func() bool {
 		for _, m := range acceptedMessages(t, api) {
 			if m.Platform == "dingtalk" && strings.Contains(m.Title+m.Text, name) {
-				ackURL = ackRe.FindString(string(m.Body))
+				for _, b := range m.Buttons {
+					if b.Label == "Acknowledge" {
+						ackURL = b.URL
+					}
+				}
 				return ackURL != ""
+			}
+		}
+		return false
+	})
+	weComLink := regexp.MustCompile(`\[Acknowledge\]\(http://localhost:\d+/act/\d+/[^)]+\)`)
+	waitUntil(t, 60*time.Second, "the WeCom message with action links", func() bool {
+		for _, m := range acceptedMessages(t, api) {
+			if m.Platform == "wecom" && strings.Contains(m.Text, name) && weComLink.MatchString(m.Text) {
+				return true
 			}
 		}
 		return false
