@@ -113,6 +113,7 @@ type IncidentFiring struct {
 	Title        string
 	Severity     string
 	Firing       int
+	Resolved     int  // alerts of the group resolved since the last message
 	News         bool // alerts joined or changed since the last flush
 	ReopenWindow time.Duration
 }
@@ -146,7 +147,11 @@ func (d *DB) IncidentFiring(ctx context.Context, in IncidentFiring) (Incident, e
 				return err
 			}
 			if in.News {
-				if err := event(last.ID, "alerts", "Alerts joined or changed: "+alerts); err != nil {
+				text := "Alerts joined or changed: " + alerts
+				if in.Resolved > 0 {
+					text += fmt.Sprintf(", %d resolved", in.Resolved)
+				}
+				if err := event(last.ID, "alerts", text); err != nil {
 					return err
 				}
 			}

@@ -30,7 +30,7 @@ func (p *Pipeline) trackIncident(ctx context.Context, r *compiledRule, g db.Aler
 	}
 	return p.db.IncidentFiring(ctx, db.IncidentFiring{TeamID: r.TeamID, RuleID: r.ID, RuleName: r.Name, GroupKey: g.Key,
 		GroupLabels: g.GroupLabels, Title: incidentTitle(snap, g.GroupLabels), Severity: r.Severity, Firing: snap.FiringTotal,
-		News: snap.Changed, ReopenWindow: window})
+		Resolved: snap.ResolvedTotal, News: snap.Changed, ReopenWindow: window})
 }
 
 // targetLabels name what an alert is about, most specific first.
