@@ -23,17 +23,17 @@ const (
 
 // Actions a person can take on an incident (from the console, a chat link or the API).
 const (
-	ActAck       = "ack"
-	ActClaim     = "claim"
-	ActClose     = "close"
-	ActSilence1h = "silence1h"
-	ActSilence4h = "silence4h"
-	ActSilence   = "silence24h"
-	ActNote      = "note"
+	ActAck        = "ack"
+	ActClaim      = "claim"
+	ActClose      = "close"
+	ActSilence1h  = "silence1h"
+	ActSilence4h  = "silence4h"
+	ActSilence24h = "silence24h"
+	ActNote       = "note"
 )
 
 // SilenceFor is how long each silence action mutes the incident's alerts.
-var SilenceFor = map[string]time.Duration{ActSilence1h: time.Hour, ActSilence4h: 4 * time.Hour, ActSilence: 24 * time.Hour}
+var SilenceFor = map[string]time.Duration{ActSilence1h: time.Hour, ActSilence4h: 4 * time.Hour, ActSilence24h: 24 * time.Hour}
 
 // ErrIncidentState: the action does not apply to the incident in its current state
 // (acknowledging a closed incident); the error says why in words.
@@ -105,16 +105,19 @@ func scanIncident(row interface{ Scan(...any) error }) (Incident, error) {
 
 // IncidentFiring is what a group flush knows of a group that has firing alerts.
 type IncidentFiring struct {
-	TeamID       int64
-	RuleID       int64
-	RuleName     string
-	GroupKey     string
-	GroupLabels  map[string]string
-	Title        string
-	Severity     string
-	Firing       int
-	Resolved     int  // alerts of the group resolved since the last message
-	News         bool // alerts joined or changed since the last flush
+	TeamID      int64
+	RuleID      int64
+	RuleName    string
+	GroupKey    string
+	GroupLabels map[string]string
+	Title       string
+	Severity    string
+	Firing      int
+	Resolved    int  // alerts of the group resolved since the last message
+	News        bool // alerts joined or changed since the last flush
+	// Silenced: every firing alert is silenced. An open incident goes on; none is opened
+	// or reopened for alerts nobody is to be told about.
+	Silenced     bool
 	ReopenWindow time.Duration
 }
 
@@ -136,6 +139,8 @@ func (d *DB) IncidentFiring(ctx context.Context, in IncidentFiring) (Incident, e
 		}
 		alerts := fmt.Sprintf("%d %s firing", in.Firing, plural(in.Firing, "alert", "alerts"))
 		switch {
+		case in.Silenced && !(found && last.Open()):
+			return nil // out stays the zero Incident
 		case found && !last.Open() && !in.News:
 			// Closed by a person while its alerts still fire (a repeat): it stays closed;
 			// only alerts firing anew reopen it.
@@ -429,23 +434,24 @@ func (d *DB) ActOnIncident(ctx context.Context, s Scope, in IncidentAction) (Inc
 			}
 			set, args = `state = 'closed', closed_at = ?`, []any{ms(now)}
 			text = "Closed by " + who
-		case ActSilence1h, ActSilence4h, ActSilence:
+		case ActSilence1h, ActSilence4h, ActSilence24h:
 			if err := silenceIncident(ctx, tx, now, in, before); err != nil {
 				return err
 			}
-			set = `updated_at = updated_at`
 			text = fmt.Sprintf("Silenced for %s by %s (%s)", shortDuration(SilenceFor[in.Action]), who, labelsText(before.GroupLabels))
 		case ActNote:
 			note := strings.TrimSpace(in.Note)
 			if note == "" {
 				return fmt.Errorf("%w: a note needs some text", ErrIncidentState)
 			}
-			set = `updated_at = updated_at`
 			text = who + ": " + cutString(note, 2000)
 		default:
 			return fmt.Errorf("%w: unknown action %q", ErrIncidentState, in.Action)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE incidents SET `+set+`, updated_at = ? WHERE id = ?`,
+		if set != "" {
+			set += ", "
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE incidents SET `+set+`updated_at = ? WHERE id = ?`,
 			append(args, ms(now), before.ID)...); err != nil {
 			return err
 		}

@@ -182,6 +182,9 @@ func (s *Server) incidentAct(c echo.Context) error {
 		return err
 	}
 	s.kick()
+	if strings.HasPrefix(action, "silence") {
+		s.rulesChanged() // the new silence mutes from the next flush
+	}
 	if action != db.ActNote {
 		s.setFlash(c, "ok", pipeline.ActionLabel(action)+": done; the chat group is told.")
 	}
@@ -464,6 +467,9 @@ func (s *Server) actPost(c echo.Context) error {
 		return err
 	}
 	s.kick()
+	if strings.HasPrefix(d.Action, "silence") {
+		s.rulesChanged()
+	}
 	d.State = after.State
 	d.Done = pipeline.FollowUpText(in.Actor.Name, d.Action, inc, after.UpdatedAt) + "."
 	return render(c, http.StatusOK, views.ActPage(d))

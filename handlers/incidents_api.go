@@ -185,5 +185,8 @@ func (s *Server) apiIncidentAct(c echo.Context) error {
 		return err
 	}
 	s.kick()
+	if strings.HasPrefix(req.Action, "silence") {
+		s.rulesChanged()
+	}
 	return c.JSON(http.StatusOK, s.incidentJSON(after))
 }

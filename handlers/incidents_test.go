@@ -313,3 +313,32 @@ func TestIncidentSettings(t *testing.T) {
 	bob := f.ts.login(t, "bob", testPassword)
 	wantStatus(t, bob.postForm(t, path, url.Values{"on": {"false"}}, false), http.StatusForbidden)
 }
+
+func TestSilenceFromChatLink(t *testing.T) {
+	f := newIncidentFixture(t)
+	path := f.link(f.a.ID, db.ActSilence4h, f.ts.Clock.Now())
+	alice := f.ts.login(t, "alice", testPassword)
+	rec := alice.postForm(t, path, url.Values{"token": {path[strings.LastIndexByte(path, '/')+1:]}}, false)
+	wantStatus(t, rec, http.StatusOK)
+	if !strings.Contains(bodyText(rec), "alice silenced DiskFull on db-1 (3 alerts) for 4h") {
+		t.Errorf("done page:\n%s", bodyText(rec))
+	}
+	list, err := f.ts.DB.Silences(f.ctx, db.AllTeams)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("silences: %+v, %v", list, err)
+	}
+	s := list[0]
+	if s.TeamID != f.ts.TeamA.ID || s.EndsAt.Sub(s.StartsAt) != 4*time.Hour || len(s.Matchers) != 2 ||
+		s.Matchers[0].String() != `alertname="DiskFull"` || s.Matchers[1].String() != `instance="db-1"` {
+		t.Errorf("silence: %+v", s)
+	}
+	evs, _ := f.ts.DB.IncidentEvents(f.ctx, f.a.ID)
+	if last := evs[len(evs)-1]; last.Kind != "silence" || !strings.Contains(last.Text, "Silenced for 4 h by alice") {
+		t.Errorf("timeline: %+v", last)
+	}
+	for _, action := range []string{"silence.create", "incident.silence4h"} {
+		if audit, _, _ := f.ts.DB.AuditEvents(f.ctx, db.AuditFilter{Action: action}); len(audit) != 1 {
+			t.Errorf("audit %s: %+v", action, audit)
+		}
+	}
+}

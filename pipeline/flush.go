@@ -112,6 +112,20 @@ func (r *compiledRule) quietNow(now time.Time) string {
 	return ""
 }
 
+// allSilenced reports whether every firing alert of a snapshot is silenced (all of them are
+// in it): such a group opens no incident.
+func (p *Pipeline) allSilenced(rs *ruleSet, r *compiledRule, snap db.GroupSnapshot, now time.Time) bool {
+	if snap.FiringTotal == 0 || len(snap.Firing) != snap.FiringTotal {
+		return false
+	}
+	for _, a := range snap.Firing {
+		if p.silencing(rs, r.TeamID, a.Labels, now) == nil {
+			return false
+		}
+	}
+	return true
+}
+
 func (p *Pipeline) silencing(rs *ruleSet, teamID int64, labels map[string]string, now time.Time) *compiledSilence {
 	for i := range rs.silences {
 		s := &rs.silences[i]
@@ -218,7 +232,7 @@ func (p *Pipeline) flushGroup(ctx context.Context, g db.AlertGroup) (bool, error
 	if err != nil {
 		return false, err
 	}
-	incident, err := p.trackIncident(ctx, r, g, snap)
+	incident, err := p.trackIncident(ctx, r, g, snap, p.allSilenced(rs, r, snap, now))
 	if err != nil {
 		return false, err
 	}

@@ -17,7 +17,7 @@ const DefaultReopenWindow = time.Hour
 // trackIncident is the one place a group flush touches incidents: a firing group has an
 // open incident (found, reopened or new); a group whose alerts all resolved resolves it.
 // It returns the incident the flush's messages speak of (zero when there is none).
-func (p *Pipeline) trackIncident(ctx context.Context, r *compiledRule, g db.AlertGroup, snap db.GroupSnapshot) (db.Incident, error) {
+func (p *Pipeline) trackIncident(ctx context.Context, r *compiledRule, g db.AlertGroup, snap db.GroupSnapshot, silenced bool) (db.Incident, error) {
 	if snap.FiringTotal == 0 {
 		if snap.ResolvedTotal > 0 {
 			return db.Incident{}, p.db.IncidentResolved(ctx, r.ID, g.Key, snap.ResolvedTotal)
@@ -30,7 +30,7 @@ func (p *Pipeline) trackIncident(ctx context.Context, r *compiledRule, g db.Aler
 	}
 	return p.db.IncidentFiring(ctx, db.IncidentFiring{TeamID: r.TeamID, RuleID: r.ID, RuleName: r.Name, GroupKey: g.Key,
 		GroupLabels: g.GroupLabels, Title: incidentTitle(snap, g.GroupLabels), Severity: r.Severity, Firing: snap.FiringTotal,
-		Resolved: snap.ResolvedTotal, News: snap.Changed, ReopenWindow: window})
+		Resolved: snap.ResolvedTotal, News: snap.Changed, ReopenWindow: window, Silenced: silenced})
 }
 
 // targetLabels name what an alert is about, most specific first.
@@ -144,7 +144,7 @@ func FollowUpText(who, action string, inc db.Incident, at time.Time) string {
 		return fmt.Sprintf("%s claimed %s after %s", who, what, after)
 	case db.ActClose:
 		return fmt.Sprintf("%s closed %s after %s", who, what, after)
-	case db.ActSilence1h, db.ActSilence4h, db.ActSilence:
+	case db.ActSilence1h, db.ActSilence4h, db.ActSilence24h:
 		return fmt.Sprintf("%s silenced %s for %s", who, what, strings.TrimPrefix(ActionLabel(action), "Silence "))
 	}
 	return fmt.Sprintf("%s updated %s", who, what)

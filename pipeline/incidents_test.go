@@ -151,3 +151,28 @@ func TestRepeatUntilAcknowledged(t *testing.T) {
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// A group whose alerts are all silenced opens no incident: its message is muted and nobody
+// is to act on it.
+func TestSilencedGroupOpensNoIncident(t *testing.T) {
+	f := newFixture(t)
+	f.withActions()
+	f.rule(db.RuleInput{GroupBy: []string{"instance"}, GroupWait: 10 * time.Second, RepeatInterval: 4 * time.Hour})
+	now := f.clock.Now()
+	if _, err := f.db.CreateSilence(f.ctx, db.SystemActor, db.Silence{TeamID: f.team.ID, StartsAt: now, EndsAt: now.Add(time.Hour),
+		Matchers: alerting.Matchers{mustMatcher("instance", "=", "db-1")}, Comment: "maintenance"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.p.Reload(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.ingest(0, alert("DiskFull", alerting.StatusFiring, map[string]string{"instance": "db-1"}, now))
+	f.clock.Add(11 * time.Second)
+	f.flush()
+	if got := f.notifications(); len(got) != 1 || got[0].state != db.StateMuted {
+		t.Fatalf("notifications: %+v, want one muted", got)
+	}
+	if incs := f.incidents(); len(incs) != 0 {
+		t.Errorf("incidents: %+v, want none", incs)
+	}
+}

@@ -25,7 +25,7 @@ var (
 // LinkActions are the actions a chat message offers, in the order it shows them.
 var LinkActions = []struct{ Action, Label string }{
 	{db.ActAck, "Acknowledge"}, {db.ActClaim, "Claim"}, {db.ActClose, "Close"},
-	{db.ActSilence1h, "Silence 1h"}, {db.ActSilence4h, "Silence 4h"}, {db.ActSilence, "Silence 24h"},
+	{db.ActSilence1h, "Silence 1h"}, {db.ActSilence4h, "Silence 4h"}, {db.ActSilence24h, "Silence 24h"},
 }
 
 // ActionLabel is the button label of an action ("" for an unknown one).
