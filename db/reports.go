@@ -111,7 +111,7 @@ func (d *DB) NoisyAlertNames(ctx context.Context, s Scope, from, to time.Time, l
 func (d *DB) MessagesPerRule(ctx context.Context, s Scope, from, to time.Time) (map[int64]int, error) {
 	cond, args := s.clause("team_id")
 	rows, err := d.read.QueryContext(ctx, `SELECT rule_id, COUNT(*) FROM notifications WHERE `+cond+`
-		AND rule_id IS NOT NULL AND kind IN ('firing', 'resolved') AND created_at >= ? AND created_at < ? GROUP BY rule_id`,
+		AND rule_id IS NOT NULL AND kind IN ('firing', 'resolved') AND purpose = '' AND created_at >= ? AND created_at < ? GROUP BY rule_id`,
 		append(args, ms(from), ms(to))...)
 	if err != nil {
 		return nil, err

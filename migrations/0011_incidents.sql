@@ -47,6 +47,9 @@ CREATE INDEX incident_events_incident ON incident_events (incident_id, id);
 -- links (JSON [{"label","url"}]), rendered by notify as buttons or markdown links.
 ALTER TABLE notifications ADD COLUMN incident_id INTEGER REFERENCES incidents (id) ON DELETE SET NULL;
 ALTER TABLE notifications ADD COLUMN actions TEXT NOT NULL DEFAULT '';
+-- What a message is besides an alert message: 'followup' (someone acted on an incident) or
+-- 'summary' (a team's daily summary); '' for alert messages, digests and test-sends.
+ALTER TABLE notifications ADD COLUMN purpose TEXT NOT NULL DEFAULT '' CHECK (purpose IN ('', 'followup', 'summary'));
 CREATE INDEX notifications_incident ON notifications (incident_id) WHERE incident_id IS NOT NULL;
 
 -- Whether a person without an account may act from a chat link by picking their contact card.

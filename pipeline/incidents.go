@@ -93,7 +93,7 @@ func (r *Responder) Act(ctx context.Context, s db.Scope, in db.IncidentAction) (
 		for _, rb := range robots {
 			out = append(out, db.OutboxItem{Notification: db.Notification{TeamID: before.TeamID, RobotID: rb.ID,
 				RuleID: before.RuleID, GroupKey: before.GroupKey, Kind: "firing", Severity: before.Severity,
-				Title: text, Body: body, Search: before.Title}})
+				Title: text, Body: body, Search: before.Title, Purpose: db.PurposeFollowUp}})
 		}
 		return out
 	}

@@ -53,7 +53,7 @@ func (p *Pipeline) PostSummaries(ctx context.Context) error {
 		}
 		title, body := SummaryText(t.Team, slot, counts, now, p.composer.IncidentURL)
 		posted, err := p.db.PostSummary(ctx, t.TeamID, slot, db.Notification{RobotID: robot.ID, Kind: "firing",
-			Severity: "info", Title: title, Body: body, Search: "daily summary " + t.Team})
+			Severity: "info", Title: title, Body: body, Search: "daily summary " + t.Team, Purpose: db.PurposeSummary})
 		if err != nil {
 			return err
 		}
