@@ -111,6 +111,12 @@ func TestAcknowledgeFromChat(t *testing.T) {
 	phone.click("[data-testid=incident-quick-silence]")
 	phone.waitText("[data-testid=silence-would-mute]", name)
 	phone.screenshot("quick-silence")
+	phone.visit("/reports")
+	phone.waitText("[data-testid=reports-total]", "1 incidents, 1 acknowledged")
+	phone.screenshot("reports")
+	phone.visit("/incidents/settings")
+	phone.waitVisible("[data-testid=actions-on]")
+	phone.screenshot("incident-settings")
 }
 
 func acceptedMessages(t *testing.T, cl *client) []sandbox.Received {
