@@ -176,3 +176,24 @@ func TestSilencedGroupOpensNoIncident(t *testing.T) {
 		t.Errorf("incidents: %+v, want none", incs)
 	}
 }
+
+// A message held back by quiet hours is on the incident's timeline with the reason.
+func TestQuietHoursMessageOnTimeline(t *testing.T) {
+	f := newFixture(t) // Monday 10:00 UTC is 18:00 in Shanghai: inside the window
+	f.rule(db.RuleInput{GroupBy: []string{"instance"}, GroupWait: 10 * time.Second, RepeatInterval: 4 * time.Hour,
+		QuietHours: []alerting.QuietWindow{{Days: []time.Weekday{time.Monday}, From: "17:00", To: "09:00", TimeZone: "Asia/Shanghai"}}})
+	f.ingest(0, alert("DiskFull", alerting.StatusFiring, map[string]string{"instance": "db-1"}, f.clock.Now()))
+	f.clock.Add(11 * time.Second)
+	f.flush()
+	incs := f.incidents()
+	if len(incs) != 1 {
+		t.Fatalf("incidents: %+v", incs)
+	}
+	evs, err := f.db.IncidentEvents(f.ctx, incs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := evs[len(evs)-1]; last.Kind != "message" || !strings.Contains(last.Text, "not sent: Held back by the rule's quiet hours") {
+		t.Errorf("timeline: %+v", evs)
+	}
+}
