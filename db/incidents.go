@@ -240,7 +240,12 @@ func recordMessageEvents(ctx context.Context, tx *sql.Tx, rs []DeliveryResult) e
 		if n.IncidentID == 0 {
 			continue
 		}
-		text := fmt.Sprintf("Message %q to robot #%d: %s", cutString(n.Title, 80), n.RobotID, r.Attempt.Outcome)
+		robot := fmt.Sprintf("robot #%d", n.RobotID)
+		var name string
+		if tx.QueryRowContext(ctx, `SELECT name FROM robots WHERE id = ?`, n.RobotID).Scan(&name) == nil {
+			robot = name
+		}
+		text := fmt.Sprintf("Message %q to %s: %s", cutString(n.Title, 80), robot, r.Attempt.Outcome)
 		if r.Attempt.Summary != "" {
 			text += " — " + r.Attempt.Summary
 		}
