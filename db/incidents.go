@@ -535,6 +535,16 @@ func silenceIncident(ctx context.Context, tx *sql.Tx, now time.Time, in Incident
 	}
 	sil := Silence{TeamID: inc.TeamID, Matchers: matchers, StartsAt: now, EndsAt: now.Add(SilenceFor[in.Action]),
 		Comment: fmt.Sprintf("Incident #%d %s", inc.ID, inc.Title), CreatedBy: in.Actor.Name}
+	// A second tap on the same link (or a shorter silence after a longer one) adds nothing.
+	var until sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT MAX(ends_at) FROM silences WHERE team_id = ? AND matchers = ? AND starts_at <= ?
+		AND ends_at >= ?`, sil.TeamID, jsonText(sil.Matchers), ms(now), ms(sil.EndsAt)).Scan(&until)
+	if err != nil {
+		return err
+	}
+	if until.Valid {
+		return fmt.Errorf("%w: this incident is already silenced until %s", ErrIncidentState, fromMS(until.Int64).UTC().Format("2006-01-02 15:04 UTC"))
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO silences (team_id, matchers, starts_at, ends_at, comment, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, nullID(sil.TeamID), jsonText(sil.Matchers), ms(sil.StartsAt), ms(sil.EndsAt),
 		sil.Comment, sil.CreatedBy, ms(now))

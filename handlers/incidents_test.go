@@ -336,6 +336,14 @@ func TestSilenceFromChatLink(t *testing.T) {
 	if last := evs[len(evs)-1]; last.Kind != "silence" || !strings.Contains(last.Text, "Silenced for 4 h by alice") {
 		t.Errorf("timeline: %+v", last)
 	}
+	// A second tap, or a 1 h silence within the 4 h one, adds nothing and says why.
+	rec = alice.postForm(t, path, url.Values{"token": {path[strings.LastIndexByte(path, '/')+1:]}}, false)
+	wantStatus(t, rec, http.StatusConflict)
+	if !strings.Contains(bodyText(rec), "already silenced until") {
+		t.Errorf("second tap:\n%s", bodyText(rec))
+	}
+	short := f.link(f.a.ID, db.ActSilence1h, f.ts.Clock.Now())
+	wantStatus(t, alice.postForm(t, short, url.Values{"token": {short[strings.LastIndexByte(short, '/')+1:]}}, false), http.StatusConflict)
 	for _, action := range []string{"silence.create", "incident.silence4h"} {
 		if audit, _, _ := f.ts.DB.AuditEvents(f.ctx, db.AuditFilter{Action: action}); len(audit) != 1 {
 			t.Errorf("audit %s: %+v", action, audit)
