@@ -190,17 +190,19 @@ func (d *DB) IncidentFiring(ctx context.Context, in IncidentFiring) (Incident, e
 }
 
 // IncidentResolved marks the open incident of a group resolved: all its alerts resolved.
-// A group without an open incident is left alone.
-func (d *DB) IncidentResolved(ctx context.Context, ruleID int64, groupKey string, resolved int) error {
+// It returns the incident the group's resolve message speaks of: the one just resolved,
+// or the group's last incident when none was open (0 when the group never had one).
+func (d *DB) IncidentResolved(ctx context.Context, ruleID int64, groupKey string, resolved int) (int64, error) {
 	now := d.now()
-	return mapErr(d.WithTx(ctx, func(tx *sql.Tx) error {
-		var id int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM incidents WHERE rule_id = ? AND group_key = ?
-			AND state IN ('triggered', 'acknowledged') ORDER BY id DESC LIMIT 1`, ruleID, groupKey).Scan(&id)
+	var id int64
+	err := d.WithTx(ctx, func(tx *sql.Tx) error {
+		var state string
+		err := tx.QueryRowContext(ctx, `SELECT id, state FROM incidents WHERE rule_id = ? AND group_key = ?
+			ORDER BY id DESC LIMIT 1`, ruleID, groupKey).Scan(&id, &state)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
-		if err != nil {
+		if err != nil || (state != IncidentTriggered && state != IncidentAcknowledged) {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE incidents SET state = 'resolved', resolved_at = ?, alert_count = 0, updated_at = ?
@@ -209,7 +211,8 @@ func (d *DB) IncidentResolved(ctx context.Context, ruleID int64, groupKey string
 		}
 		return insertIncidentEvent(ctx, tx, IncidentEvent{IncidentID: id, At: now, Kind: "resolved", ActorKind: "system",
 			Text: fmt.Sprintf("Resolved: all alerts resolved (%d in the last flush)", resolved)})
-	}))
+	})
+	return id, mapErr(err)
 }
 
 // incidentEnd is when an ended incident ended (resolved or closed, whichever was first).

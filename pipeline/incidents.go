@@ -19,10 +19,11 @@ const DefaultReopenWindow = time.Hour
 // It returns the incident the flush's messages speak of (zero when there is none).
 func (p *Pipeline) trackIncident(ctx context.Context, r *compiledRule, g db.AlertGroup, snap db.GroupSnapshot, silenced bool) (db.Incident, error) {
 	if snap.FiringTotal == 0 {
-		if snap.ResolvedTotal > 0 {
-			return db.Incident{}, p.db.IncidentResolved(ctx, r.ID, g.Key, snap.ResolvedTotal)
+		if snap.ResolvedTotal == 0 {
+			return db.Incident{}, nil
 		}
-		return db.Incident{}, nil
+		id, err := p.db.IncidentResolved(ctx, r.ID, g.Key, snap.ResolvedTotal)
+		return db.Incident{ID: id, State: db.IncidentResolved}, err
 	}
 	window := p.reopenWindow
 	if window <= 0 {

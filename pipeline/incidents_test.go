@@ -70,6 +70,14 @@ func TestIncidentLifecycleAndReopen(t *testing.T) {
 	if len(incs) != 1 || incs[0].State != db.IncidentResolved || incs[0].ResolvedAt.IsZero() {
 		t.Fatalf("after resolving: %+v", incs)
 	}
+	// The resolve message names the incident and carries only its Open link.
+	last, err := f.db.NotificationByID(f.ctx, int64(len(f.notifications())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.Kind != "resolved" || last.IncidentID != first.ID || len(last.Actions) != 1 || last.Actions[0].Label != "Open" {
+		t.Errorf("resolve message: kind %s, incident %d, actions %+v", last.Kind, last.IncidentID, last.Actions)
+	}
 	// Firing again within the window reopens it.
 	f.clock.Add(30 * time.Minute)
 	fire("DiskFull")
