@@ -380,9 +380,12 @@ func (s *Server) actCheck(c echo.Context) (d views.ActPageData, inc db.Incident,
 // actWho fills in who would act: the signed-in user of the incident's team, else the
 // team's contact cards when the team allows acting by card.
 func (s *Server) actWho(c echo.Context, d *views.ActPageData, inc db.Incident) error {
-	if u := currentUser(c); u != nil && u.CanWrite() && u.Scope().Allows(inc.TeamID) {
-		d.SignedInAs = u.Username
-		return nil
+	if u := currentUser(c); u != nil {
+		if u.CanWrite() && u.Scope().Allows(inc.TeamID) {
+			d.SignedInAs = u.Username
+			return nil
+		}
+		d.NotAllowed = u.Username
 	}
 	on, err := s.deps.DB.ContactActions(c.Request().Context(), inc.TeamID)
 	if err != nil || !on {
@@ -454,6 +457,8 @@ func (s *Server) actPost(c echo.Context) error {
 			return render(c, http.StatusUnprocessableEntity, views.ActPage(d))
 		}
 		in.Actor, in.ActorKind = db.Actor{Name: ct.Name, IP: c.RealIP()}, "contact"
+	case d.NotAllowed != "":
+		return render(c, http.StatusForbidden, views.ActPage(d))
 	default:
 		d.Errors = views.FieldErrors{"_form": "Sign in to act on this incident."}
 		return render(c, http.StatusUnauthorized, views.ActPage(d))

@@ -164,10 +164,13 @@ func TestChatLinkAcknowledge(t *testing.T) {
 	if !strings.Contains(bodyText(rec), "already acknowledged by alice") {
 		t.Errorf("second ack:\n%s", bodyText(rec))
 	}
-	// bob (team beta) is not a user of this incident's team: he is asked to sign in.
+	// bob (team beta) may not act on alpha's incident, and is told so.
 	bob := f.ts.login(t, "bob", testPassword)
 	rec = bob.postForm(t, f.link(f.b.ID, db.ActAck, f.ts.Clock.Now()), url.Values{"token": {f.links.Token(f.b.ID, db.ActAck, f.ts.Clock.Now())}}, false)
-	wantStatus(t, rec, http.StatusUnauthorized)
+	wantStatus(t, rec, http.StatusForbidden)
+	if !strings.Contains(bodyText(rec), "You are signed in as bob, who may not act on this team") {
+		t.Errorf("bob:\n%s", bodyText(rec))
+	}
 	f.unchanged(t, f.b.ID, "another team's user")
 }
 

@@ -97,6 +97,7 @@ type ActPageData struct {
 	Token       string
 	FormURL     string
 	SignedInAs  string   // the signed-in user who will act
+	NotAllowed  string   // the signed-in user, who may not act on this team's incidents
 	Contacts    []Option // cards to pick from when the team allows it
 	ContactID   string
 	Errors      FieldErrors
