@@ -647,3 +647,27 @@ func (d *DB) FiringAlerts(ctx context.Context, s Scope, teamID int64, limit int)
 	}
 	return out, rows.Err()
 }
+
+// IncidentAlerts are the alerts in the incident's group now (firing first, newest first),
+// at most limit; none once the group is gone (all resolved and told).
+func (d *DB) IncidentAlerts(ctx context.Context, inc Incident, limit int) ([]StoredAlert, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT `+storedAlertCols+`, ga.status FROM group_alerts ga
+		JOIN alert_groups g ON g.id = ga.group_id JOIN alerts a ON a.id = ga.alert_id
+		WHERE g.rule_id = ? AND g.group_key = ? ORDER BY ga.status = 'firing' DESC, a.id DESC LIMIT ?`,
+		inc.RuleID, inc.GroupKey, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StoredAlert
+	for rows.Next() {
+		var status string // the group's status of the alert wins (a threshold resolve)
+		a, err := scanStoredAlert(rows, &status)
+		if err != nil {
+			return nil, err
+		}
+		a.Status = status
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -74,6 +74,7 @@ func TestAcknowledgeFromChat(t *testing.T) {
 	incidentPath := "/incidents/" + strings.Split(strings.TrimPrefix(ackURL, linkBase+"/act/"), "/")[0]
 	phone.visit(incidentPath)
 	phone.waitText("[data-testid=incident-state]", "triggered")
+	phone.waitText("[data-testid=incident-alerts]", name)
 
 	phone.visit(ackURL)
 	phone.click("[data-testid=act-confirm]")

@@ -127,6 +127,13 @@ func (s *Server) incidentPage(c echo.Context, id int64) (views.IncidentPageData,
 		d.Actions = append(d.Actions, views.IncidentAction{Action: a.Action, Label: a.Label})
 	}
 	d.SilenceURL = "/silences?incident=" + itoa(inc.ID)
+	alerts, err := s.deps.DB.IncidentAlerts(ctx, inc, incidentAlertsShown)
+	if err != nil {
+		return d, err
+	}
+	for _, a := range alerts {
+		d.Alerts = append(d.Alerts, views.IncidentAlertRow{ID: a.ID, Name: a.Name, Status: a.Status, Labels: labelLine(a.Labels)})
+	}
 	return d, nil
 }
 
@@ -138,6 +145,9 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// incidentAlertsShown bounds the alerts an incident page lists (a storm's group is huge).
+const incidentAlertsShown = 50
 
 func (s *Server) incidentShow(c echo.Context) error {
 	id, err := paramID(c, "id")

@@ -74,6 +74,7 @@ type IncidentPageData struct {
 	Closed     string
 	Reopens    int
 	Events     []IncidentEventRow
+	Alerts     []IncidentAlertRow
 	Actions    []IncidentAction
 	CanAct     bool
 	NoteError  string
@@ -102,4 +103,12 @@ type ActPageData struct {
 	ContactID   string
 	Errors      FieldErrors
 	LoginURL    string
+}
+
+// IncidentAlertRow is an alert in the incident's group now.
+type IncidentAlertRow struct {
+	ID     int64
+	Name   string
+	Status string
+	Labels string
 }
