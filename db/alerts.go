@@ -671,6 +671,13 @@ func (d *DB) FlushGroup(ctx context.Context, f GroupFlush) error {
 				if err := insertAttempt(ctx, tx, &at); err != nil {
 					return err
 				}
+				if n.IncidentID != 0 {
+					if err := insertIncidentEvent(ctx, tx, IncidentEvent{IncidentID: n.IncidentID, At: now, Kind: "message",
+						ActorKind: "system", Text: "Message to robot #" + strconv.FormatInt(n.RobotID, 10) + " not sent: " + o.MutedBecause,
+						NotificationID: n.ID}); err != nil {
+						return err
+					}
+				}
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE group_alerts SET notified = 1 WHERE group_id = ? AND version <= ? AND notified = 0`,

@@ -51,8 +51,14 @@ type Notification struct {
 	// TemplateFailure: the rule's template failed on this group and the platform's default
 	// was used; why (never part of the message).
 	TemplateFailure string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// IncidentID is the incident the message speaks of (0: none, e.g. a test-send).
+	IncidentID int64
+	// Actions are the links to act on the incident the message carries.
+	Actions []notify.Action
+	// Purpose: PurposeFollowUp or PurposeSummary; "" for alert messages.
+	Purpose   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Attempt is one row of the delivery history.
@@ -86,16 +92,30 @@ func mentionsJSON(m Mentions) string {
 func insertNotification(ctx context.Context, q querier, n *Notification) error {
 	res, err := q.ExecContext(ctx, `INSERT INTO notifications (team_id, robot_id, rule_id, group_key, kind, severity, title, body,
 		mentions, state, digest_id, attempts, next_attempt_at, alert_count, search, last_outcome, last_summary, created_at, updated_at,
-		template_failure)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		template_failure, incident_id, actions, purpose)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.TeamID, n.RobotID, nullID(n.RuleID), n.GroupKey, n.Kind, n.Severity, n.Title, n.Body, mentionsJSON(n.Mentions),
 		n.State, nullID(n.DigestID), n.Attempts, ms(n.NextAttemptAt), n.AlertCount, n.Search, n.LastOutcome, n.LastSummary,
-		ms(n.CreatedAt), ms(n.UpdatedAt), n.TemplateFailure)
+		ms(n.CreatedAt), ms(n.UpdatedAt), n.TemplateFailure, nullID(n.IncidentID), actionsJSON(n.Actions), n.Purpose)
 	if err != nil {
 		return fmt.Errorf("db: insert notification: %w", err)
 	}
 	n.ID, _ = res.LastInsertId()
 	return nil
+}
+
+// Notification purposes besides alert messages.
+const (
+	PurposeFollowUp = "followup"
+	PurposeSummary  = "summary"
+)
+
+func actionsJSON(as []notify.Action) string {
+	if len(as) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(as)
+	return string(b)
 }
 
 func insertAttempt(ctx context.Context, q querier, a *Attempt) error {

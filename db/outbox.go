@@ -182,20 +182,24 @@ func (d *DB) DueForRobot(ctx context.Context, robotID int64, now time.Time, limi
 }
 
 const outboxCols = `id, team_id, robot_id, COALESCE(rule_id, 0), group_key, kind, severity, title, body, mentions, state,
-	COALESCE(digest_id, 0), attempts, next_attempt_at, claimed_at, alert_count, search, last_outcome, last_summary, created_at, updated_at`
+	COALESCE(digest_id, 0), attempts, next_attempt_at, claimed_at, alert_count, search, last_outcome, last_summary, created_at, updated_at,
+	COALESCE(incident_id, 0), actions`
 
 func scanOutboxNotification(row interface{ Scan(...any) error }) (Notification, error) {
 	var n Notification
-	var mentions string
+	var mentions, actions string
 	var next, created, updated int64
 	var claimed sql.NullInt64
 	err := row.Scan(&n.ID, &n.TeamID, &n.RobotID, &n.RuleID, &n.GroupKey, &n.Kind, &n.Severity, &n.Title, &n.Body, &mentions,
 		&n.State, &n.DigestID, &n.Attempts, &next, &claimed, &n.AlertCount, &n.Search, &n.LastOutcome, &n.LastSummary,
-		&created, &updated)
+		&created, &updated, &n.IncidentID, &actions)
 	if err != nil {
 		return n, err
 	}
 	_ = json.Unmarshal([]byte(mentions), &n.Mentions)
+	if actions != "" {
+		_ = json.Unmarshal([]byte(actions), &n.Actions)
+	}
 	n.NextAttemptAt, n.ClaimedAt, n.CreatedAt, n.UpdatedAt = fromMS(next), nullMS(claimed), fromMS(created), fromMS(updated)
 	return n, nil
 }
@@ -357,7 +361,7 @@ func (d *DB) RecordResults(ctx context.Context, rs []DeliveryResult) error {
 				return err
 			}
 		}
-		return nil
+		return recordMessageEvents(ctx, tx, rs)
 	})
 	if err != nil {
 		return fmt.Errorf("db: record results: %w", err)

@@ -11,7 +11,7 @@ import (
 // pruneSteps delete one batch each of what is older than the cutoff, in dependency order:
 // attempts first, then notifications with no attempt left (never those still in the outbox;
 // their notification_alerts go with them by ON DELETE CASCADE), then alerts no remaining
-// notification, group or threshold series refers to. Each batch is one short write
+// notification, group or threshold series refers to, then ended incidents without messages. Each batch is one short write
 // transaction, so alert intake and the delivery engine wait for at most one batch.
 //
 // The newest row of each table is never pruned: these tables have no AUTOINCREMENT (too
@@ -35,6 +35,11 @@ var pruneSteps = []struct {
 			AND al.id NOT IN (SELECT alert_id FROM group_alerts)
 			AND al.id NOT IN (SELECT alert_id FROM series_state)
 		ORDER BY al.received_at LIMIT ?)`},
+	// Ended incidents whose messages are all gone; their timeline goes with them (CASCADE).
+	{"incidents", `DELETE FROM incidents WHERE id IN (
+		SELECT i.id FROM incidents i WHERE i.updated_at < ? AND i.state IN ('resolved', 'closed')
+			AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.incident_id = i.id)
+		ORDER BY i.updated_at LIMIT ?)`},
 }
 
 // PruneBefore deletes the delivery history (attempts, finished notifications and their

@@ -30,13 +30,16 @@ type Rule struct {
 	GroupBy        []string // label names; ["..."] = all labels
 	GroupWait      time.Duration
 	RepeatInterval time.Duration
-	SendResolved   bool
-	QuietHours     []alerting.QuietWindow
-	RobotIDs       []int64
-	ContactIDs     []int64
-	GroupIDs       []int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// RepeatUnacked re-notifies an unacknowledged incident this often instead of the
+	// repeat interval (0 = off); an ack, close or resolve stops it.
+	RepeatUnacked time.Duration
+	SendResolved  bool
+	QuietHours    []alerting.QuietWindow
+	RobotIDs      []int64
+	ContactIDs    []int64
+	GroupIDs      []int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // RuleInput is what CreateRule and UpdateRule store. UpdateRule keeps the rule's team
@@ -56,6 +59,7 @@ type RuleInput struct {
 	GroupBy        []string
 	GroupWait      time.Duration
 	RepeatInterval time.Duration
+	RepeatUnacked  time.Duration
 	SendResolved   bool
 	QuietHours     []alerting.QuietWindow
 	RobotIDs       []int64
@@ -68,7 +72,7 @@ func (r Rule) Input() RuleInput {
 	return RuleInput{TeamID: r.TeamID, Name: r.Name, Description: r.Description, Enabled: r.Enabled,
 		Severity: r.Severity, Source: r.Source, Matchers: slices.Clone(r.Matchers), Condition: r.Condition,
 		AtAll: r.AtAll, TitleTemplate: r.TitleTemplate, BodyTemplate: r.BodyTemplate, GroupBy: slices.Clone(r.GroupBy),
-		GroupWait: r.GroupWait, RepeatInterval: r.RepeatInterval, SendResolved: r.SendResolved,
+		GroupWait: r.GroupWait, RepeatInterval: r.RepeatInterval, RepeatUnacked: r.RepeatUnacked, SendResolved: r.SendResolved,
 		QuietHours: slices.Clone(r.QuietHours), RobotIDs: slices.Clone(r.RobotIDs),
 		ContactIDs: slices.Clone(r.ContactIDs), GroupIDs: slices.Clone(r.GroupIDs)}
 }
@@ -105,6 +109,7 @@ type ruleAudit struct {
 	GroupBy          []string               `json:"group_by"`
 	GroupWaitMS      int64                  `json:"group_wait_ms"`
 	RepeatIntervalMS int64                  `json:"repeat_interval_ms"`
+	RepeatUnackedMS  int64                  `json:"repeat_unacked_ms,omitempty"`
 	SendResolved     bool                   `json:"send_resolved"`
 	QuietHours       []alerting.QuietWindow `json:"quiet_hours,omitempty"`
 	Robots           []int64                `json:"robots"`
@@ -116,7 +121,7 @@ func auditOfRule(r Rule) ruleAudit {
 	return ruleAudit{Name: r.Name, Description: r.Description, Enabled: r.Enabled, Severity: r.Severity, Source: r.Source,
 		Matchers: nonNilSlice(r.Matchers), Condition: r.Condition, AtAll: r.AtAll, TitleTemplate: r.TitleTemplate,
 		BodyTemplate: r.BodyTemplate, GroupBy: nonNilSlice(r.GroupBy), GroupWaitMS: r.GroupWait.Milliseconds(),
-		RepeatIntervalMS: r.RepeatInterval.Milliseconds(), SendResolved: r.SendResolved, QuietHours: r.QuietHours,
+		RepeatIntervalMS: r.RepeatInterval.Milliseconds(), RepeatUnackedMS: r.RepeatUnacked.Milliseconds(), SendResolved: r.SendResolved, QuietHours: r.QuietHours,
 		Robots: nonNilSlice(r.RobotIDs), Contacts: r.ContactIDs, Groups: r.GroupIDs}
 }
 
@@ -137,17 +142,17 @@ func jsonText(v any) string {
 
 const ruleCols = `r.id, r.team_id, t.name, r.name, r.description, r.enabled, r.severity, r.source, r.matchers, r.condition,
 	r.at_all, r.title_template, r.body_template, r.group_by, r.group_wait_ms, r.repeat_interval_ms, r.send_resolved,
-	r.quiet_hours, r.created_at, r.updated_at`
+	r.quiet_hours, r.created_at, r.updated_at, r.repeat_unacked_ms`
 
 const ruleFrom = ` FROM rules r JOIN teams t ON t.id = r.team_id`
 
 func scanRule(row interface{ Scan(...any) error }) (Rule, error) {
 	var r Rule
 	var matchers, cond, groupBy, quiet string
-	var wait, repeat, created, updated int64
+	var wait, repeat, created, updated, unacked int64
 	err := row.Scan(&r.ID, &r.TeamID, &r.TeamName, &r.Name, &r.Description, &r.Enabled, &r.Severity, &r.Source,
 		&matchers, &cond, &r.AtAll, &r.TitleTemplate, &r.BodyTemplate, &groupBy, &wait, &repeat, &r.SendResolved,
-		&quiet, &created, &updated)
+		&quiet, &created, &updated, &unacked)
 	if err != nil {
 		return r, err
 	}
@@ -167,6 +172,7 @@ func scanRule(row interface{ Scan(...any) error }) (Rule, error) {
 		return r, fmt.Errorf("db: rule %d quiet_hours: %w", r.ID, err)
 	}
 	r.GroupWait, r.RepeatInterval = time.Duration(wait)*time.Millisecond, time.Duration(repeat)*time.Millisecond
+	r.RepeatUnacked = time.Duration(unacked) * time.Millisecond
 	r.CreatedAt, r.UpdatedAt = fromMS(created), fromMS(updated)
 	return r, nil
 }
@@ -352,11 +358,11 @@ func ruleValues(in RuleInput) []any {
 	}
 	return []any{in.Name, in.Description, in.Enabled, in.Severity, in.Source, jsonText(nonNilSlice(in.Matchers)), cond,
 		in.AtAll, in.TitleTemplate, in.BodyTemplate, jsonText(nonNilSlice(in.GroupBy)), in.GroupWait.Milliseconds(),
-		in.RepeatInterval.Milliseconds(), in.SendResolved, jsonText(nonNilSlice(in.QuietHours))}
+		in.RepeatInterval.Milliseconds(), in.SendResolved, jsonText(nonNilSlice(in.QuietHours)), in.RepeatUnacked.Milliseconds()}
 }
 
 const ruleSetCols = `name, description, enabled, severity, source, matchers, condition, at_all, title_template,
-	body_template, group_by, group_wait_ms, repeat_interval_ms, send_resolved, quiet_hours`
+	body_template, group_by, group_wait_ms, repeat_interval_ms, send_resolved, quiet_hours, repeat_unacked_ms`
 
 // ErrRuleNeedsRobot: an enabled rule must send to at least one robot (a disabled one may
 // have none, e.g. after its last robot was deleted).
@@ -374,7 +380,7 @@ func (d *DB) CreateRule(ctx context.Context, a Actor, in RuleInput) (Rule, error
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
 		args := append([]any{in.TeamID}, ruleValues(in)...)
 		res, err := tx.ExecContext(ctx, `INSERT INTO rules (team_id, `+ruleSetCols+`, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, ms(now), ms(now))...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, ms(now), ms(now))...)
 		if err != nil {
 			return err
 		}
@@ -406,7 +412,7 @@ func (d *DB) UpdateRule(ctx context.Context, a Actor, s Scope, id int64, in Rule
 		}
 		args := append(ruleValues(in), ms(now), id)
 		if _, err := tx.ExecContext(ctx, `UPDATE rules SET (`+ruleSetCols+`, updated_at)
-			= (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`, args...); err != nil {
+			= (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`, args...); err != nil {
 			return err
 		}
 		if err := setRuleLinks(ctx, tx, id, old.TeamID, &in); err != nil {

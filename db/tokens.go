@@ -18,7 +18,16 @@ type APIToken struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero = never used
 	RevokedAt  time.Time // zero = active
+	// Scope is what the token may do: TokenIntake (post alerts; what Alertmanager holds)
+	// or TokenIncidents (act on incidents over the JSON API).
+	Scope string
 }
+
+// Token scopes.
+const (
+	TokenIntake    = "intake"
+	TokenIncidents = "incidents"
+)
 
 type tokenAudit struct {
 	Name    string `json:"name"`
@@ -26,10 +35,11 @@ type tokenAudit struct {
 	Global  bool   `json:"global,omitempty"`
 	Hint    string `json:"token"`
 	Revoked bool   `json:"revoked,omitempty"`
+	Scope   string `json:"scope"`
 }
 
 func auditOfToken(t APIToken) tokenAudit {
-	return tokenAudit{Name: t.Name, TeamID: t.TeamID, Global: t.TeamID == 0, Hint: t.Hint, Revoked: !t.RevokedAt.IsZero()}
+	return tokenAudit{Name: t.Name, TeamID: t.TeamID, Global: t.TeamID == 0, Hint: t.Hint, Revoked: !t.RevokedAt.IsZero(), Scope: t.Scope}
 }
 
 // TokenHint is what is kept of a token in the clear: its prefix and last four characters.
@@ -42,7 +52,7 @@ func TokenHint(plain string) string {
 }
 
 const tokenCols = `k.id, COALESCE(k.team_id, 0), COALESCE(t.name, ''), k.name, k.token_hint, k.created_by, k.created_at,
-	k.last_used_at, k.revoked_at`
+	k.last_used_at, k.revoked_at, k.scope`
 
 const tokenFrom = ` FROM api_tokens k LEFT JOIN teams t ON t.id = k.team_id`
 
@@ -50,7 +60,7 @@ func scanToken(row interface{ Scan(...any) error }) (APIToken, error) {
 	var k APIToken
 	var created int64
 	var used, revoked sql.NullInt64
-	err := row.Scan(&k.ID, &k.TeamID, &k.TeamName, &k.Name, &k.Hint, &k.CreatedBy, &created, &used, &revoked)
+	err := row.Scan(&k.ID, &k.TeamID, &k.TeamName, &k.Name, &k.Hint, &k.CreatedBy, &created, &used, &revoked, &k.Scope)
 	k.CreatedAt, k.LastUsedAt, k.RevokedAt = fromMS(created), nullMS(used), nullMS(revoked)
 	return k, err
 }
@@ -83,11 +93,16 @@ func tokenByID(ctx context.Context, q querier, id int64) (APIToken, error) {
 // CreateAPIToken stores a token for team teamID (0 = global). Only HashToken(plain) and a
 // hint are kept; neither the token nor its hash reaches the audit log.
 func (d *DB) CreateAPIToken(ctx context.Context, a Actor, teamID int64, name, plain string) (APIToken, error) {
+	return d.CreateScopedToken(ctx, a, teamID, name, plain, TokenIntake)
+}
+
+// CreateScopedToken is CreateAPIToken for a token of scope (TokenIntake or TokenIncidents).
+func (d *DB) CreateScopedToken(ctx context.Context, a Actor, teamID int64, name, plain, scope string) (APIToken, error) {
 	now := d.now()
 	var k APIToken
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (team_id, name, token_hash, token_hint, created_by, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, nullID(teamID), name, HashToken(plain), TokenHint(plain), a.Name, ms(now))
+		res, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (team_id, name, token_hash, token_hint, created_by, created_at, scope)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, nullID(teamID), name, HashToken(plain), TokenHint(plain), a.Name, ms(now), scope)
 		if err != nil {
 			return err
 		}

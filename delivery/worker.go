@@ -160,7 +160,8 @@ func (e *Engine) sendAll(r db.Robot, lim notify.Limit, g *governor, claimed []db
 
 // send sends one notification and turns the outcome into a result to record.
 func (e *Engine) send(r db.Robot, nr notify.Robot, n db.Notification) db.DeliveryResult {
-	msg := notify.Message{Title: n.Title, Body: n.Body, Link: e.link(n.ID), Mentions: n.Mentions.People, AtAll: n.Mentions.AtAll}
+	msg := notify.Message{Title: n.Title, Body: n.Body, Link: e.link(n.ID), Mentions: n.Mentions.People, AtAll: n.Mentions.AtAll,
+		Actions: n.Actions}
 	prep, out := e.sender.Send(e.sendCtx, nr, msg)
 	now := e.clock.Now()
 	res := db.DeliveryResult{Notification: n, Platform: r.Platform, Attempt: db.Attempt{At: now, Outcome: string(out.Class),

@@ -37,7 +37,8 @@ func TestNoCSPViolationOnScreens(t *testing.T) {
 	b := newBrowser(t, c.URL)
 	b.login("admin", c.AdminPassword)
 	for _, path := range []string{"/", "/alerts", "/history", "/rules", "/rules/new", "/robots", "/robots/new",
-		"/contacts", "/silences", "/tokens", "/sandbox", "/account", "/admin/teams", "/admin/users", "/invites", "/audit"} {
+		"/contacts", "/silences", "/tokens", "/sandbox", "/account", "/admin/teams", "/admin/users", "/invites", "/audit",
+		"/incidents", "/incidents/settings", "/reports"} {
 		b.visit(path)
 		b.waitJS(`document.readyState === "complete" && !!window.htmx`, "the page "+path+" with htmx")
 	}

@@ -129,6 +129,9 @@ type consoleOpts struct {
 	AdminPassword string   // default testAdminPassword
 	Env           []string // extra KEY=VALUE pairs, e.g. "ALERTDESK_ALLOWED_WEBHOOK_HOSTS=127.0.0.1:9999"
 	Args          []string // extra flags, e.g. "-demo"
+	// BaseHost, when set, makes ALERTDESK_BASE_URL http://<BaseHost>:<port>: an address
+	// other than the loopback default, as a real deployment has (e.g. "localhost").
+	BaseHost string
 }
 
 // console is a running alertdesk binary.
@@ -201,6 +204,10 @@ func (c *console) start() {
 		"ALERTDESK_ADMIN_PASSWORD="+c.AdminPassword,
 		"ALERTDESK_LOG_LEVEL=debug",
 	)
+	if c.opts.BaseHost != "" {
+		_, port, _ := net.SplitHostPort(c.Addr)
+		cmd.Env = append(cmd.Env, "ALERTDESK_BASE_URL=http://"+net.JoinHostPort(c.opts.BaseHost, port))
+	}
 	cmd.Env = append(cmd.Env, c.opts.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {

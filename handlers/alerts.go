@@ -73,10 +73,18 @@ func (s *Server) alertsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]int64, len(alerts))
+	for i, a := range alerts {
+		ids[i] = a.ID
+	}
+	incidents, err := s.deps.DB.IncidentsOfAlerts(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
 	for _, a := range alerts {
 		d.Rows = append(d.Rows, views.AlertRow{ID: a.ID, Name: a.Name, Status: a.Status, Source: a.Source,
 			Labels: labelLine(a.Labels), Received: a.ReceivedAt.Local().Format("2006-01-02 15:04:05"),
-			Matched: len(a.MatchedRules), URL: "/alerts/" + itoa(a.ID)})
+			Matched: len(a.MatchedRules), URL: "/alerts/" + itoa(a.ID), Incident: incidents[a.ID]})
 	}
 	if more && len(alerts) > 0 {
 		last := alerts[len(alerts)-1]
@@ -127,6 +135,10 @@ func (s *Server) alertWhy(c echo.Context) error {
 		Labels: sortedKV(a.Labels), Annotations: sortedKV(a.Annotations), Token: "a team token"}
 	if d.Name == "" {
 		d.Name = "alert #" + itoa(a.ID)
+	}
+	d.CanSilence = currentUser(c).CanWrite()
+	if d.IncidentID, err = s.deps.DB.IncidentOfAlert(ctx, a.ID); err != nil {
+		return err
 	}
 	if !a.EndsAt.IsZero() {
 		d.EndsAt = a.EndsAt.Local().Format(time.RFC3339)

@@ -223,7 +223,9 @@ func TestEveryConsoleRouteDeclaresItsRole(t *testing.T) {
 		if r.Method == "echo_route_not_found" { // echo's own fallbacks
 			continue
 		}
-		if public[r.Path] || strings.HasPrefix(r.Path, "/api/") || strings.HasPrefix(r.Path, "/sandbox/robot") ||
+		// Machine endpoints (bearer tokens) and signed chat-action links carry their own
+		// credential instead of a role.
+		if public[r.Path] || strings.HasPrefix(r.Path, "/api/") || strings.HasPrefix(r.Path, "/act/") || strings.HasPrefix(r.Path, "/sandbox/robot") ||
 			strings.HasPrefix(r.Path, "/sandbox/open-apis") || strings.HasPrefix(r.Path, "/sandbox/cgi-bin") {
 			continue
 		}

@@ -191,7 +191,8 @@ func historyRow(h db.HistoryRow) views.HistoryRow {
 		OutcomeClass: outcomeClass(h.Outcome), Platform: notify.Platform(h.Platform).Label(),
 		Robot: shownName("robot", h.RobotName, h.RobotID, h.RobotDeleted), Team: shownName("team", h.TeamName, h.TeamID, h.TeamDeleted),
 		IsTest: h.RuleID == 0 && h.Kind == "test", Kind: h.Kind, Attempt: h.Attempt.Attempt,
-		Summary: h.Summary, Latency: latency(h.LatencyMS, h.HTTPStatus), DetailURL: "/history/" + itoa(h.NotificationID)}
+		Summary: h.Summary, Latency: latency(h.LatencyMS, h.HTTPStatus), DetailURL: "/history/" + itoa(h.NotificationID),
+		IncidentID: h.IncidentID}
 	if r.Summary == "" {
 		r.Summary = h.Message
 	}

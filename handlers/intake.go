@@ -369,6 +369,9 @@ func (api *intakeAPI) authenticate(ctx context.Context, header string) (teamID i
 	if err != nil {
 		return 0, false, err
 	}
+	if t.Scope != db.TokenIntake {
+		return 0, false, nil // an incidents token posts no alerts
+	}
 	api.mu.Lock()
 	if len(api.known) > 10_000 {
 		clear(api.known)

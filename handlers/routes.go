@@ -56,6 +56,18 @@ func (s *Server) routes() {
 		e.POST("/api/v1/integrations/:id/api/v2/alerts", in.handle)
 		e.POST("/api/v1/integrations/:id/:secret/api/v2/alerts", in.handle)
 	}
+	// Incident actions over JSON: a token of scope incidents (intake tokens cannot act).
+	api := e.Group("/api/v1/incidents", middleware.BodyLimit("64K"), s.incidentToken)
+	api.GET("", s.apiIncidents)
+	api.GET("/:id", s.apiIncident)
+	api.POST("/:id/actions", s.apiIncidentAct)
+	// Chat action links: a session is read (a signed-in user acts as themselves) but the
+	// console's CSRF token is not required: a phone's in-app browser may open the link
+	// without a session. The signed token names the incident and the action; GET only
+	// shows the confirmation, the POST acts (see actPost).
+	act := e.Group("/act", middleware.BodyLimit("64K"), s.loadSession)
+	act.GET("/:id/:token", s.actShow)
+	act.POST("/:id/:token", s.actPost)
 	if sb := s.deps.Sandbox; sb != nil {
 		// The sandbox's webhook endpoints: the console's own sender calls them.
 		hooks := echo.WrapHandler(http.StripPrefix("/sandbox", sb))
@@ -104,6 +116,15 @@ func (s *Server) routes() {
 	r.get("/alerts", s.alertsList, reader)
 	r.get("/alerts/:id", s.alertWhy, reader)
 	r.get("/intake-errors", s.intakeErrorsList, reader)
+
+	r.get("/incidents", s.incidentsList, reader)
+	r.get("/incidents/settings", s.incidentSettings, reader)
+	r.post("/incidents/settings/:team", s.incidentContactActions, writer)
+	r.post("/incidents/settings/:team/summary", s.incidentSummarySettings, writer)
+	r.get("/incidents/:id", s.incidentShow, reader)
+	r.post("/incidents/:id/act", s.incidentAct, writer)
+	r.get("/reports", s.reportsPage, reader)
+	r.get("/reports.csv", s.reportsExport, reader)
 
 	r.get("/history", s.historyList, reader)
 	r.get("/history.csv", s.historyExport, reader)

@@ -253,7 +253,7 @@ func readRuleForm(c echo.Context) (views.RuleFormData, error) {
 		CondMetric: get("cond_metric"), CondOp: get("cond_op"), CondThreshold: get("cond_threshold"), CondFor: get("cond_for"),
 		AtAll: vals.Get("at_all") == "1", TitleTemplate: vals.Get("title_template"), BodyTemplate: vals.Get("body_template"),
 		GroupBy: get("group_by"), GroupWait: get("group_wait"), RepeatInterval: get("repeat_interval"),
-		SendResolved: vals.Get("send_resolved") == "1"}
+		RepeatUnacked: get("repeat_unacked"), SendResolved: vals.Get("send_resolved") == "1"}
 	if strings.TrimSpace(f.TitleTemplate) == "" {
 		f.TitleTemplate = ""
 	}
@@ -420,6 +420,9 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 	}
 	in.GroupWait = durationField(errs, "group_wait", f.GroupWait, defaultGroupWait, 0, maxGroupWait)
 	in.RepeatInterval = durationField(errs, "repeat_interval", f.RepeatInterval, defaultRepeat, minRepeatInterval, maxRepeatInterval)
+	if f.RepeatUnacked != "" && f.RepeatUnacked != "0" {
+		in.RepeatUnacked = durationField(errs, "repeat_unacked", f.RepeatUnacked, 0, minRepeatInterval, maxRepeatInterval)
+	}
 
 	n := 0
 	for _, q := range f.QuietHours {
@@ -496,6 +499,9 @@ func ruleFormOf(r db.Rule) views.RuleFormData {
 		Severity: r.Severity, Source: r.Source, CondOp: ">", RobotIDs: r.RobotIDs, ContactIDs: r.ContactIDs, GroupIDs: r.GroupIDs,
 		AtAll: r.AtAll, TitleTemplate: r.TitleTemplate, BodyTemplate: r.BodyTemplate, GroupBy: alerting.FormatLabelNames(r.GroupBy),
 		GroupWait: alerting.ShortDuration(r.GroupWait), RepeatInterval: alerting.ShortDuration(r.RepeatInterval), SendResolved: r.SendResolved}
+	if r.RepeatUnacked > 0 {
+		f.RepeatUnacked = alerting.ShortDuration(r.RepeatUnacked)
+	}
 	for _, m := range r.Matchers {
 		f.Matchers = append(f.Matchers, views.MatcherRowData{Name: m.Name, Op: string(m.Op), Value: m.Value})
 	}

@@ -266,6 +266,7 @@ func TestRuleCreateRefused(t *testing.T) {
 			"title_template", "Instance"},
 		{"bad group by", func(v url.Values) { v.Set("group_by", `alertname, in"stance`) }, "group_by", "quote inside"},
 		{"repeat too short", func(v url.Values) { v.Set("repeat_interval", "10s") }, "repeat_interval", "from 1m"},
+		{"repeat until ack not a duration", func(v url.Values) { v.Set("repeat_unacked", "often") }, "repeat_unacked", "duration"},
 		{"bad group wait", func(v url.Values) { v.Set("group_wait", "soon") }, "group_wait", "duration"},
 		{"bad time zone", func(v url.Values) { v.Set("qh_tz", "Mars/Olympus") }, "quiet_hours", "Mars/Olympus"},
 		{"quiet window without days", func(v url.Values) { v.Del("qh_days_k1") }, "quiet_hours", "window 1: pick at least one day"},
@@ -654,5 +655,21 @@ func TestStuckGroupShowsOnRuleAndDashboard(t *testing.T) {
 	}
 	if body := bodyText(alice.get(t, "/")); !strings.Contains(body, `data-testid="stuck-group"`) || !strings.Contains(body, "Stuck rule") {
 		t.Errorf("the dashboard does not show the stuck group:\n%s", body)
+	}
+}
+
+func TestRuleRepeatUntilAcknowledged(t *testing.T) {
+	f := newRulesFixture(t)
+	alice := f.login(t, "alice", testPassword)
+	form := f.ruleForm("Pager")
+	form.Set("repeat_unacked", "10m")
+	wantStatus(t, alice.postForm(t, "/rules", form, false), http.StatusSeeOther)
+	rs := f.rules(t)
+	if len(rs) != 1 || rs[0].RepeatUnacked != 10*time.Minute {
+		t.Fatalf("stored: %+v", rs)
+	}
+	rec := alice.get(t, "/rules/"+idStr(rs[0].ID))
+	if !strings.Contains(rec.Body.String(), `name="repeat_unacked" value="10m"`) {
+		t.Errorf("edit form does not show the option")
 	}
 }

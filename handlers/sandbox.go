@@ -90,7 +90,7 @@ func (s *Server) renderSandboxPage(c echo.Context, revealed, flash string) error
 		}
 		d.Messages = append(d.Messages, views.SandboxMessage{ID: m.ID, At: m.At.Local().Format("15:04:05"),
 			Platform: m.Platform.Label(), RobotName: m.RobotName, Accepted: m.Accepted, Code: m.Code, ErrMsg: m.ErrMsg,
-			Title: m.Title, Text: m.Text, Mentions: m.Mentions, Body: body})
+			Title: m.Title, Text: m.Text, Mentions: m.Mentions, Body: body, Buttons: sandboxButtons(m.Buttons)})
 		if len(d.Messages) == 200 {
 			break
 		}
@@ -178,4 +178,12 @@ func (s *Server) saveSandbox() error {
 		return nil
 	}
 	return s.deps.SaveSandbox()
+}
+
+func sandboxButtons(bs []sandbox.Button) []views.SandboxButton {
+	out := make([]views.SandboxButton, len(bs))
+	for i, b := range bs {
+		out[i] = views.SandboxButton{Label: b.Label, URL: b.URL}
+	}
+	return out
 }

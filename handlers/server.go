@@ -57,6 +57,8 @@ type Deps struct {
 	// Composer builds every message a robot receives (preview, test rule, test-send use it
 	// as the pipeline does); nil: one over DB and Config.BaseURL.
 	Composer *pipeline.Composer
+	// Links checks the signed action links chat messages carry (nil: the links are refused).
+	Links *pipeline.LinkSigner
 	// Explainer answers the why page with the pipeline's decisions; nil: one over DB.
 	Explainer *pipeline.Explainer
 	// Delivery sends test messages through the send governor and is woken after a resend

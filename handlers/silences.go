@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -76,7 +77,74 @@ func (s *Server) silencesList(c echo.Context) error {
 	if len(d.Teams) > 1 {
 		f.TeamID = d.Teams[1].Value
 	}
+	// Quick silence from an alert or an incident: the form prefilled from its labels,
+	// with the alerts it would mute now.
+	if err := s.prefillSilence(c, &d, &f); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, views.SilencesPage(d, f, nil))
+}
+
+// maxWouldMute bounds the alerts listed under a silence being written.
+const maxWouldMute = 200
+
+// prefillSilence fills f from ?alert=<id> (every label of the alert) or ?incident=<id>
+// (the labels its group is keyed by), and lists what those matchers mute now.
+func (s *Server) prefillSilence(c echo.Context, d *views.SilencesPageData, f *views.SilenceFormData) error {
+	ctx := c.Request().Context()
+	var labels map[string]string
+	var teamID int64
+	switch {
+	case c.QueryParam("alert") != "":
+		a, err := s.deps.DB.AlertByID(ctx, scope(c), parseID(c.QueryParam("alert")))
+		if err != nil {
+			return err
+		}
+		labels, teamID = a.Labels, a.TeamID
+		f.Comment = "Quick silence of alert #" + itoa(a.ID) + " " + a.Name
+	case c.QueryParam("incident") != "":
+		inc, err := s.deps.DB.IncidentByID(ctx, scope(c), parseID(c.QueryParam("incident")))
+		if errors.Is(err, db.ErrNotFound) {
+			return userError(http.StatusNotFound, "No such incident.")
+		}
+		if err != nil {
+			return err
+		}
+		labels, teamID = inc.GroupLabels, inc.TeamID
+		f.Comment = "Quick silence of incident #" + itoa(inc.ID) + " " + inc.Title
+	default:
+		return nil
+	}
+	var ms alerting.Matchers
+	for _, k := range sortedKeys(labels) {
+		ms = append(ms, alerting.Matcher{Name: k, Op: alerting.MatchEqual, Value: labels[k]})
+	}
+	f.Matchers = matchersText(ms)
+	if teamID != 0 {
+		f.TeamID = itoa(teamID)
+	}
+	return s.checkSilence(c, d, ms, teamID)
+}
+
+// checkSilence lists the alerts firing now that matchers would mute.
+func (s *Server) checkSilence(c echo.Context, d *views.SilencesPageData, matchers alerting.Matchers, teamID int64) error {
+	firing, err := s.deps.DB.FiringAlerts(c.Request().Context(), scope(c), teamID, 5000)
+	if err != nil {
+		return err
+	}
+	d.Checked = true
+	for _, a := range firing {
+		if ok, _ := matchers.Match(a.Labels); ok && len(d.WouldMute) < maxWouldMute {
+			desc := a.Name
+			for _, k := range sortedKeys(a.Labels) {
+				if k != "alertname" {
+					desc += " " + k + "=" + a.Labels[k]
+				}
+			}
+			d.WouldMute = append(d.WouldMute, desc)
+		}
+	}
+	return nil
 }
 
 func (s *Server) silencesCreate(c echo.Context) error {
@@ -146,6 +214,17 @@ func (s *Server) silencesCreate(c echo.Context) error {
 		if err := (alerting.Silence{Matchers: matchers, StartsAt: starts, EndsAt: starts.Add(time.Second)}).Validate(); err != nil {
 			errs["matchers"] = capitalize(err.Error()) + "."
 		}
+	}
+	if len(errs) == 0 && c.FormValue("preview") == "1" {
+		d, err := s.silencesPage(c)
+		if err != nil {
+			return err
+		}
+		if err := s.checkSilence(c, &d, matchers, teamID); err != nil {
+			return err
+		}
+		f.Matchers = strings.TrimSpace(f.Matchers)
+		return render(c, http.StatusOK, views.SilencesPage(d, f, nil))
 	}
 	if len(errs) == 0 {
 		in := db.Silence{TeamID: teamID, StartsAt: starts, EndsAt: ends, Comment: f.Comment, Matchers: matchers}

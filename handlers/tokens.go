@@ -41,7 +41,8 @@ func (s *Server) tokensPage(c echo.Context) (views.TokensPageData, error) {
 	}
 	for _, k := range list {
 		row := views.TokenRow{ID: k.ID, Name: k.Name, Team: k.TeamName, Hint: k.Hint, CreatedBy: k.CreatedBy,
-			Created: when(k.CreatedAt), LastUsed: when(k.LastUsedAt), Revoked: when(k.RevokedAt)}
+			Created: when(k.CreatedAt), LastUsed: when(k.LastUsedAt), Revoked: when(k.RevokedAt),
+			Scope: map[string]string{db.TokenIntake: "post alerts", db.TokenIncidents: "act on incidents"}[k.Scope]}
 		if k.TeamID == 0 {
 			row.Team = "global"
 		}
@@ -64,7 +65,10 @@ func (s *Server) tokensList(c echo.Context) error {
 }
 
 func (s *Server) tokensCreate(c echo.Context) error {
-	f := views.TokenFormData{TeamID: form(c, "team_id"), Name: form(c, "name")}
+	f := views.TokenFormData{TeamID: form(c, "team_id"), Name: form(c, "name"), Scope: form(c, "scope")}
+	if f.Scope == "" {
+		f.Scope = db.TokenIntake
+	}
 	errs := views.FieldErrors{}
 	var teamID int64
 	if f.TeamID == "global" {
@@ -75,6 +79,9 @@ func (s *Server) tokensCreate(c echo.Context) error {
 		errs["team_id"] = "Pick a team."
 	}
 	checkName(errs, "name", f.Name, 100)
+	if f.Scope != db.TokenIntake && f.Scope != db.TokenIncidents {
+		errs["scope"] = "Pick what the token may do."
+	}
 	if len(errs) > 0 {
 		d, err := s.tokensPage(c)
 		if err != nil {
@@ -83,7 +90,7 @@ func (s *Server) tokensCreate(c echo.Context) error {
 		return render(c, http.StatusUnprocessableEntity, views.TokensPage(d, f, errs))
 	}
 	plain := "ad_" + randomToken(24) // 24 random bytes: 32 URL-safe characters
-	if _, err := s.deps.DB.CreateAPIToken(c.Request().Context(), actor(c), teamID, f.Name, plain); err != nil {
+	if _, err := s.deps.DB.CreateScopedToken(c.Request().Context(), actor(c), teamID, f.Name, plain, f.Scope); err != nil {
 		return err
 	}
 	d, err := s.tokensPage(c)
@@ -106,6 +113,14 @@ receivers:
           authorization:
             type: Bearer
             credentials: %s`, base, plain)}
+	if f.Scope == db.TokenIncidents {
+		d.New.Curl = fmt.Sprintf(`curl -sS %s/api/v1/incidents?state=open -H 'Authorization: Bearer %s'
+curl -sS -X POST %s/api/v1/incidents/<id>/actions \
+  -H 'Authorization: Bearer %s' \
+  -H 'Content-Type: application/json' \
+  -d '{"action":"ack","actor":"Alice"}'`, base, plain, base, plain)
+		d.New.Alertmanager = "This token acts on incidents; it cannot post alerts. Create a token that may post alerts for Alertmanager."
+	}
 	return render(c, http.StatusOK, views.TokensPage(d, views.TokenFormData{TeamID: f.TeamID}, nil))
 }
 

@@ -17,12 +17,14 @@ type Keys struct {
 	SessionAuth []byte // 64 bytes: signs session cookies
 	SessionEnc  []byte // 32 bytes: encrypts session cookies
 	Data        []byte // 32 bytes: encrypts webhook URLs and signing secrets at rest
+	Links       []byte // 32 bytes: signs the incident action links chat messages carry
 }
 
 type file struct {
 	SessionAuth string `json:"session_auth"`
 	SessionEnc  string `json:"session_enc"`
 	Data        string `json:"data"`
+	Links       string `json:"links,omitempty"`
 }
 
 // FileName is the keys file inside the data directory.
@@ -43,10 +45,9 @@ func Load(dataDir string) (Keys, error) {
 	raw, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		f = file{SessionAuth: randomHex(64), SessionEnc: randomHex(32), Data: randomHex(32)}
-		out, _ := json.MarshalIndent(f, "", "  ")
-		if err := os.WriteFile(path, out, 0o600); err != nil {
-			return Keys{}, fmt.Errorf("write %s: %w", path, err)
+		f = file{SessionAuth: randomHex(64), SessionEnc: randomHex(32), Data: randomHex(32), Links: randomHex(32)}
+		if err := write(path, f); err != nil {
+			return Keys{}, err
 		}
 	case err != nil:
 		return Keys{}, fmt.Errorf("read %s: %w", path, err)
@@ -54,13 +55,19 @@ func Load(dataDir string) (Keys, error) {
 		if err := json.Unmarshal(raw, &f); err != nil {
 			return Keys{}, fmt.Errorf("%s is damaged: %w", path, err)
 		}
+		if f.Links == "" { // a keys file from before chat action links: add their key
+			f.Links = randomHex(32)
+			if err := write(path, f); err != nil {
+				return Keys{}, err
+			}
+		}
 	}
 	var k Keys
 	for _, x := range []struct {
 		dst *[]byte
 		src string
 		n   int
-	}{{&k.SessionAuth, f.SessionAuth, 64}, {&k.SessionEnc, f.SessionEnc, 32}, {&k.Data, f.Data, 32}} {
+	}{{&k.SessionAuth, f.SessionAuth, 64}, {&k.SessionEnc, f.SessionEnc, 32}, {&k.Data, f.Data, 32}, {&k.Links, f.Links, 32}} {
 		b, err := hex.DecodeString(x.src)
 		if err != nil || len(b) != x.n {
 			return Keys{}, fmt.Errorf("%s: a key is damaged", path)
@@ -68,4 +75,12 @@ func Load(dataDir string) (Keys, error) {
 		*x.dst = b
 	}
 	return k, nil
+}
+
+func write(path string, f file) error {
+	out, _ := json.MarshalIndent(f, "", "  ")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }

@@ -30,11 +30,12 @@ var dingTalkSpec = Spec{
 	// docs/PLATFORMS.md §1.7: more than 20 a minute and the robot is throttled for 10 minutes.
 	Windows:   []Window{{Per: time.Minute, N: 20, Penalty: 10 * time.Minute}},
 	RateRetry: time.Minute,
-	Limits:    []ByteLimit{{MsgType: "markdown", Max: dingTalkMaxBody, Counts: "request body"}},
-	build:     dingTalkBuild,
-	mention:   dingTalkMention,
-	code:      errCode,
-	classify:  classifyDingTalk,
+	Limits: []ByteLimit{{MsgType: "markdown", Max: dingTalkMaxBody, Counts: "request body"},
+		{MsgType: "actionCard", Max: dingTalkMaxBody, Counts: "request body"}},
+	build:    dingTalkBuild,
+	mention:  dingTalkMention,
+	code:     errCode,
+	classify: classifyDingTalk,
 }
 
 // DingTalkSign returns the raw (not percent-encoded) base64 signature for a
@@ -46,8 +47,10 @@ func DingTalkSign(secret string, tsMillis int64) string {
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// dingTalkBuild sends markdown; a signature goes into the query as timestamp+sign.
-func dingTalkBuild(r Robot, plan MentionPlan, now time.Time, u *url.URL) (renderer, string) {
+// dingTalkBuild sends markdown, or an actionCard with buttons when the message carries
+// actions and mentions nobody (an actionCard cannot @ anyone, docs/PLATFORMS.md §1.3); a
+// signature goes into the query as timestamp+sign.
+func dingTalkBuild(r Robot, plan MentionPlan, actions []Action, now time.Time, u *url.URL) (renderer, string) {
 	if r.Secret != "" {
 		ts := now.UnixMilli()
 		q := u.Query()
@@ -55,7 +58,10 @@ func dingTalkBuild(r Robot, plan MentionPlan, now time.Time, u *url.URL) (render
 		q.Set("sign", DingTalkSign(r.Secret, ts))
 		u.RawQuery = q.Encode()
 	}
-	return dingTalkRenderer(plan), "markdown"
+	if len(actions) > 0 && plan.Empty() {
+		return dingTalkActionCardRenderer(actions), "actionCard"
+	}
+	return dingTalkRenderer(plan, actions), "markdown"
 }
 
 // dingTalkMention uses the mobile when known, else the DingTalk userId.
@@ -85,8 +91,9 @@ type dingTalkBody struct {
 // dingTalkRenderer: the text starts with "#### <title>"; mentions are listed in
 // at.atMobiles/at.atUserIds/at.isAtAll and also written as "@mobile"/"@userid" at
 // the end of the text (both are needed for a real @, docs/PLATFORMS.md §1.3).
-func dingTalkRenderer(plan MentionPlan) renderer {
-	suffix := mentionTail(append(append([]string(nil), plan.AtMobiles...), plan.AtUserIDs...), func(id string) string { return "@" + id })
+func dingTalkRenderer(plan MentionPlan, actions []Action) renderer {
+	suffix := actionLinks(actions) +
+		mentionTail(append(append([]string(nil), plan.AtMobiles...), plan.AtUserIDs...), func(id string) string { return "@" + id })
 	return renderer{limit: dingTalkMaxBody, render: func(title, text string) ([]byte, int) {
 		var b dingTalkBody
 		b.MsgType = "markdown"
@@ -95,6 +102,40 @@ func dingTalkRenderer(plan MentionPlan) renderer {
 		b.At.AtMobiles = nonNil(plan.AtMobiles)
 		b.At.AtUserIDs = nonNil(plan.AtUserIDs)
 		b.At.IsAtAll = plan.AtAll
+		out := marshal(b)
+		return out, len(out)
+	}}
+}
+
+type dingTalkButton struct {
+	Title     string `json:"title"`
+	ActionURL string `json:"actionURL"`
+}
+
+type dingTalkActionCardBody struct {
+	MsgType    string `json:"msgtype"`
+	ActionCard struct {
+		Title          string           `json:"title"`
+		Text           string           `json:"text"`
+		BtnOrientation string           `json:"btnOrientation"`
+		Btns           []dingTalkButton `json:"btns"`
+	} `json:"actionCard"`
+}
+
+// dingTalkActionCardRenderer: the markdown text as in dingTalkRenderer, the actions as
+// buttons stacked vertically (seven do not fit side by side on a phone).
+func dingTalkActionCardRenderer(actions []Action) renderer {
+	btns := make([]dingTalkButton, len(actions))
+	for i, a := range actions {
+		btns[i] = dingTalkButton{Title: a.Label, ActionURL: a.URL}
+	}
+	return renderer{limit: dingTalkMaxBody, render: func(title, text string) ([]byte, int) {
+		var b dingTalkActionCardBody
+		b.MsgType = "actionCard"
+		b.ActionCard.Title = title
+		b.ActionCard.Text = "#### " + title + "\n\n" + text
+		b.ActionCard.BtnOrientation = "0"
+		b.ActionCard.Btns = btns
 		out := marshal(b)
 		return out, len(out)
 	}}

@@ -62,13 +62,13 @@ func FeishuSign(secret string, tsSeconds int64) string {
 
 // feishuBuild sends an interactive card; a signature goes into the body as
 // "timestamp" (string, seconds) and "sign".
-func feishuBuild(r Robot, plan MentionPlan, now time.Time, _ *url.URL) (renderer, string) {
+func feishuBuild(r Robot, plan MentionPlan, actions []Action, now time.Time, _ *url.URL) (renderer, string) {
 	ts, sign := "", ""
 	if r.Secret != "" {
 		sec := now.Unix()
 		ts, sign = strconv.FormatInt(sec, 10), FeishuSign(r.Secret, sec)
 	}
-	return feishuRenderer(plan, ts, sign), "interactive"
+	return feishuRenderer(plan, actions, ts, sign), "interactive"
 }
 
 // feishuMention uses the open_id (the platforms accept no mobile or e-mail).
@@ -96,32 +96,57 @@ type feishuBody struct {
 		Header struct {
 			Title larkText `json:"title"`
 		} `json:"header"`
-		Elements []feishuDiv `json:"elements"`
+		Elements []feishuElement `json:"elements"`
 	} `json:"card"`
 }
 
-type feishuDiv struct {
+// feishuElement is a div (Text) or an action row of buttons (Actions).
+type feishuElement struct {
+	Tag     string         `json:"tag"`
+	Text    *larkText      `json:"text,omitempty"`
+	Actions []feishuButton `json:"actions,omitempty"`
+}
+
+// feishuButton opens URL in the reader's browser (a card button with "url" is an
+// open_url button; it needs no callback server).
+type feishuButton struct {
 	Tag  string   `json:"tag"`
 	Text larkText `json:"text"`
+	Type string   `json:"type"`
+	URL  string   `json:"url"`
 }
 
 // feishuRenderer builds a legacy card (top-level "card" key): a plain_text header
 // holding the title and one div with a lark_md text holding the body. We chose the
 // card over post/text because only cards render markdown. Mentions are written the
 // card way, <at id=ou_xxx></at> and <at id=all></at>, at the end of the lark_md text.
-func feishuRenderer(plan MentionPlan, ts, sign string) renderer {
+//
+// Actions are open_url buttons in an action row below the text: cards keep mentions, so
+// a Feishu message has its buttons whoever it mentions.
+func feishuRenderer(plan MentionPlan, actions []Action, ts, sign string) renderer {
 	ids := plan.FeishuIDs
 	if plan.AtAll {
 		ids = append([]string{"all"}, ids...)
 	}
 	suffix := mentionTail(ids, func(id string) string { return "<at id=" + id + "></at>" })
+	var buttons []feishuButton
+	for i, a := range actions {
+		kind := "default"
+		if i == 0 {
+			kind = "primary"
+		}
+		buttons = append(buttons, feishuButton{Tag: "button", Text: larkText{Tag: "plain_text", Content: a.Label}, Type: kind, URL: a.URL})
+	}
 	return renderer{limit: feishuMaxBody, render: func(title, text string) ([]byte, int) {
 		var b feishuBody
 		b.Timestamp, b.Sign = ts, sign
 		b.MsgType = "interactive"
 		b.Card.Config.WideScreenMode = true
 		b.Card.Header.Title = larkText{Tag: "plain_text", Content: title}
-		b.Card.Elements = []feishuDiv{{Tag: "div", Text: larkText{Tag: "lark_md", Content: text + suffix}}}
+		b.Card.Elements = []feishuElement{{Tag: "div", Text: &larkText{Tag: "lark_md", Content: text + suffix}}}
+		if len(buttons) > 0 {
+			b.Card.Elements = append(b.Card.Elements, feishuElement{Tag: "action", Actions: buttons})
+		}
 		out := marshal(b)
 		return out, len(out)
 	}}

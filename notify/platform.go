@@ -80,8 +80,9 @@ type Spec struct {
 	Limits []ByteLimit
 
 	// build returns the renderer and message type for a message to r mentioning
-	// plan, signing with timestamp now; it may add signing parameters to u.
-	build func(r Robot, plan MentionPlan, now time.Time, u *url.URL) (renderer, string)
+	// plan and carrying actions, signing with timestamp now; it may add signing
+	// parameters to u.
+	build func(r Robot, plan MentionPlan, actions []Action, now time.Time, u *url.URL) (renderer, string)
 	// mention adds one person to a plan (or says why they were skipped).
 	mention func(pl *planner, pe Person)
 	// code picks the platform's result code and message out of an answer;

@@ -101,17 +101,19 @@ func checkBuild(t *testing.T, s Spec) {
 	used := map[string]bool{}
 	for _, people := range [][]Person{nil, everyone} {
 		for _, atAll := range []bool{false, true} {
-			plan := PlanMentions(s.Platform, people, atAll)
-			u, _ := url.Parse(s.WebhookURL(longToken))
-			rd, msgType := s.build(Robot{Platform: s.Platform}, plan, time.Unix(1700000000, 0), u)
-			i := slices.IndexFunc(s.Limits, func(l ByteLimit) bool { return l.MsgType == msgType })
-			if i < 0 {
-				t.Errorf("build picks message type %q, which has no ByteLimit", msgType)
-				continue
-			}
-			used[msgType] = true
-			if rd.limit != s.Limits[i].Max || rd.render == nil {
-				t.Errorf("%s renderer holds to %d bytes, ByteLimit says %d", msgType, rd.limit, s.Limits[i].Max)
+			for _, actions := range [][]Action{nil, {{Label: "Acknowledge", URL: "https://console.example/act/x"}}} {
+				plan := PlanMentions(s.Platform, people, atAll)
+				u, _ := url.Parse(s.WebhookURL(longToken))
+				rd, msgType := s.build(Robot{Platform: s.Platform}, plan, actions, time.Unix(1700000000, 0), u)
+				i := slices.IndexFunc(s.Limits, func(l ByteLimit) bool { return l.MsgType == msgType })
+				if i < 0 {
+					t.Errorf("build picks message type %q, which has no ByteLimit", msgType)
+					continue
+				}
+				used[msgType] = true
+				if rd.limit != s.Limits[i].Max || rd.render == nil {
+					t.Errorf("%s renderer holds to %d bytes, ByteLimit says %d", msgType, rd.limit, s.Limits[i].Max)
+				}
 			}
 		}
 	}

@@ -34,6 +34,9 @@ type Message struct {
 	Link     string // console URL of this notification, used in the truncation marker
 	Mentions []Person
 	AtAll    bool
+	// Actions are links to act on the message's incident. They are never cut by
+	// truncation (the body is cut to make room for them, as for the title and mentions).
+	Actions []Action
 }
 
 // Prepared is one signed request, ready to send, plus a credential-masked copy
@@ -64,7 +67,13 @@ type Prepared struct {
 // content; Feishu scans the card header — see docs/PLATFORMS.md §2.4, not verified live).
 // Platforms without a keyword setting (WeCom) ignore r.Keywords.
 //
-// Truncation: the body (only the body; title, mentions and marker are kept whole) is
+// Actions: a message that mentions nobody carries them as buttons where the platform has
+// them (DingTalk actionCard, Feishu/Lark card buttons); a DingTalk message that mentions
+// someone stays markdown (only text and markdown honour @mentions) and carries them as
+// markdown links; WeCom always carries them as links (markdown, or plain text when mobiles
+// or @all force a text message), as its template_card holds only three jump links.
+//
+// Truncation: the body (only the body; title, mentions, actions and marker are kept whole) is
 // cut at a UTF-8 boundary, never inside a mention (<at …></at>, <@…>, @id), and
 // "… truncated, full message: <Link>" is appended. The limit is checked on the final
 // JSON bytes (or, for WeCom, on the content string as the platform counts it).
@@ -93,7 +102,7 @@ func Prepare(r Robot, m Message, now time.Time) (Prepared, error) {
 	}
 
 	p := Prepared{Mentions: plan}
-	rd, msgType := spec.build(r, plan, now, u)
+	rd, msgType := spec.build(r, plan, m.Actions, now, u)
 	p.MsgType = msgType
 
 	if len(keywords) > 0 && !containsAny(title+"\n"+body, keywords) {

@@ -40,11 +40,14 @@ var weComSpec = Spec{
 // only be reached by mobile, or @all is asked for, markdown cannot mention them,
 // so a "text" message is sent instead with mentioned_list / mentioned_mobile_list
 // ("@all" in mentioned_list), and the markdown is sent as plain text.
-func weComBuild(_ Robot, plan MentionPlan, _ time.Time, _ *url.URL) (renderer, string) {
+//
+// Actions are markdown links (or "Label: URL" lines in a text message): a template_card
+// holds at most three jump links and cannot mention anyone.
+func weComBuild(_ Robot, plan MentionPlan, actions []Action, _ time.Time, _ *url.URL) (renderer, string) {
 	if len(plan.WeComMobiles) > 0 || plan.AtAll {
-		return weComTextRenderer(plan), "text"
+		return weComTextRenderer(plan, actions), "text"
 	}
-	return weComMarkdownRenderer(plan), "markdown"
+	return weComMarkdownRenderer(plan, actions), "markdown"
 }
 
 // weComMention uses the userid when known, else the mobile (which forces a text message).
@@ -75,8 +78,8 @@ type weComTextBody struct {
 }
 
 // weComMarkdownRenderer measures markdown.content, as the platform does.
-func weComMarkdownRenderer(plan MentionPlan) renderer {
-	suffix := mentionTail(plan.WeComUserIDs, func(id string) string { return "<@" + id + ">" })
+func weComMarkdownRenderer(plan MentionPlan, actions []Action) renderer {
+	suffix := actionLinks(actions) + mentionTail(plan.WeComUserIDs, func(id string) string { return "<@" + id + ">" })
 	return renderer{limit: weComMaxMarkdown, render: func(title, text string) ([]byte, int) {
 		var b weComMarkdownBody
 		b.MsgType = "markdown"
@@ -86,7 +89,8 @@ func weComMarkdownRenderer(plan MentionPlan) renderer {
 }
 
 // weComTextRenderer measures text.content, as the platform does.
-func weComTextRenderer(plan MentionPlan) renderer {
+func weComTextRenderer(plan MentionPlan, actions []Action) renderer {
+	suffix := actionLines(actions)
 	users := append([]string(nil), plan.WeComUserIDs...)
 	if plan.AtAll {
 		users = append(users, "@all")
@@ -94,7 +98,7 @@ func weComTextRenderer(plan MentionPlan) renderer {
 	return renderer{limit: weComMaxText, render: func(title, text string) ([]byte, int) {
 		var b weComTextBody
 		b.MsgType = "text"
-		b.Text.Content = title + "\n\n" + text
+		b.Text.Content = title + "\n\n" + text + suffix
 		b.Text.MentionedList = users
 		b.Text.MentionedMobileList = plan.WeComMobiles
 		return marshal(b), len(b.Text.Content)

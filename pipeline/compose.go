@@ -19,11 +19,54 @@ import (
 type Composer struct {
 	db      *db.DB
 	baseURL string
+	// links signs the action links of incident messages; nil: messages carry none (the
+	// console's address is the loopback default, which phones cannot reach).
+	links *LinkSigner
+	now   func() time.Time
 }
 
-// NewComposer returns a composer whose links point at baseURL (the console's address).
+// NewComposer returns a composer whose links point at baseURL (the console's address);
+// its messages carry no action links.
 func NewComposer(d *db.DB, baseURL string) *Composer {
-	return &Composer{db: d, baseURL: strings.TrimRight(baseURL, "/")}
+	return &Composer{db: d, baseURL: strings.TrimRight(baseURL, "/"), now: time.Now}
+}
+
+// NewActionComposer is NewComposer whose firing messages carry signed action links
+// (Acknowledge, Claim, Close, Silence, Open) made by links, timed by now (nil: time.Now).
+func NewActionComposer(d *db.DB, baseURL string, links *LinkSigner, now func() time.Time) *Composer {
+	c := NewComposer(d, baseURL)
+	c.links = links
+	if now != nil {
+		c.now = now
+	}
+	return c
+}
+
+// Actions reports whether messages carry action links.
+func (c *Composer) Actions() bool { return c.links != nil }
+
+// IncidentURL is the console page of incident id.
+func (c *Composer) IncidentURL(id int64) string {
+	if id == 0 {
+		return c.baseURL + "/incidents"
+	}
+	return c.baseURL + "/incidents/" + strconv.FormatInt(id, 10)
+}
+
+// actionsFor are the links a message of kind about incident carries: every action while
+// it fires, only Open once resolved. A preview (incident 0) shows them as they will be.
+func (c *Composer) actionsFor(kind string, incident int64) []notify.Action {
+	if c.links == nil {
+		return nil
+	}
+	var out []notify.Action
+	if kind != "resolved" {
+		now := c.now()
+		for _, a := range LinkActions {
+			out = append(out, notify.Action{Label: a.Label, URL: c.baseURL + ActionPath(incident, c.links.Token(incident, a.Action, now))})
+		}
+	}
+	return append(out, notify.Action{Label: "Open", URL: c.IncidentURL(incident)})
 }
 
 // BaseURL is the console address links in messages point at.
@@ -52,6 +95,12 @@ type Composed struct {
 // resolves the rule's mentions. notificationID is the notification the message is sent
 // as (0 before one exists).
 func (c *Composer) Compose(ctx context.Context, rule db.Rule, robot db.Robot, group alerting.TemplateData, notificationID int64) (Composed, error) {
+	return c.ComposeIncident(ctx, rule, robot, group, notificationID, 0)
+}
+
+// ComposeIncident is Compose for a group that is incident (0: not known yet, as in a
+// preview): its message carries the incident's action links.
+func (c *Composer) ComposeIncident(ctx context.Context, rule db.Rule, robot db.Robot, group alerting.TemplateData, notificationID, incident int64) (Composed, error) {
 	data := c.decorate(rule, group)
 	out, failure, err := renderRule(ctx, rule, robot.Platform, data)
 	if err != nil {
@@ -63,7 +112,7 @@ func (c *Composer) Compose(ctx context.Context, rule db.Rule, robot db.Robot, gr
 	}
 	return Composed{
 		Message: notify.Message{Title: out.Title, Body: out.Body, Link: c.NotificationURL(notificationID),
-			Mentions: people, AtAll: rule.AtAll},
+			Mentions: people, AtAll: rule.AtAll, Actions: c.actionsFor(data.Kind, incident)},
 		TemplateFailure: failure,
 	}, nil
 }

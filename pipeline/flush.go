@@ -25,7 +25,7 @@ func (p *Pipeline) flushLoop() {
 	defer p.done.Done()
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
-	lastSilences := time.Time{}
+	lastSilences, lastSummaries := time.Time{}, time.Time{}
 	for {
 		select {
 		case <-p.stop:
@@ -46,6 +46,12 @@ func (p *Pipeline) flushLoop() {
 		}
 		if err := p.FlushDue(ctx); err != nil {
 			p.log.Error("group flush", "error", err)
+		}
+		if p.now().Sub(lastSummaries) > 20*time.Second {
+			if err := p.PostSummaries(ctx); err != nil {
+				p.log.Error("daily summaries", "error", err)
+			}
+			lastSummaries = p.now()
 		}
 		cancel()
 	}
@@ -104,6 +110,20 @@ func (r *compiledRule) quietNow(now time.Time) string {
 		}
 	}
 	return ""
+}
+
+// allSilenced reports whether every firing alert of a snapshot is silenced (all of them are
+// in it): such a group opens no incident.
+func (p *Pipeline) allSilenced(rs *ruleSet, r *compiledRule, snap db.GroupSnapshot, now time.Time) bool {
+	if snap.FiringTotal == 0 || len(snap.Firing) != snap.FiringTotal {
+		return false
+	}
+	for _, a := range snap.Firing {
+		if p.silencing(rs, r.TeamID, a.Labels, now) == nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *Pipeline) silencing(rs *ruleSet, teamID int64, labels map[string]string, now time.Time) *compiledSilence {
@@ -212,7 +232,11 @@ func (p *Pipeline) flushGroup(ctx context.Context, g db.AlertGroup) (bool, error
 	if err != nil {
 		return false, err
 	}
-	d := decide(r, g, snap, now)
+	incident, err := p.trackIncident(ctx, r, g, snap, p.allSilenced(rs, r, snap, now))
+	if err != nil {
+		return false, err
+	}
+	d := decide(r, g, snap, now, incident)
 	flush := db.GroupFlush{GroupID: g.ID, Version: snap.Version, NextFlush: d.next, Again: now.Add(r.GroupWait)}
 	if d.kind == "" {
 		return false, p.db.FlushGroup(ctx, flush)
@@ -235,7 +259,7 @@ func (p *Pipeline) flushGroup(ctx context.Context, g db.AlertGroup) (bool, error
 	case r.quietNow(now) != "":
 		muted = "Held back by the rule's quiet hours " + r.quietNow(now)
 	}
-	out, err := p.outgoing(ctx, r, g, d, shown, muted)
+	out, err := p.outgoing(ctx, r, g, d, shown, muted, incident.ID)
 	if err != nil {
 		return false, err
 	}
@@ -258,7 +282,7 @@ type decision struct {
 	firingNow, resolvedOK bool
 }
 
-func decide(r *compiledRule, g db.AlertGroup, snap db.GroupSnapshot, now time.Time) decision {
+func decide(r *compiledRule, g db.AlertGroup, snap db.GroupSnapshot, now time.Time, incident db.Incident) decision {
 	var d decision
 	d.firingNow = snap.FiringTotal > 0
 	switch {
@@ -269,6 +293,16 @@ func decide(r *compiledRule, g db.AlertGroup, snap db.GroupSnapshot, now time.Ti
 	}
 	if d.firingNow {
 		d.next = now.Add(r.RepeatInterval)
+	}
+	// Repeat until acknowledged: an unacknowledged incident is re-notified every
+	// RepeatUnacked; once acknowledged, claimed or closed the rule's repeat interval counts
+	// from the last message again, so a repeat that fell due by the shorter period is held.
+	if r.RepeatUnacked > 0 && d.firingNow {
+		if incident.State == db.IncidentTriggered {
+			d.next = now.Add(r.RepeatUnacked)
+		} else if d.kind == "firing" && !snap.Changed && now.Before(g.LastSentAt.Add(r.RepeatInterval)) {
+			d.kind, d.next = "", g.LastSentAt.Add(r.RepeatInterval)
+		}
 	}
 	d.alerts = append(d.alerts, snap.Firing...)
 	d.firing = snap.FiringTotal
@@ -306,7 +340,7 @@ func (p *Pipeline) groupData(r *compiledRule, g db.AlertGroup, d decision, shown
 }
 
 // outgoing composes one notification per enabled robot of the rule.
-func (p *Pipeline) outgoing(ctx context.Context, r *compiledRule, g db.AlertGroup, d decision, shown []db.StoredAlert, muted string) ([]db.Outgoing, error) {
+func (p *Pipeline) outgoing(ctx context.Context, r *compiledRule, g db.AlertGroup, d decision, shown []db.StoredAlert, muted string, incident int64) ([]db.Outgoing, error) {
 	data := p.groupData(r, g, d, shown)
 	ids := make([]int64, len(shown))
 	var search strings.Builder
@@ -336,7 +370,7 @@ func (p *Pipeline) outgoing(ctx context.Context, r *compiledRule, g db.AlertGrou
 		if !robot.Enabled {
 			continue // a disabled robot is not a notification object until enabled again
 		}
-		c, err := p.composer.Compose(ctx, r.Rule, robot, data, 0)
+		c, err := p.composer.ComposeIncident(ctx, r.Rule, robot, data, 0, incident)
 		if err != nil {
 			return nil, err
 		}
@@ -347,7 +381,8 @@ func (p *Pipeline) outgoing(ctx context.Context, r *compiledRule, g db.AlertGrou
 		n := db.Notification{TeamID: r.TeamID, RobotID: robot.ID, RuleID: r.ID, GroupKey: g.Key, Kind: d.kind,
 			Severity: r.Severity, Title: c.Message.Title, Body: c.Message.Body,
 			Mentions: db.Mentions{People: c.Message.Mentions, AtAll: c.Message.AtAll},
-			State:    state, AlertCount: d.firing + d.resolved, Search: search.String(), TemplateFailure: c.TemplateFailure}
+			State:    state, AlertCount: d.firing + d.resolved, Search: search.String(), TemplateFailure: c.TemplateFailure,
+			IncidentID: incident, Actions: c.Message.Actions}
 		if muted != "" {
 			n.LastOutcome, n.LastSummary = db.OutcomeMuted, muted
 		}

@@ -86,7 +86,7 @@ func TestPreviewTestSendAndDeliveryAreIdentical(t *testing.T) {
 		t.Fatal(err)
 	}
 	cr := f.p.rules.Load().byID[rule.ID]
-	d := decide(cr, g, snap, now)
+	d := decide(cr, g, snap, now, db.Incident{})
 	group := f.p.groupData(cr, g, d, d.alerts)
 
 	// The real delivery: flush, then the engine sends the outbox.

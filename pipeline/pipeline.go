@@ -27,6 +27,8 @@ type Pipeline struct {
 	composer *Composer
 	waker    Waker
 	observer Observer
+	// reopenWindow: a group firing again this soon after its incident ended reopens it.
+	reopenWindow time.Duration
 
 	rules atomic.Pointer[ruleSet]
 	jobs  chan *job
@@ -60,6 +62,9 @@ type Options struct {
 	Now      func() time.Time
 	Waker    Waker    // the delivery engine
 	Observer Observer // metrics
+	// ReopenWindow: a group firing again this soon after its incident resolved or was
+	// closed reopens it, later it opens a new one (default DefaultReopenWindow).
+	ReopenWindow time.Duration
 }
 
 // IngestResult says what happened to the alerts of one request.
@@ -138,7 +143,8 @@ type ruleSet struct {
 // New builds a pipeline that composes its messages with composer; call Start to run it.
 func New(d *db.DB, composer *Composer, log *slog.Logger, opts Options) *Pipeline {
 	p := &Pipeline{db: d, log: log, now: opts.Now, composer: composer, waker: opts.Waker, observer: opts.Observer,
-		jobs: make(chan *job, 4096), wake: make(chan struct{}, 1), stop: make(chan struct{})}
+		reopenWindow: opts.ReopenWindow,
+		jobs:         make(chan *job, 4096), wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	if p.now == nil {
 		p.now = time.Now
 	}

@@ -27,6 +27,7 @@ type HistoryRow struct {
 	Summary      string
 	Latency      string // "120 ms", "" when no request was made
 	DetailURL    string
+	IncidentID   int64 // 0: the message spoke of no incident
 }
 
 // HistoryPageData is the history page and its results fragment.

@@ -61,6 +61,7 @@ type RuleFormData struct {
 	GroupBy        string
 	GroupWait      string
 	RepeatInterval string
+	RepeatUnacked  string // "" = off
 	SendResolved   bool
 	QuietHours     []QuietRowData
 }

@@ -31,4 +31,8 @@ type SilencesPageData struct {
 	Teams    []Option
 	CanWrite bool
 	ShowTeam bool
+	// Checked: the form's matchers were checked against the alerts firing now; WouldMute
+	// lists those they match ("DiskFull instance=db-1 …").
+	Checked   bool
+	WouldMute []string
 }

@@ -11,12 +11,14 @@ type TokenRow struct {
 	LastUsed  string
 	Revoked   string
 	CanRevoke bool
+	Scope     string
 }
 
 // TokenFormData is the token create form.
 type TokenFormData struct {
 	TeamID string // "global" = every team (admins)
 	Name   string
+	Scope  string // "intake" or "incidents"
 }
 
 // NewToken is a token just created: the only time it is shown.

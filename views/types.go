@@ -48,10 +48,12 @@ func navItems(u *CurrentUser) []navItem {
 		{"robots", "Robots", "/robots"},
 		{"contacts", "Contacts", "/contacts"},
 		{"rules", "Rules", "/rules"},
+		{"incidents", "Incidents", "/incidents"},
 		{"alerts", "Alerts", "/alerts"},
 		{"integrations", "Integrations", "/integrations"},
 		{"intake", "Intake errors", "/intake-errors"},
 		{"history", "History", "/history"},
+		{"reports", "Reports", "/reports"},
 	}
 	if u != nil && u.CanAudit {
 		items = append(items, navItem{"audit", "Audit", "/audit"})

@@ -40,6 +40,12 @@ type config struct {
 	TrustedProxies []*net.IPNet  // ALERTDESK_TRUSTED_PROXIES: addresses or CIDRs whose X-Forwarded-For is believed
 	MetricsToken   string        // ALERTDESK_METRICS_TOKEN: bearer token for /metrics (none = open)
 	WebhookProxy   *url.URL      // ALERTDESK_WEBHOOK_PROXY: outbound proxy for webhook requests (none = direct)
+	LinkKey        []byte        // generated into the data dir: signs chat action links
+	LinkTTL        time.Duration // ALERTDESK_LINK_TTL: how long chat action links work, default 7 days
+	ReopenWindow   time.Duration // ALERTDESK_INCIDENT_REOPEN: firing again this soon reopens an incident, default 1h
+	// ChatActions: ALERTDESK_BASE_URL names an address other than the loopback default, so
+	// phones can open links to this console and messages carry action links.
+	ChatActions bool
 }
 
 // envHelp is what -h prints after the flags: every environment variable the console reads.
@@ -48,7 +54,10 @@ Environment (flags override):
   ALERTDESK_ADDR                    listen address (default 127.0.0.1:8080)
   ALERTDESK_DATA_DIR                data directory (default ./data)
   ALERTDESK_ADMIN_PASSWORD          first admin's password, first start only (12+ characters, not a common one)
-  ALERTDESK_BASE_URL                external URL for links
+  ALERTDESK_BASE_URL                external URL for links; messages carry incident action links only when it is set
+                                    to an address other than the loopback default
+  ALERTDESK_LINK_TTL                how long incident action links in messages work (default 7d)
+  ALERTDESK_INCIDENT_REOPEN         a group firing again this soon after its incident ended reopens it (default 1h)
   ALERTDESK_SECURE_COOKIES          true behind HTTPS
   ALERTDESK_DEMO                    sandbox + demo team
   ALERTDESK_ALLOWED_WEBHOOK_HOSTS   extra webhook hosts (host:port, comma-separated); may be internal
@@ -156,6 +165,15 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		cfg.BaseURL = "http://" + cfg.Addr
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	cfg.ChatActions = cfg.BaseURL != "http://"+cfg.Addr
+	cfg.LinkTTL, cfg.ReopenWindow = 7*24*time.Hour, time.Hour
+	for key, dst := range map[string]*time.Duration{"ALERTDESK_LINK_TTL": &cfg.LinkTTL, "ALERTDESK_INCIDENT_REOPEN": &cfg.ReopenWindow} {
+		if v := getenv(key); v != "" {
+			if *dst, err = parseDays(v); err != nil || *dst <= 0 {
+				return cfg, fmt.Errorf("%s: want a duration like 7d or 90m, got %q", key, v)
+			}
+		}
+	}
 	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
 		return cfg, fmt.Errorf("ALERTDESK_LOG_FORMAT: want text or json, got %q", cfg.LogFormat)
 	}
@@ -281,6 +299,7 @@ func (cfg *config) loadKeys() error {
 	if cfg.DataKey == nil {
 		cfg.DataKey = k.Data
 	}
+	cfg.LinkKey = k.Links
 	return nil
 }
 

@@ -115,7 +115,6 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 }
 
 func TestIntakeMaxBytesSetting(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	cfg, err := loadConfig(nil, env(nil))
 	if err != nil || cfg.IntakeMaxBytes != handlers.DefaultIntakeMaxBytes {
 		t.Fatalf("default: %d, %v", cfg.IntakeMaxBytes, err)
@@ -136,5 +135,36 @@ func TestIntakeMaxBytesSetting(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "ALERTDESK_INTAKE_MAX_BYTES") {
 			t.Errorf("%q: error %v, want one naming the setting", bad, err)
 		}
+	}
+}
+
+// Chat action links need an address phones reach: off with the loopback default.
+func TestChatActionsNeedABaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{}, false},
+		{map[string]string{"ALERTDESK_ADDR": "0.0.0.0:9000"}, false},
+		{map[string]string{"ALERTDESK_BASE_URL": "http://127.0.0.1:8080/"}, false},
+		{map[string]string{"ALERTDESK_BASE_URL": "https://alerts.example.com"}, true},
+	} {
+		cfg, err := loadConfig(nil, env(tc.env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.ChatActions != tc.want {
+			t.Errorf("%v: chat actions %v, want %v", tc.env, cfg.ChatActions, tc.want)
+		}
+		if cfg.LinkTTL != 7*24*time.Hour || cfg.ReopenWindow != time.Hour {
+			t.Errorf("%v: defaults %v, %v", tc.env, cfg.LinkTTL, cfg.ReopenWindow)
+		}
+	}
+	cfg, err := loadConfig(nil, env(map[string]string{"ALERTDESK_LINK_TTL": "2d", "ALERTDESK_INCIDENT_REOPEN": "30m"}))
+	if err != nil || cfg.LinkTTL != 48*time.Hour || cfg.ReopenWindow != 30*time.Minute {
+		t.Errorf("configured: %v, %v, %v", cfg.LinkTTL, cfg.ReopenWindow, err)
+	}
+	if _, err := loadConfig(nil, env(map[string]string{"ALERTDESK_LINK_TTL": "soon"})); err == nil || !strings.Contains(err.Error(), "ALERTDESK_LINK_TTL") {
+		t.Errorf("bad TTL: %v", err)
 	}
 }

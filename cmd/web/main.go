@@ -85,6 +85,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// alerts in (intake → match → group → flush) and wakes the engine when it queued
 	// messages. Both compose messages with the one composer. They stop in reverse order.
 	composer := pipeline.NewComposer(database, cfg.BaseURL)
+	var links *pipeline.LinkSigner
+	if cfg.ChatActions {
+		links = pipeline.NewLinkSigner(cfg.LinkKey, cfg.LinkTTL)
+		composer = pipeline.NewActionComposer(database, cfg.BaseURL, links, nil)
+	} else {
+		log.Info("messages carry no incident action links: ALERTDESK_BASE_URL is the loopback default, which phones cannot open", "url", cfg.BaseURL)
+	}
 	sender := notify.NewSender(hosts, 10*time.Second)
 	if cfg.WebhookProxy != nil {
 		sender.SetProxy(cfg.WebhookProxy)
@@ -106,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 	}()
 	alerts := pipeline.New(database, composer, log.With("component", "pipeline"),
-		pipeline.Options{Waker: engine, Observer: metrics.Pipeline{}})
+		pipeline.Options{Waker: engine, Observer: metrics.Pipeline{}, ReopenWindow: cfg.ReopenWindow})
 	if err := alerts.Start(ctx); err != nil {
 		return err
 	}
@@ -132,6 +139,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			IntakeMaxBytes: cfg.IntakeMaxBytes},
 		Pipeline:  alerts,
 		Composer:  composer,
+		Links:     links,
 		Explainer: alerts.Explainer(),
 		Delivery:  engine,
 		Webhooks:  hosts,

@@ -64,8 +64,14 @@ type dingTalkMsg struct {
 		MessageURL string `json:"messageUrl"`
 	} `json:"link"`
 	ActionCard *struct {
-		Title string `json:"title"`
-		Text  string `json:"text"`
+		Title       string `json:"title"`
+		Text        string `json:"text"`
+		SingleTitle string `json:"singleTitle"`
+		SingleURL   string `json:"singleURL"`
+		Btns        []struct {
+			Title     string `json:"title"`
+			ActionURL string `json:"actionURL"`
+		} `json:"btns"`
 	} `json:"actionCard"`
 	FeedCard *struct {
 		Links []struct {
@@ -172,6 +178,13 @@ func (s *Sandbox) dingTalk(w http.ResponseWriter, r *http.Request, token string)
 			return
 		}
 		x.rec.Title, x.rec.Text = m.ActionCard.Title, m.ActionCard.Text
+		if m.ActionCard.SingleURL != "" { // a single button replaces btns (docs/PLATFORMS.md §1.2)
+			x.rec.Buttons = []Button{{Label: m.ActionCard.SingleTitle, URL: m.ActionCard.SingleURL}}
+		} else {
+			for _, b := range m.ActionCard.Btns {
+				x.rec.Buttons = append(x.rec.Buttons, Button{Label: b.Title, URL: b.ActionURL})
+			}
+		}
 	case "feedCard":
 		if m.FeedCard == nil || len(m.FeedCard.Links) == 0 {
 			x.dingTalk(400402, "缺少参数 feedCard.links")

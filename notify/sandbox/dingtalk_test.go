@@ -59,3 +59,17 @@ func TestDingTalkMentionNeedsTextAndAt(t *testing.T) {
 		t.Errorf("keyword: %s", a.raw)
 	}
 }
+
+func TestDingTalkActionCardButtonsRecorded(t *testing.T) {
+	s, srv := newTest(t, Options{AutoRegister: true})
+	url := srv.URL + "/sandbox" + WebhookPath(notify.DingTalk, "cards")
+	body := `{"msgtype":"actionCard","actionCard":{"title":"T","text":"#### T","btnOrientation":"0",` +
+		`"btns":[{"title":"Acknowledge","actionURL":"https://c.example/act/1/x"},{"title":"Open","actionURL":"https://c.example/incidents/1"}]}}`
+	if a := post(t, url, "application/json", body); a.code() != "0" {
+		t.Fatalf("actionCard refused: %+v", a)
+	}
+	got := s.MessagesFor("cards")
+	if len(got) != 1 || len(got[0].Buttons) != 2 || got[0].Buttons[0] != (Button{Label: "Acknowledge", URL: "https://c.example/act/1/x"}) {
+		t.Errorf("buttons: %+v", got)
+	}
+}

@@ -60,6 +60,13 @@ type cardElement struct {
 		Text *larkText `json:"text"`
 	} `json:"fields"`
 	Elements []cardElement `json:"elements"` // note / column containers
+	Actions  []struct {
+		Text     *larkText `json:"text"`
+		URL      string    `json:"url"`
+		MultiURL *struct {
+			URL string `json:"url"`
+		} `json:"multi_url"`
+	} `json:"actions"` // action row of buttons
 }
 
 type feishuCard struct {
@@ -183,6 +190,10 @@ func (s *Sandbox) feishu(w http.ResponseWriter, r *http.Request, token string) {
 			cardText(&b, m.Card.Body.Elements)
 		}
 		x.rec.Text = b.String()
+		x.rec.Buttons = cardButtons(m.Card.Elements)
+		if m.Card.Body != nil {
+			x.rec.Buttons = append(x.rec.Buttons, cardButtons(m.Card.Body.Elements)...)
+		}
 	case "image":
 		if m.Content == nil || m.Content.ImageKey == "" {
 			x.feishu(http.StatusOK, 19002, "params error, content.image_key need")
@@ -236,6 +247,27 @@ func postText(paras [][]postElement, mentions *[]string) string {
 		}
 	}
 	return b.String()
+}
+
+// cardButtons are the open_url buttons of a card's action rows.
+func cardButtons(els []cardElement) []Button {
+	var out []Button
+	for _, e := range els {
+		for _, a := range e.Actions {
+			b := Button{URL: a.URL}
+			if a.MultiURL != nil && b.URL == "" {
+				b.URL = a.MultiURL.URL
+			}
+			if a.Text != nil {
+				b.Label = a.Text.Content + a.Text.Text
+			}
+			if b.URL != "" {
+				out = append(out, b)
+			}
+		}
+		out = append(out, cardButtons(e.Elements)...)
+	}
+	return out
 }
 
 func cardText(b *strings.Builder, els []cardElement) {

@@ -40,3 +40,18 @@ func TestFeishuSignature(t *testing.T) {
 		t.Errorf("error bodies must not carry StatusCode: %s", a.raw)
 	}
 }
+
+func TestFeishuCardButtonsRecorded(t *testing.T) {
+	s, srv := newTest(t, Options{AutoRegister: true})
+	url := srv.URL + "/sandbox" + WebhookPath(notify.Feishu, "cards")
+	body := `{"msg_type":"interactive","card":{"header":{"title":{"tag":"plain_text","content":"T"}},"elements":[` +
+		`{"tag":"div","text":{"tag":"lark_md","content":"hi"}},` +
+		`{"tag":"action","actions":[{"tag":"button","text":{"tag":"plain_text","content":"Acknowledge"},"type":"primary","url":"https://c.example/act/1/x"}]}]}}`
+	if a := post(t, url, "application/json", body); a.code() != "0" {
+		t.Fatalf("card refused: %+v", a)
+	}
+	got := s.MessagesFor("cards")
+	if len(got) != 1 || len(got[0].Buttons) != 1 || got[0].Buttons[0] != (Button{Label: "Acknowledge", URL: "https://c.example/act/1/x"}) {
+		t.Errorf("buttons: %+v", got)
+	}
+}

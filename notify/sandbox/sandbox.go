@@ -92,6 +92,15 @@ type Received struct {
 	Title     string          `json:"title"` // markdown title / card header / first line
 	Text      string          `json:"text"`  // visible text
 	Mentions  []string        `json:"mentions"`
+	// Buttons are the card buttons the message shows (DingTalk actionCard, Feishu/Lark
+	// card open_url buttons); links inside markdown stay in Text.
+	Buttons []Button `json:"buttons,omitempty"`
+}
+
+// Button is a card button that opens URL.
+type Button struct {
+	Label string `json:"label"`
+	URL   string `json:"url"`
 }
 
 // Options configures a Sandbox.
