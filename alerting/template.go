@@ -292,6 +292,7 @@ func Render(ctx context.Context, titleSrc, bodySrc string, data TemplateData, li
 		err error
 	}
 	done := make(chan result, 1)
+	started := time.Now()
 	go func() {
 		var res result
 		defer func() {
@@ -317,6 +318,11 @@ func Render(ctx context.Context, titleSrc, bodySrc string, data TemplateData, li
 	defer timer.Stop()
 	select {
 	case res := <-done:
+		// A run that finished after its limit took longer than allowed, even when this
+		// goroutine only noticed it late (a loaded machine): the limit is the limit.
+		if time.Since(started) > lim.Timeout {
+			return Rendered{}, &TemplateError{Message: "template took longer than " + lim.Timeout.String()}
+		}
 		return res.r, res.err
 	case <-timer.C:
 		st.stopped.Store(true)
