@@ -301,3 +301,74 @@ func TestRestartKeepsBudget(t *testing.T) {
 		t.Errorf("sandbox refused %d messages", rej)
 	}
 }
+
+// A test-send is never retried, so its outcome does not say it will be.
+func TestTestSendSummaryPromisesNoRetry(t *testing.T) {
+	for _, in := range []string{
+		"WeCom is busy; the message will be retried",
+		"Feishu is rate limiting this bot (more than 5 a second or 100 a minute); it will be retried shortly",
+		"DingTalk did not answer within 10s; the message may still have been delivered and will be retried",
+		"WeCom is rate limiting this robot (more than 20 messages a minute); sending will resume after a minute",
+		"Sending to WeCom failed (EOF); it will be retried",
+	} {
+		got := testSendSummary(in)
+		if strings.Contains(got, "will be retried") || strings.Contains(got, "will resume") || !strings.Contains(got, "not retried") {
+			t.Errorf("testSendSummary(%q) = %q", in, got)
+		}
+	}
+	if got := testSendSummary("Delivered in 12 ms"); got != "Delivered in 12 ms" {
+		t.Errorf("a delivery's summary changed: %q", got)
+	}
+}
+
+// Test-sends take slots of the robot's budget: past it, a test answers at once with the
+// next free slot and sends nothing, so the platform never refuses one and queued alerts
+// keep their slots.
+func TestTestSendWithinTheGovernor(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	r, sr := e.robot(sandbox.RobotConfig{Platform: notify.WeCom}, "", 0)
+	eng := e.engine(Options{})
+	msg := notify.Message{Title: "test", Body: "test-send"}
+	for i := range 20 {
+		res, err := eng.TestSend(e.ctx, db.SystemActor, r, 0, msg)
+		if err != nil || !res.Sent || res.Outcome.Class != notify.Delivered {
+			t.Fatalf("test-send %d: %+v, %v", i+1, res, err)
+		}
+		e.clk.Advance(time.Second)
+	}
+	res, err := eng.TestSend(e.ctx, db.SystemActor, r, 0, msg)
+	if err != nil || res.Sent || res.NextSlot.IsZero() || !res.NextSlot.After(e.clk.Now()) {
+		t.Fatalf("21st test-send in a minute: %+v, %v; want not sent, with the next free slot", res, err)
+	}
+	if acc, rej := e.sb.Count(sr.Token); acc != 20 || rej != 0 {
+		t.Errorf("sandbox accepted %d, refused %d; want 20 and none", acc, rej)
+	}
+	e.clk.Set(res.NextSlot)
+	if res, err := eng.TestSend(e.ctx, db.SystemActor, r, 0, msg); err != nil || !res.Sent {
+		t.Errorf("at the next slot: %+v, %v; want sent", res, err)
+	}
+}
+
+// A rate-limit answer waits out the window that was hit: 1 s after a Feishu per-second
+// refusal, the rest of the minute after a per-minute one, the minute on DingTalk.
+func TestRateLimitWaitFollowsTheWindowHit(t *testing.T) {
+	now := t0
+	feishu := notify.Limit{PerSecond: 5, PerMinute: 100}
+	g := &governor{}
+	for i := range 5 {
+		g.record(now.Add(-time.Duration(i) * 100 * time.Millisecond))
+	}
+	if got := rateLimitWait(g, feishu, now, time.Second); got != time.Second {
+		t.Errorf("Feishu per-second refusal: wait %s, want 1s", got)
+	}
+	g = &governor{}
+	for i := range 100 {
+		g.record(now.Add(-50*time.Second + time.Duration(i)*100*time.Millisecond))
+	}
+	if got := rateLimitWait(g, feishu, now, time.Second); got < 5*time.Second || got > 15*time.Second {
+		t.Errorf("Feishu per-minute refusal: wait %s, want the rest of the minute (about 11 s)", got)
+	}
+	if got := rateLimitWait(&governor{}, notify.Limit{PerMinute: 20}, now, time.Minute); got != time.Minute {
+		t.Errorf("DingTalk refusal: wait %s, want a minute", got)
+	}
+}

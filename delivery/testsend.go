@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"alertdesk/db"
@@ -40,6 +41,7 @@ func (e *Engine) TestSend(ctx context.Context, a db.Actor, robot db.Robot, ruleI
 	prep, out := e.sender.Send(ctx, nr, msg)
 	answered := e.clock.Now()
 	g.release(answered)
+	out.Summary = testSendSummary(out.Summary)
 	att := db.Attempt{RuleID: ruleID, Outcome: string(out.Class), HTTPStatus: out.HTTPStatus, Code: out.Code,
 		Message: out.PlatformMessage, Summary: out.Summary, LatencyMS: out.Latency.Milliseconds(),
 		RequestURL: prep.MaskedURL, RequestBody: string(prep.MaskedBody), Response: out.Response}
@@ -55,4 +57,19 @@ func (e *Engine) TestSend(ctx context.Context, a db.Actor, robot db.Robot, ruleI
 	e.obs.Outcome(robot.Platform, robot.ID, string(out.Class), out.Latency)
 	e.Wake() // the robot's worker may have been waiting for this slot
 	return TestSendResult{Sent: true, Prepared: prep, Outcome: out, NotificationID: id}, nil
+}
+
+// retryClauses are the endings of the sender's summaries that promise another attempt.
+var retryClauses = []string{"; the message will be retried", "; it will be retried shortly", "; it will be retried",
+	" and will be retried", "; sending will resume"}
+
+// testSendSummary words an outcome for a test-send, which is never retried: "will be
+// retried" is said only of what the outbox retries.
+func testSendSummary(summary string) string {
+	for _, c := range retryClauses {
+		if i := strings.Index(summary, c); i >= 0 {
+			return summary[:i] + "; a test-send is not retried: try it again later"
+		}
+	}
+	return summary
 }
