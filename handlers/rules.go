@@ -784,6 +784,12 @@ func (s *Server) rulesPreview(c echo.Context) error {
 // so one request cannot make the console render without bound.
 const maxPreviewRobots = 20
 
+// The budget of one preview request, shared by its robots.
+const (
+	previewTimeBudget = 2 * time.Second
+	previewByteBudget = 256 << 10
+)
+
 // formRule is the rule as the form stands, valid or not, for a preview.
 func formRule(f views.RuleFormData, teamID int64, teamName string) db.Rule {
 	in := validateRule(f, views.FieldErrors{})
@@ -814,7 +820,16 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 		ids = ids[:maxPreviewRobots]
 		p.Error = fmt.Sprintf("Showing the first %d robots only.", maxPreviewRobots)
 	}
+	// One request renders within one budget, however many robots it names: the time of
+	// every render together, and the bytes of every request shown.
+	ctx, cancel := context.WithTimeout(ctx, previewTimeBudget)
+	defer cancel()
+	shown := 0
 	for _, id := range ids {
+		if shown > previewByteBudget || ctx.Err() != nil {
+			p.Error = "The preview stopped here: it reached its size or time budget. Preview fewer robots at a time."
+			break
+		}
 		robot, err := s.deps.DB.RobotByID(ctx, sc, id)
 		if err != nil {
 			p.Robots = append(p.Robots, views.RobotPreview{Robot: "Robot #" + itoa(id), Error: "Not one of this team's robots."})
@@ -837,6 +852,7 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 		}
 		rp.Title, rp.MsgType, rp.URL, rp.Request, rp.Truncated = composed.Message.Title, prep.MsgType, prep.MaskedURL, pretty.String(), prep.Truncated
 		rp.KeywordAdd = prep.KeywordAdded
+		shown += len(rp.Request)
 		rp.Mentioned, rp.Skipped = prep.Mentions.Labels, prep.Mentions.Skipped
 		p.Robots = append(p.Robots, rp)
 	}

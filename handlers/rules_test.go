@@ -673,3 +673,28 @@ func TestRuleRepeatUntilAcknowledged(t *testing.T) {
 		t.Errorf("edit form does not show the option")
 	}
 }
+
+// One preview request cannot make the console render without bound: the robot ids are
+// de-duplicated and capped, and the robots share one size and time budget. (Seen: the
+// same robot 9,000 times with a large template returned 187 MB after 29 s.)
+func TestRulePreviewIsBoundedPerRequest(t *testing.T) {
+	f := newRulesFixture(t)
+	alice := f.login(t, "alice", testPassword)
+	form := f.ruleForm("Amplified")
+	ids := make([]string, 9000)
+	for i := range ids {
+		ids[i] = idStr(f.ding.ID)
+	}
+	form["robot_id"] = ids
+	// As long a body as the template limit allows, a line of the sample alerts over and over.
+	line := `{{range .Alerts}}{{.Labels.instance}} {{.Annotations.summary}} {{.Annotations.description}}{{end}}` + "\n"
+	form.Set("body_template", strings.Repeat(line, alerting.MaxTemplateBytes/len(line)))
+	rec := alice.postForm(t, "/rules/preview", form, true)
+	wantStatus(t, rec, http.StatusOK)
+	if n := strings.Count(rec.Body.String(), `data-testid="preview-robot"`); n != 1 {
+		t.Errorf("the preview rendered %d robots for one robot named 9,000 times, want 1", n)
+	}
+	if size := rec.Body.Len(); size > 1<<20 {
+		t.Errorf("the preview answered %d bytes, want well under 1 MiB", size)
+	}
+}
