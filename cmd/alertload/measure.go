@@ -135,10 +135,18 @@ func sendProbe(hc *http.Client, o options, sb *sandbox.Sandbox) probeResult {
 		`{"status":"firing","labels":{"alertname":"` + name + `","probe":"alertload","severity":"warning"},` +
 		`"annotations":{"summary":"unrelated alert sent during the load"},"startsAt":"` + time.Now().UTC().Format(time.RFC3339Nano) +
 		`","endsAt":"0001-01-01T00:00:00Z"}]}`
-	req, _ := http.NewRequest(http.MethodPost, o.url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+o.token)
-	resp, err := hc.Do(req)
+	// A transport error is retried, as Alertmanager does (a kept-alive connection can be
+	// closed under the sender's feet); the alert is deduplicated if it did arrive.
+	var resp *http.Response
+	var err error
+	for try := 0; try < 3; try++ {
+		req, _ := http.NewRequest(http.MethodPost, o.url, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+o.token)
+		if resp, err = hc.Do(req); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		return probeResult{err: err}
 	}
