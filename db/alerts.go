@@ -474,21 +474,8 @@ type GroupMember struct {
 
 // DueGroups lists groups whose next notification is due at now.
 func (d *DB) DueGroups(ctx context.Context, now time.Time, limit int) ([]AlertGroup, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+alertGroupCols+`
+	return d.alertGroups(ctx, `SELECT `+alertGroupCols+`
 		FROM alert_groups WHERE flush_at IS NOT NULL AND flush_at <= ? ORDER BY flush_at LIMIT ?`, ms(now), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AlertGroup
-	for rows.Next() {
-		g, err := scanAlertGroup(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
 }
 
 const alertGroupCols = `id, rule_id, group_key, group_labels, COALESCE(flush_at, 0), changed, COALESCE(last_sent_at, 0),
@@ -731,7 +718,12 @@ func (d *DB) FailingGroups(ctx context.Context, s Scope, ruleID int64) ([]AlertG
 		q += ` AND g.rule_id = ?`
 		args = append(args, ruleID)
 	}
-	rows, err := d.read.QueryContext(ctx, q+` ORDER BY g.last_error_at DESC LIMIT 100`, args...)
+	return d.alertGroups(ctx, q+` ORDER BY g.last_error_at DESC LIMIT 100`, args...)
+}
+
+// alertGroups runs a query selecting alertGroupCols.
+func (d *DB) alertGroups(ctx context.Context, q string, args ...any) ([]AlertGroup, error) {
+	rows, err := d.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -783,21 +775,8 @@ func (d *DB) LastTemplateFailure(ctx context.Context, ruleID int64) (string, tim
 
 // GroupsOfAlert lists the groups an alert is a member of now (for the why page).
 func (d *DB) GroupsOfAlert(ctx context.Context, alertID int64) ([]AlertGroup, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT `+prefixCols("g.", alertGroupCols)+` FROM alert_groups g
+	return d.alertGroups(ctx, `SELECT `+prefixCols("g.", alertGroupCols)+` FROM alert_groups g
 		JOIN group_alerts m ON m.group_id = g.id WHERE m.alert_id = ?`, alertID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []AlertGroup
-	for rows.Next() {
-		g, err := scanAlertGroup(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
 }
 
 // prefixCols qualifies a column list with a table alias ("id, x" → "g.id, g.x"), leaving

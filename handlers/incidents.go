@@ -3,9 +3,10 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,7 +98,7 @@ func (s *Server) incidentPage(c echo.Context, id int64) (views.IncidentPageData,
 			Severity: inc.Severity, State: inc.State, Owner: inc.Owner, AlertCount: inc.AlertCount, Opened: when(inc.OpenedAt)},
 		AckedBy: inc.AckedBy, Acked: when(inc.AckedAt), Resolved: when(inc.ResolvedAt), Closed: when(inc.ClosedAt),
 		Reopens: inc.Reopens, CanAct: currentUser(c).CanWrite()}
-	for _, k := range sortedKeys(inc.GroupLabels) {
+	for _, k := range slices.Sorted(maps.Keys(inc.GroupLabels)) {
 		d.Labels = append(d.Labels, k+"="+inc.GroupLabels[k])
 	}
 	for _, e := range events {
@@ -116,15 +117,6 @@ func (s *Server) incidentPage(c echo.Context, id int64) (views.IncidentPageData,
 		d.Alerts = append(d.Alerts, views.IncidentAlertRow{ID: a.ID, Name: a.Name, Status: a.Status, Labels: labelLine(a.Labels)})
 	}
 	return d, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // incidentAlertsShown bounds the alerts an incident page lists (a storm's group is huge).

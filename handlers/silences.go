@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,7 +118,7 @@ func (s *Server) prefillSilence(c echo.Context, d *views.SilencesPageData, f *vi
 		return nil
 	}
 	var ms alerting.Matchers
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		ms = append(ms, alerting.Matcher{Name: k, Op: alerting.MatchEqual, Value: labels[k]})
 	}
 	f.Matchers = matchersText(ms)
@@ -136,7 +138,7 @@ func (s *Server) checkSilence(c echo.Context, d *views.SilencesPageData, matcher
 	for _, a := range firing {
 		if ok, _ := matchers.Match(a.Labels); ok && len(d.WouldMute) < maxWouldMute {
 			desc := a.Name
-			for _, k := range sortedKeys(a.Labels) {
+			for _, k := range slices.Sorted(maps.Keys(a.Labels)) {
 				if k != "alertname" {
 					desc += " " + k + "=" + a.Labels[k]
 				}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -145,15 +147,6 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // ShownAlerts is how many alerts of each status a message lists; the rest of a group is
@@ -348,7 +341,7 @@ func (p *Pipeline) outgoing(ctx context.Context, r *compiledRule, g db.AlertGrou
 		ids[i] = sa.ID
 		if search.Len() < 2000 {
 			search.WriteString(sa.Name)
-			for _, k := range sortedKeys(sa.Labels) {
+			for _, k := range slices.Sorted(maps.Keys(sa.Labels)) {
 				search.WriteString(" " + k + "=" + sa.Labels[k])
 			}
 			search.WriteString("\n")
