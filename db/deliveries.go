@@ -131,13 +131,15 @@ func insertAttempt(ctx context.Context, q querier, a *Attempt) error {
 	return nil
 }
 
-// Outcome classes as stored (the same words as notify.Class).
+// Outcomes as stored. A platform's answer is stored as its notify.Class (one definition of
+// those words); muted, expired and folded are the console's own decisions, made without
+// asking a platform.
 const (
-	OutcomeDelivered     = "delivered"
-	OutcomeRetry         = "retry"
-	OutcomeRateLimited   = "rate_limited"
-	OutcomeMisconfigured = "misconfigured"
-	OutcomeRejected      = "rejected"
+	OutcomeDelivered     = string(notify.Delivered)
+	OutcomeRetry         = string(notify.Retry)
+	OutcomeRateLimited   = string(notify.RateLimited)
+	OutcomeMisconfigured = string(notify.Misconfigured)
+	OutcomeRejected      = string(notify.Rejected)
 	OutcomeMuted         = "muted"
 	OutcomeExpired       = "expired"
 	OutcomeFolded        = "folded"
