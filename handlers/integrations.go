@@ -158,6 +158,25 @@ func (in *integrationIntake) handle(c echo.Context) error {
 		in.record(c, g.Integration, now, body, contentType, presented, http.StatusInternalServerError, db.PayloadFailed, e, res.Alerts)
 		return c.JSON(http.StatusInternalServerError, e)
 	}
+	if after := mapping.AutoResolve(); after > 0 {
+		// The tool never resolves: each firing alert resolves itself after the quiet time
+		// (moved on by every receipt); a resolve the tool does send disarms it.
+		var firing []alerting.Alert
+		var resolved []string
+		for _, a := range res.Alerts {
+			if a.Status == alerting.StatusFiring {
+				firing = append(firing, a)
+			} else {
+				resolved = append(resolved, a.Fingerprint)
+			}
+		}
+		if err := in.db.ArmAutoResolve(ctx, g.TeamID, firing, now.Add(after)); err != nil {
+			logger(c).Error("integration intake: auto-resolve not armed", "integration_id", g.ID, "error", err)
+		}
+		if err := in.db.DisarmAutoResolve(ctx, g.TeamID, resolved); err != nil {
+			logger(c).Error("integration intake: auto-resolve not disarmed", "integration_id", g.ID, "error", err)
+		}
+	}
 	summary := fmt.Sprintf("%d alert(s): %d new, %d already received", len(res.Alerts), ingested.Stored, ingested.Duplicates)
 	in.record(c, g.Integration, now, body, contentType, presented, http.StatusAccepted, db.PayloadAccepted, apiError{Error: summary}, res.Alerts)
 	return c.JSON(http.StatusAccepted, integrationAccepted{Status: "accepted", Alerts: len(res.Alerts), Stored: ingested.Stored,

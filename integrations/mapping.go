@@ -80,6 +80,17 @@ type Mapping struct {
 	// StaticLabels are added to every alert (after the mapped labels, before Extract).
 	StaticLabels map[string]string `json:"static_labels,omitempty"`
 	Extract      []Extraction      `json:"extract,omitempty"`
+	// AutoResolveMinutes resolves a firing alert this many minutes after the tool last sent
+	// it, for tools that never send a resolve (0: never).
+	AutoResolveMinutes int `json:"auto_resolve_minutes,omitempty"`
+}
+
+// MaxAutoResolveMinutes bounds AutoResolveMinutes: a week.
+const MaxAutoResolveMinutes = 7 * 24 * 60
+
+// AutoResolve is how long after its last receipt a firing alert is resolved (0: never).
+func (c *Compiled) AutoResolve() time.Duration {
+	return time.Duration(c.m.AutoResolveMinutes) * time.Minute
 }
 
 // Extraction copies part of a field into a label: the first capture group of Regex
@@ -159,6 +170,10 @@ func Compile(m Mapping) (*Compiled, error) {
 	case "", ProtocolHuaweiSMN:
 	default:
 		return nil, &alerting.FieldError{Field: "protocol", Message: fmt.Sprintf("must be empty or %q, not %q", ProtocolHuaweiSMN, m.Protocol)}
+	}
+	if m.AutoResolveMinutes < 0 || m.AutoResolveMinutes > MaxAutoResolveMinutes {
+		return nil, &alerting.FieldError{Field: "auto_resolve_minutes",
+			Message: fmt.Sprintf("must be from 0 (never) to %d minutes (a week), not %d", MaxAutoResolveMinutes, m.AutoResolveMinutes)}
 	}
 	if strings.TrimSpace(m.Alertname) == "" {
 		return nil, &alerting.FieldError{Field: "alertname", Message: "is required: an expression that names the alert, such as .name or \"Host down\""}

@@ -50,6 +50,8 @@ func TestCompileRefusesBadMappingsNamingTheField(t *testing.T) {
 		{"bad time zone", func(m *Mapping) { m.TimeZone = "Mars/Olympus" }, "time_zone", "IANA"},
 		{"bad static label name", func(m *Mapping) { m.StaticLabels = map[string]string{"team\nname": "x"} }, "static_labels.team\nname", "not a valid label name"},
 		{"empty static label", func(m *Mapping) { m.StaticLabels = map[string]string{"team": ""} }, "static_labels.team", "1 to 1024"},
+		{"negative auto-resolve", func(m *Mapping) { m.AutoResolveMinutes = -5 }, "auto_resolve_minutes", "from 0 (never)"},
+		{"auto-resolve over a week", func(m *Mapping) { m.AutoResolveMinutes = MaxAutoResolveMinutes + 1 }, "auto_resolve_minutes", "a week"},
 		{"bad regex", func(m *Mapping) { m.Extract = []Extraction{{From: ".a", Regex: "(", Label: "host"}} }, "extract[0].regex", "RE2"},
 		{"lookbehind is not RE2", func(m *Mapping) { m.Extract = []Extraction{{From: ".a", Regex: "(?<=x)y", Label: "host"}} }, "extract[0].regex", "RE2"},
 		{"extraction without source", func(m *Mapping) { m.Extract = []Extraction{{Regex: "x", Label: "host"}} }, "extract[0].from", "required"},

@@ -46,6 +46,9 @@ func (p *Pipeline) flushLoop() {
 		if err := p.tickSeries(ctx); err != nil {
 			p.log.Error("threshold timers", "error", err)
 		}
+		if err := p.autoResolve(ctx); err != nil {
+			p.log.Error("auto-resolve", "error", err)
+		}
 		if err := p.FlushDue(ctx); err != nil {
 			p.log.Error("group flush", "error", err)
 		}

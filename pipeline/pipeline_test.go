@@ -501,3 +501,37 @@ func TestTemplateFailureAtSendUsesDefaultAndIsRecorded(t *testing.T) {
 		t.Errorf("recorded failure = %q at %v (%v), want the body template's error", why, at, err)
 	}
 }
+
+// An alert of a tool that never resolves is resolved once its integration's quiet time
+// has passed since it was last received, and the resolve goes out like any other.
+func TestAutoResolveResolvesQuietAlerts(t *testing.T) {
+	f := newFixture(t)
+	f.rule(db.RuleInput{GroupBy: []string{"alertname"}, GroupWait: 0, SendResolved: true,
+		Matchers: alerting.Matchers{mustMatcher("alertname", "=", "PingDown")}})
+	a := alert("PingDown", alerting.StatusFiring, map[string]string{"monitor": "shop"}, f.clock.Now())
+	f.ingest(f.team.ID, a)
+	f.flush()
+	if err := f.db.ArmAutoResolve(f.ctx, f.team.ID, []alerting.Alert{a}, f.clock.Now().Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Add(9 * time.Minute)
+	if err := f.p.autoResolve(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.flush()
+	if ns := f.notifications(); len(ns) != 1 {
+		t.Fatalf("before its time: notifications = %+v, want only the firing one", ns)
+	}
+	f.clock.Add(time.Minute)
+	if err := f.p.autoResolve(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.flush()
+	ns := f.notifications()
+	if len(ns) != 2 || ns[1].kind != "resolved" {
+		t.Fatalf("notifications = %+v, want the firing one and then the resolve", ns)
+	}
+	if due, err := f.db.DueAutoResolves(f.ctx, f.clock.Now().Add(time.Hour), 10); err != nil || len(due) != 0 {
+		t.Errorf("still armed after the resolve: %+v, %v", due, err)
+	}
+}
