@@ -30,8 +30,9 @@ func DashboardQueries(s Scope, since time.Time) (attempts string, attemptArgs []
 	cond, args := s.clause("team_id")
 	// INDEXED BY: the covering index of migration 0005 answers the whole query; without it
 	// the planner may prefer attempts_team and fetch every row of the team's day.
-	attempts = `SELECT at / 3600000, SUM(outcome = 'delivered'), SUM(outcome IN (` + failedOutcomes + `)),
-		SUM(outcome = 'expired')
+	attempts = `SELECT at / 3600000, SUM(CASE WHEN outcome = 'delivered' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN outcome IN (` + failedOutcomes + `) THEN 1 ELSE 0 END),
+		SUM(CASE WHEN outcome = 'expired' THEN 1 ELSE 0 END)
 		FROM delivery_attempts INDEXED BY attempts_dashboard WHERE at >= ? AND kind != 'test' AND ` + cond + ` GROUP BY 1`
 	attemptArgs = append([]any{ms(since)}, args...)
 	if s.All {

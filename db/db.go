@@ -35,6 +35,7 @@ type DB struct {
 	read  *sql.DB
 	now   func() time.Time
 	path  string
+	dia   dialect
 	seal  *sealer
 	// writerStmts caches statements prepared on the writer pool (query → *sql.Stmt).
 	writerStmts sync.Map
@@ -46,8 +47,12 @@ type Options struct {
 	DataKey []byte           // 32-byte key for credentials at rest; a random one (lost at close) when nil
 }
 
-// Open opens (creating if needed) the SQLite file at path and applies pending migrations.
+// Open opens (creating if needed) the SQLite file at path, or the PostgreSQL database a
+// postgres:// address names, and applies pending migrations.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if isPostgresURL(path) {
+		return openPG(ctx, path, opts)
+	}
 	// busy_timeout first: it must be in force before the other pragmas take locks.
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
@@ -81,6 +86,34 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	d := &DB{write: w, read: r, now: time.Now, path: path, seal: sl}
+	return d.start(ctx, opts)
+}
+
+// openPG opens PostgreSQL: one pool serves as writer and reader, as PostgreSQL runs
+// writers side by side (row locks, not one file lock).
+func openPG(ctx context.Context, url string, opts Options) (*DB, error) {
+	p, err := openPostgres(url)
+	if err != nil {
+		return nil, err
+	}
+	n := max(8, 2*runtime.NumCPU())
+	p.SetMaxOpenConns(n)
+	p.SetMaxIdleConns(n)
+	key := opts.DataKey
+	if key == nil {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+	}
+	sl, err := newSealer(key)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	d := &DB{write: p, read: p, now: time.Now, path: url, seal: sl, dia: dialect{postgres: true}}
+	return d.start(ctx, opts)
+}
+
+func (d *DB) start(ctx context.Context, opts Options) (*DB, error) {
 	if opts.Now != nil {
 		d.now = opts.Now
 	}
@@ -94,6 +127,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 // Close closes both pools.
 func (d *DB) Close() error {
 	d.writerStmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
+	if d.read == d.write {
+		return d.write.Close()
+	}
 	return errors.Join(d.read.Close(), d.write.Close())
 }
 
@@ -127,6 +163,9 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (d *DB) migrate(ctx context.Context) error {
+	if d.dia.postgres {
+		return d.migratePG(ctx)
+	}
 	// One connection for the whole run: foreign keys are switched off on it around the
 	// migrations (SQLite ignores the pragma inside a transaction). A table rebuild drops the
 	// old table, and with keys on that implicit DELETE would run the ON DELETE CASCADE
@@ -221,9 +260,9 @@ func mapErr(err error) error {
 		return nil
 	case errors.Is(err, sql.ErrNoRows):
 		return ErrNotFound
-	case strings.Contains(err.Error(), "UNIQUE constraint failed"):
+	case strings.Contains(err.Error(), "UNIQUE constraint failed"), pgErrorCode(err) == "23505":
 		return fmt.Errorf("%w: %v", ErrConflict, err)
-	case strings.Contains(err.Error(), "FOREIGN KEY constraint failed"):
+	case strings.Contains(err.Error(), "FOREIGN KEY constraint failed"), pgErrorCode(err) == "23503":
 		return fmt.Errorf("%w: %v", ErrInUse, err)
 	}
 	return err

@@ -1,0 +1,58 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+
+	"alertdesk/db"
+	"alertdesk/db/dbtest"
+)
+
+// Several consoles starting at once on one new PostgreSQL database: the advisory lock lets
+// one apply the migrations while the others wait, then find them applied.
+func TestPostgresConcurrentMigrate(t *testing.T) {
+	url := dbtest.NewPostgres(t)
+	const consoles = 4
+	errs := make(chan error, consoles)
+	dbs := make(chan *db.DB, consoles)
+	for range consoles {
+		go func() {
+			d, err := db.Open(context.Background(), url, db.Options{})
+			errs <- err
+			dbs <- d
+		}()
+	}
+	for range consoles {
+		if err := <-errs; err != nil {
+			t.Errorf("open: %v", err)
+		}
+		if d := <-dbs; d != nil {
+			t.Cleanup(func() { d.Close() })
+		}
+	}
+	d := dbtest.OpenAt(t, url, db.Options{})
+	ctx := context.Background()
+	team, err := d.CreateTeam(ctx, db.SystemActor, "Ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Team names stay unique whatever their case, as with SQLite's COLLATE NOCASE.
+	if _, err := d.CreateTeam(ctx, db.SystemActor, "ops"); err == nil {
+		t.Errorf("a second team named ops (case aside) was created beside %q", team.Name)
+	}
+}
+
+// A user signs in by any case of their name on PostgreSQL too.
+func TestPostgresUsernameIgnoresCase(t *testing.T) {
+	d := dbtest.OpenAt(t, dbtest.NewPostgres(t), db.Options{})
+	ctx := context.Background()
+	if _, err := d.CreateUser(ctx, db.SystemActor, db.NewUser{Username: "Alice", PasswordHash: "x", Role: db.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := d.UserByUsername(ctx, "aLICE"); err != nil || u.Username != "Alice" {
+		t.Errorf("UserByUsername(aLICE) = %+v, %v", u, err)
+	}
+	if _, err := d.TeamByName(ctx, "nobody"); err == nil {
+		t.Error("TeamByName found a team that does not exist")
+	}
+}
