@@ -37,6 +37,8 @@ type DB struct {
 	path  string
 	dia   dialect
 	seal  *sealer
+	// soleConsole holds PostgreSQL's one-console lock (HoldSoleConsole); nil on SQLite.
+	soleConsole *sql.Conn
 	// writerStmts caches statements prepared on the writer pool (query → *sql.Stmt).
 	writerStmts sync.Map
 }
@@ -127,6 +129,9 @@ func (d *DB) start(ctx context.Context, opts Options) (*DB, error) {
 // Close closes both pools.
 func (d *DB) Close() error {
 	d.writerStmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
+	if d.soleConsole != nil {
+		d.soleConsole.Close()
+	}
 	if d.read == d.write {
 		return d.write.Close()
 	}

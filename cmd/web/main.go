@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +38,9 @@ func main() {
 // run starts the console and blocks until ctx ends. ready, when not nil, receives the
 // listening address once the server accepts connections (tests use it).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+	if len(args) > 0 && args[0] == "migrate" {
+		return runMigrate(ctx, args[1:], getenv, stdout)
+	}
 	cfg, err := loadConfig(args, getenv)
 	if err != nil {
 		return err
@@ -50,11 +52,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := cfg.loadKeys(); err != nil {
 		return err
 	}
-	database, err := db.Open(ctx, filepath.Join(cfg.DataDir, "alertdesk.db"), db.Options{DataKey: cfg.DataKey})
+	database, err := db.Open(ctx, cfg.databaseAddr(), db.Options{DataKey: cfg.DataKey})
 	if err != nil {
 		return err
 	}
 	defer database.Close()
+	if err := database.HoldSoleConsole(ctx); err != nil {
+		return err
+	}
+	log.Info("database", "engine", database.Engine())
 	if err := ensureAdmin(ctx, database, cfg, log); err != nil {
 		return err
 	}
@@ -226,5 +232,26 @@ func ensureAdmin(ctx context.Context, d *db.DB, cfg config, log *slog.Logger) er
 	} else {
 		log.Info("created the first administrator from ALERTDESK_ADMIN_PASSWORD", "username", "admin")
 	}
+	return nil
+}
+
+// runMigrate applies the pending migrations and exits: `alertdesk migrate` before starting
+// consoles of a new version. Consoles apply them at start too, under the same lock.
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return fmt.Errorf("data directory: %w", err)
+		}
+	}
+	database, err := db.Open(ctx, cfg.databaseAddr(), db.Options{})
+	if err != nil {
+		return err
+	}
+	defer database.Close()
+	fmt.Fprintf(stdout, "alertdesk: migrations applied (%s)\n", database.Engine())
 	return nil
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"alertdesk/db"
+	"alertdesk/db/dbtest"
+)
+
+// A database address that is not PostgreSQL's is refused at start, without echoing its password.
+func TestDatabaseURLConfig(t *testing.T) {
+	_, err := loadConfig(nil, env(map[string]string{"ALERTDESK_DATABASE_URL": "mysql://u:hunter2@db.internal/alertdesk"}))
+	if err == nil || !strings.Contains(err.Error(), "ALERTDESK_DATABASE_URL") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("err = %v, want a refusal naming ALERTDESK_DATABASE_URL without the password", err)
+	}
+	cfg, err := loadConfig(nil, env(map[string]string{"ALERTDESK_DATABASE_URL": "postgres://alertdesk@127.0.0.1:5432/alertdesk"}))
+	if err != nil || cfg.databaseAddr() != "postgres://alertdesk@127.0.0.1:5432/alertdesk" {
+		t.Errorf("postgres address: %q, %v", cfg.databaseAddr(), err)
+	}
+	cfg, err = loadConfig(nil, env(map[string]string{"ALERTDESK_DATA_DIR": "/srv/ad"}))
+	if err != nil || cfg.databaseAddr() != filepath.Join("/srv/ad", "alertdesk.db") {
+		t.Errorf("sqlite default: %q, %v", cfg.databaseAddr(), err)
+	}
+}
+
+// `alertdesk migrate` applies the migrations and exits.
+func TestMigrateCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, env(map[string]string{"ALERTDESK_DATA_DIR": dir}), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "migrations applied (sqlite)") {
+		t.Errorf("output %q", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "alertdesk.db")); err != nil {
+		t.Errorf("no database file: %v", err)
+	}
+}
+
+// On PostgreSQL: migrate, start a console, and a second console on the same database
+// refuses to start, saying why.
+func TestConsoleOnPostgres(t *testing.T) {
+	url := dbtest.NewPostgres(t)
+	vars := func() map[string]string {
+		return map[string]string{"ALERTDESK_ADDR": "127.0.0.1:0", "ALERTDESK_DATA_DIR": t.TempDir(), "ALERTDESK_DATABASE_URL": url}
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, env(vars()), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "migrations applied (postgres)") {
+		t.Errorf("output %q", out.String())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	var log bytes.Buffer
+	go func() { done <- run(ctx, nil, env(vars()), &syncWriter{buf: &log}, ready) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the console did not start within 30s")
+	}
+	err := run(context.Background(), nil, env(vars()), &bytes.Buffer{}, nil)
+	if !errors.Is(err, db.ErrAnotherConsole) {
+		t.Errorf("second console: err = %v, want ErrAnotherConsole", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
