@@ -851,7 +851,7 @@ func (d *DB) Alerts(ctx context.Context, s Scope, f AlertFilter) ([]StoredAlert,
 		args = append(args, s.TeamID)
 	}
 	if f.Query != "" {
-		conds = append(conds, "(a.name LIKE ? ESCAPE '\\' OR a.fingerprint = ?)")
+		conds = append(conds, "(a.name "+d.dia.like()+" ? ESCAPE '\\' OR a.fingerprint = ?)")
 		args = append(args, likeEscape(f.Query)+"%", f.Query)
 	}
 	if f.Status != "" {

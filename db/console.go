@@ -24,7 +24,8 @@ func (d *DB) HoldSoleConsole(ctx context.Context) error {
 	if !d.dia.postgres {
 		return nil
 	}
-	conn, err := d.write.Conn(ctx)
+	// From the reader pool: the writer pool's one connection must stay free for writes.
+	conn, err := d.read.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("db: console lock: %w", err)
 	}

@@ -106,12 +106,12 @@ func (d *DB) Contacts(ctx context.Context, s Scope, query string) ([]Contact, er
 		cols := []string{"c.name", "c.mobile", "c.email", "c.dingtalk_user_id", "c.feishu_open_id", "c.wecom_user_id", "u.username"}
 		var ors []string
 		for _, col := range cols {
-			ors = append(ors, col+` LIKE ? ESCAPE '\'`)
+			ors = append(ors, col+` `+d.dia.like()+` ? ESCAPE '\'`)
 			args = append(args, like)
 		}
 		// Mobiles are stored without spaces and dashes; "138 0013" still finds them.
 		if m := strings.NewReplacer(" ", "", "-", "").Replace(query); m != query && m != "" {
-			ors = append(ors, `c.mobile LIKE ? ESCAPE '\'`)
+			ors = append(ors, `c.mobile `+d.dia.like()+` ? ESCAPE '\'`)
 			args = append(args, "%"+likeEscape(m)+"%")
 		}
 		cond += " AND (" + strings.Join(ors, " OR ") + ")"

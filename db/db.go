@@ -91,16 +91,25 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 	return d.start(ctx, opts)
 }
 
-// openPG opens PostgreSQL: one pool serves as writer and reader, as PostgreSQL runs
-// writers side by side (row locks, not one file lock).
+// openPG opens PostgreSQL with the same two pools as SQLite: the services' transactions
+// were written for one writer at a time (SQLite's file lock), and on PostgreSQL the
+// same transactions run side by side lock rows in orders that deadlock each other
+// (group flushes against intake), so a console keeps one writer connection there too.
 func openPG(ctx context.Context, url string, opts Options) (*DB, error) {
-	p, err := openPostgres(url)
+	w, err := openPostgres(url)
 	if err != nil {
 		return nil, err
 	}
-	n := max(8, 2*runtime.NumCPU())
-	p.SetMaxOpenConns(n)
-	p.SetMaxIdleConns(n)
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	r, err := openPostgres(url)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, runtime.NumCPU())
+	r.SetMaxOpenConns(n + 1) // one more: HoldSoleConsole keeps a connection for the console's life
+	r.SetMaxIdleConns(n + 1)
 	key := opts.DataKey
 	if key == nil {
 		key = make([]byte, 32)
@@ -108,10 +117,11 @@ func openPG(ctx context.Context, url string, opts Options) (*DB, error) {
 	}
 	sl, err := newSealer(key)
 	if err != nil {
-		p.Close()
+		w.Close()
+		r.Close()
 		return nil, err
 	}
-	d := &DB{write: p, read: p, now: time.Now, path: url, seal: sl, dia: dialect{postgres: true}}
+	d := &DB{write: w, read: r, now: time.Now, path: url, seal: sl, dia: dialect{postgres: true}}
 	return d.start(ctx, opts)
 }
 
@@ -131,9 +141,6 @@ func (d *DB) Close() error {
 	d.writerStmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	if d.soleConsole != nil {
 		d.soleConsole.Close()
-	}
-	if d.read == d.write {
-		return d.write.Close()
 	}
 	return errors.Join(d.read.Close(), d.write.Close())
 }

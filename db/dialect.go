@@ -22,7 +22,8 @@ import (
 //   - integer booleans: a Go bool argument is sent as 0 or 1, as the columns are BIGINT.
 //
 // Differences a query asks for by name: greatest (SQLite's two-argument MAX), nocaseEq
-// (SQLite's COLLATE NOCASE columns), and the
+// (SQLite's COLLATE NOCASE columns), like (SQLite's case-blind LIKE), indexedBy (SQLite's
+// planner hint), and the
 // migration machinery (PRAGMA foreign_keys on SQLite, an advisory lock on PostgreSQL).
 // Shared spellings both engines accept are used everywhere else: RETURNING id instead of
 // LastInsertId, INSERT … ON CONFLICT DO NOTHING instead of INSERT OR IGNORE, lower(name)
@@ -47,6 +48,24 @@ func (d dialect) nocaseEq(col string) string {
 		return "lower(" + col + ") = lower(?)"
 	}
 	return col + " = ?"
+}
+
+// like is the pattern operator that ignores case as SQLite's LIKE does for ASCII letters:
+// PostgreSQL's LIKE does not, its ILIKE does.
+func (d dialect) like() string {
+	if d.postgres {
+		return "ILIKE"
+	}
+	return "LIKE"
+}
+
+// indexedBy is SQLite's INDEXED BY clause naming the index a query must use; PostgreSQL's
+// planner has no such hint and chooses for itself.
+func (d dialect) indexedBy(index string) string {
+	if d.postgres {
+		return ""
+	}
+	return " INDEXED BY " + index
 }
 
 // rebind rewrites `?` placeholders to PostgreSQL's `$n`, leaving string literals, quoted
@@ -172,4 +191,14 @@ func insertReturningID(ctx context.Context, q querier, query string, args ...any
 		return nil, err
 	}
 	return idResult{id}, nil
+}
+
+// OpenSQL opens a plain pool on a database for tests and tools that read its tables
+// directly: a SQLite file read-only, or a postgres:// address, where queries spelled for
+// SQLite (`?` placeholders) are rebound as for the storage layer.
+func OpenSQL(addr string) (*sql.DB, error) {
+	if isPostgresURL(addr) {
+		return openPostgres(addr)
+	}
+	return sql.Open("sqlite", "file:"+addr+"?_pragma=busy_timeout(5000)&_pragma=query_only(1)")
 }

@@ -78,3 +78,13 @@ func OpenAt(t testing.TB, path string, opts db.Options) *db.DB {
 	t.Cleanup(func() { _ = d.Close() })
 	return d
 }
+
+// Addr is a fresh database address for t: a file in its temporary directory, or a new
+// PostgreSQL database when PostgresEnv is set. Open it with OpenAt; read it with db.OpenSQL.
+func Addr(t testing.TB) string {
+	t.Helper()
+	if os.Getenv(PostgresEnv) != "" {
+		return NewPostgres(t)
+	}
+	return filepath.Join(t.TempDir(), "test.db")
+}
