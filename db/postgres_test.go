@@ -1,8 +1,11 @@
 package db_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,5 +93,52 @@ func TestPostgresSoleConsole(t *testing.T) {
 			t.Fatalf("second console after the first closed: %v", err)
 		}
 		<-tick.C
+	}
+}
+
+// copy-to-postgres: every row arrives with its id, sealed webhooks open with the same key,
+// and a new row on PostgreSQL takes an id SQLite never handed out (not even to a deleted row).
+func TestCopyToPostgres(t *testing.T) {
+	pgURL := dbtest.NewPostgres(t)
+	ctx := context.Background()
+	key := bytes.Repeat([]byte{7}, 32)
+	src := dbtest.OpenAt(t, filepath.Join(t.TempDir(), "src.db"), db.Options{DataKey: key})
+	team, err := src.CreateTeam(ctx, db.SystemActor, "Payments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := src.CreateTeam(ctx, db.SystemActor, "gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.DeleteTeam(ctx, db.SystemActor, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	robot, err := src.CreateRobot(ctx, db.SystemActor, db.RobotInput{TeamID: team.ID, Name: "ops", Platform: "dingtalk",
+		WebhookURL: "https://oapi.dingtalk.com/robot/send?access_token=abc", WebhookHint: "…", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := dbtest.OpenAt(t, pgURL, db.Options{DataKey: key})
+	stats, err := src.CopyTo(ctx, dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats["teams"] != 2 || stats["robots"] != 1 {
+		t.Errorf("stats = %v", stats)
+	}
+	got, err := dst.RobotByID(ctx, db.AllTeams, robot.ID)
+	if err != nil || got.WebhookURL != robot.WebhookURL || got.TeamID != team.ID {
+		t.Errorf("robot on PostgreSQL = %+v, %v", got, err)
+	}
+	next, err := dst.CreateTeam(ctx, db.SystemActor, "next")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.ID <= gone.ID {
+		t.Errorf("new team id %d reuses an id SQLite handed out (up to %d)", next.ID, gone.ID)
+	}
+	if _, err := src.CopyTo(ctx, dst); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Errorf("second copy: err = %v, want a refusal asking for an empty database", err)
 	}
 }

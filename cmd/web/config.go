@@ -157,7 +157,8 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "external URL for links (ALERTDESK_BASE_URL)")
 	fs.StringVar(&intakeMax, "intake-max-bytes", intakeMax, "intake body limit, e.g. 32MiB (ALERTDESK_INTAKE_MAX_BYTES)")
 	fs.Usage = func() {
-		fmt.Fprintln(&help, "usage: alertdesk [flags]\n       alertdesk migrate [flags]   apply the database migrations and exit")
+		fmt.Fprintln(&help, "usage: alertdesk [flags]\n       alertdesk migrate [flags]   apply the database migrations and exit\n"+
+			"       alertdesk copy-to-postgres [flags]   copy the data directory's SQLite database into ALERTDESK_DATABASE_URL")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {

@@ -81,3 +81,57 @@ func TestConsoleOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// `alertdesk copy-to-postgres` moves a SQLite console's data into an empty PostgreSQL
+// database, readable there with the same data directory's keys.
+func TestCopyToPostgresCommand(t *testing.T) {
+	url := dbtest.NewPostgres(t)
+	dir := t.TempDir()
+	lite := map[string]string{"ALERTDESK_DATA_DIR": dir}
+	if err := run(context.Background(), []string{"migrate"}, env(lite), &bytes.Buffer{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(nil, env(lite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.loadKeys(); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(context.Background(), cfg.databaseAddr(), db.Options{DataKey: cfg.DataKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	team, err := d.CreateTeam(context.Background(), db.SystemActor, "payments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	robot, err := d.CreateRobot(context.Background(), db.SystemActor, db.RobotInput{TeamID: team.ID, Name: "ops", Platform: "wecom",
+		WebhookURL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", WebhookHint: "…", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"copy-to-postgres"}, env(lite), &out, nil)
+	if err == nil || !strings.Contains(err.Error(), "ALERTDESK_DATABASE_URL") {
+		t.Errorf("without a target: err = %v, want one naming ALERTDESK_DATABASE_URL", err)
+	}
+	pg := map[string]string{"ALERTDESK_DATA_DIR": dir, "ALERTDESK_DATABASE_URL": url}
+	if err := run(context.Background(), []string{"copy-to-postgres"}, env(pg), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "1 teams, 1 robots") {
+		t.Errorf("output %q", out.String())
+	}
+	p, err := db.Open(context.Background(), url, db.Options{DataKey: cfg.DataKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	got, err := p.RobotByID(context.Background(), db.AllTeams, robot.ID)
+	if err != nil || got.WebhookURL != robot.WebhookURL {
+		t.Errorf("robot on PostgreSQL: %+v, %v", got, err)
+	}
+}
