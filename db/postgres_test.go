@@ -142,3 +142,20 @@ func TestCopyToPostgres(t *testing.T) {
 		t.Errorf("second copy: err = %v, want a refusal asking for an empty database", err)
 	}
 }
+
+// A console whose key differs from the one the database was set up with refuses to start.
+func TestPostgresKeyFingerprints(t *testing.T) {
+	d := dbtest.OpenAt(t, dbtest.NewPostgres(t), db.Options{})
+	ctx := context.Background()
+	a, b := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	if err := d.CheckKeys(ctx, map[string][]byte{"ALERTDESK_ENCRYPTION_KEY": a, "ALERTDESK_SESSION_KEY": b}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CheckKeys(ctx, map[string][]byte{"ALERTDESK_ENCRYPTION_KEY": a, "ALERTDESK_SESSION_KEY": b}); err != nil {
+		t.Errorf("the same keys again: %v", err)
+	}
+	err := d.CheckKeys(ctx, map[string][]byte{"ALERTDESK_ENCRYPTION_KEY": b, "ALERTDESK_SESSION_KEY": b})
+	if err == nil || !strings.Contains(err.Error(), "ALERTDESK_ENCRYPTION_KEY") || strings.Contains(err.Error(), "ALERTDESK_SESSION_KEY is not") {
+		t.Errorf("another encryption key: err = %v, want a refusal naming ALERTDESK_ENCRYPTION_KEY", err)
+	}
+}

@@ -336,3 +336,9 @@ func (cfg config) databaseAddr() string {
 	}
 	return filepath.Join(cfg.DataDir, "alertdesk.db")
 }
+
+// sharedKeys are the keys every console on one PostgreSQL database must share, by the
+// variable that sets them (db.CheckKeys compares their fingerprints).
+func (cfg config) sharedKeys() map[string][]byte {
+	return map[string][]byte{"ALERTDESK_ENCRYPTION_KEY": cfg.DataKey, "ALERTDESK_SESSION_KEY": cfg.SessionAuthKey}
+}

@@ -125,6 +125,12 @@ func TestCopyToPostgresCommand(t *testing.T) {
 	if !strings.Contains(out.String(), "1 teams, 1 robots") {
 		t.Errorf("output %q", out.String())
 	}
+	// A console with another data directory (so other keys) refuses to start on it.
+	err = run(context.Background(), nil, env(map[string]string{"ALERTDESK_ADDR": "127.0.0.1:0", "ALERTDESK_DATA_DIR": t.TempDir(),
+		"ALERTDESK_DATABASE_URL": url}), &bytes.Buffer{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "ALERTDESK_ENCRYPTION_KEY") {
+		t.Errorf("a console with other keys: err = %v, want a refusal naming ALERTDESK_ENCRYPTION_KEY", err)
+	}
 	p, err := db.Open(context.Background(), url, db.Options{DataKey: cfg.DataKey})
 	if err != nil {
 		t.Fatal(err)

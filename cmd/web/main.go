@@ -64,6 +64,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := database.HoldSoleConsole(ctx); err != nil {
 		return err
 	}
+	if err := database.CheckKeys(ctx, cfg.sharedKeys()); err != nil {
+		return err
+	}
 	log.Info("database", "engine", database.Engine())
 	if err := ensureAdmin(ctx, database, cfg, log); err != nil {
 		return err
@@ -292,6 +295,9 @@ func runCopyToPostgres(ctx context.Context, args []string, getenv func(string) s
 	}
 	defer dst.Close()
 	if err := dst.HoldSoleConsole(ctx); err != nil {
+		return fmt.Errorf("copy-to-postgres: %w", err)
+	}
+	if err := dst.CheckKeys(ctx, cfg.sharedKeys()); err != nil {
 		return fmt.Errorf("copy-to-postgres: %w", err)
 	}
 	stats, err := src.CopyTo(ctx, dst)
