@@ -151,7 +151,7 @@ func parseIDs(s string) []int64 {
 func (t *IntakeTx) InsertAlert(a *StoredAlert, labelsJSON, annotationsJSON, valuesJSON string) (inserted bool, err error) {
 	s, err := t.stmt(`INSERT INTO alerts (team_id, source, fingerprint, status, name, labels, annotations, alert_values,
 		starts_at, ends_at, generator_url, received_at, matched_rules) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (team_id, starts_at, fingerprint, status) DO NOTHING`)
+		ON CONFLICT (team_id, starts_at, fingerprint, status) DO NOTHING RETURNING id`)
 	if err != nil {
 		return false, err
 	}
@@ -159,16 +159,15 @@ func (t *IntakeTx) InsertAlert(a *StoredAlert, labelsJSON, annotationsJSON, valu
 	if !a.EndsAt.IsZero() {
 		ends = ms(a.EndsAt)
 	}
-	res, err := s.ExecContext(t.ctx, a.TeamID, a.Source, a.Fingerprint, a.Status, a.Name, labelsJSON, annotationsJSON, valuesJSON,
-		ms(a.StartsAt), ends, a.GeneratorURL, ms(a.ReceivedAt), idsString(a.MatchedRules))
+	// RETURNING gives no row for a redelivery (the conflict did nothing).
+	err = s.QueryRowContext(t.ctx, a.TeamID, a.Source, a.Fingerprint, a.Status, a.Name, labelsJSON, annotationsJSON, valuesJSON,
+		ms(a.StartsAt), ends, a.GeneratorURL, ms(a.ReceivedAt), idsString(a.MatchedRules)).Scan(&a.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("db: insert alert: %w", err)
 	}
-	n, _ := res.RowsAffected()
-	if n == 0 {
-		return false, nil
-	}
-	a.ID, _ = res.LastInsertId()
 	return true, nil
 }
 
@@ -564,9 +563,9 @@ func (d *DB) SnapshotGroup(ctx context.Context, groupID int64, show int) (GroupS
 		return snap, mapErr(err)
 	}
 	err = tx.QueryRowContext(ctx, `SELECT
-			COALESCE(SUM(status = 'firing'), 0),
-			COALESCE(SUM(status = 'resolved' AND notified = 0), 0),
-			COALESCE(MAX(notified = 0), 0)
+			COALESCE(SUM(CASE WHEN status = 'firing' THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN status = 'resolved' AND notified = 0 THEN 1 ELSE 0 END), 0),
+			COALESCE(MAX(CASE WHEN notified = 0 THEN 1 ELSE 0 END), 0)
 		FROM group_alerts WHERE group_id = ? AND version <= ?`, groupID, snap.Version).
 		Scan(&snap.FiringTotal, &snap.ResolvedTotal, &snap.Changed)
 	if err != nil {
@@ -643,12 +642,13 @@ func (d *DB) FlushGroup(ctx context.Context, f GroupFlush) error {
 			if err := insertNotification(ctx, tx, &n); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notification_alerts (notification_id, alert_id)
-				SELECT ?, alert_id FROM group_alerts WHERE group_id = ? AND version <= ? AND notified = 0`, n.ID, f.GroupID, f.Version); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO notification_alerts (notification_id, alert_id)
+				SELECT ?, alert_id FROM group_alerts WHERE group_id = ? AND version <= ? AND notified = 0
+				ON CONFLICT DO NOTHING`, n.ID, f.GroupID, f.Version); err != nil {
 				return err
 			}
 			for _, id := range o.AlertIDs {
-				if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notification_alerts (notification_id, alert_id) VALUES (?, ?)`, n.ID, id); err != nil {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO notification_alerts (notification_id, alert_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, n.ID, id); err != nil {
 					return err
 				}
 			}
@@ -676,7 +676,7 @@ func (d *DB) FlushGroup(ctx context.Context, f GroupFlush) error {
 			return err
 		}
 		var pending, left int
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(notified = 0), 0), COUNT(*) FROM group_alerts WHERE group_id = ?`,
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN notified = 0 THEN 1 ELSE 0 END), 0), COUNT(*) FROM group_alerts WHERE group_id = ?`,
 			f.GroupID).Scan(&pending, &left); err != nil {
 			return err
 		}
@@ -830,7 +830,7 @@ func (d *DB) Alerts(ctx context.Context, s Scope, f AlertFilter) ([]StoredAlert,
 		args = append(args, s.TeamID)
 	}
 	if f.Query != "" {
-		conds = append(conds, "(a.name LIKE ? ESCAPE '\\' OR a.fingerprint = ?)")
+		conds = append(conds, "(a.name "+d.dia.like()+" ? ESCAPE '\\' OR a.fingerprint = ?)")
 		args = append(args, likeEscape(f.Query)+"%", f.Query)
 	}
 	if f.Status != "" {

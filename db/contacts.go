@@ -69,7 +69,7 @@ const contactCols = `c.id, c.team_id, t.name, c.name, c.mobile, c.email, c.dingt
 // query built on it): their rows stay only for the record.
 const contactFrom = ` FROM contacts c JOIN teams t ON t.id = c.team_id AND c.deleted_at IS NULL LEFT JOIN users u ON u.id = c.user_id`
 
-const contactOrder = ` ORDER BY t.name, c.name COLLATE NOCASE, c.id`
+const contactOrder = ` ORDER BY t.name, lower(c.name), c.id`
 
 func scanContact(row interface{ Scan(...any) error }) (Contact, error) {
 	var c Contact
@@ -106,12 +106,12 @@ func (d *DB) Contacts(ctx context.Context, s Scope, query string) ([]Contact, er
 		cols := []string{"c.name", "c.mobile", "c.email", "c.dingtalk_user_id", "c.feishu_open_id", "c.wecom_user_id", "u.username"}
 		var ors []string
 		for _, col := range cols {
-			ors = append(ors, col+` LIKE ? ESCAPE '\'`)
+			ors = append(ors, col+` `+d.dia.like()+` ? ESCAPE '\'`)
 			args = append(args, like)
 		}
 		// Mobiles are stored without spaces and dashes; "138 0013" still finds them.
 		if m := strings.NewReplacer(" ", "", "-", "").Replace(query); m != query && m != "" {
-			ors = append(ors, `c.mobile LIKE ? ESCAPE '\'`)
+			ors = append(ors, `c.mobile `+d.dia.like()+` ? ESCAPE '\'`)
 			args = append(args, "%"+likeEscape(m)+"%")
 		}
 		cond += " AND (" + strings.Join(ors, " OR ") + ")"
@@ -215,7 +215,7 @@ func insertContact(ctx context.Context, q querier, now time.Time, in ContactInpu
 	if err := checkContactUnique(ctx, q, in.TeamID, 0, in); err != nil {
 		return 0, err
 	}
-	res, err := q.ExecContext(ctx, `INSERT INTO contacts (team_id, name, mobile, email, dingtalk_user_id, feishu_open_id,
+	res, err := insertReturningID(ctx, q, `INSERT INTO contacts (team_id, name, mobile, email, dingtalk_user_id, feishu_open_id,
 		wecom_user_id, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		in.TeamID, in.Name, in.Mobile, in.Email, in.DingTalkUserID, in.FeishuOpenID, in.WeComUserID, nullID(userID), ms(now), ms(now))
 	if err != nil {
@@ -407,7 +407,7 @@ func groupMembers(ctx context.Context, q querier, cond string, args ...any) (map
 	rows, err := q.QueryContext(ctx, `SELECT m.group_id, `+contactCols+` FROM contact_group_members m
 		JOIN contact_groups g ON g.id = m.group_id JOIN contacts c ON c.id = m.contact_id AND c.deleted_at IS NULL
 		JOIN teams t ON t.id = c.team_id LEFT JOIN users u ON u.id = c.user_id
-		WHERE `+cond+` ORDER BY c.name COLLATE NOCASE, c.id`, args...)
+		WHERE `+cond+` ORDER BY lower(c.name), c.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: group members: %w", err)
 	}
@@ -544,7 +544,7 @@ func (d *DB) CreateContactGroup(ctx context.Context, a Actor, teamID int64, name
 	now := d.now()
 	var g ContactGroup
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO contact_groups (team_id, name, created_at, updated_at) VALUES (?, ?, ?, ?)`,
+		res, err := insertReturningID(ctx, tx, `INSERT INTO contact_groups (team_id, name, created_at, updated_at) VALUES (?, ?, ?, ?)`,
 			teamID, name, ms(now), ms(now))
 		if err != nil {
 			return err

@@ -25,14 +25,20 @@ type Dashboard struct {
 	Latest    []HistoryRow
 }
 
-// DashboardQueries are the aggregate queries of the dashboard (exported for the query-plan tests).
+// DashboardQueries are the aggregate queries of the dashboard on SQLite (exported for the
+// query-plan tests).
 func DashboardQueries(s Scope, since time.Time) (attempts string, attemptArgs []any, alerts string, alertArgs []any) {
+	return dashboardQueries(dialect{}, s, since)
+}
+
+func dashboardQueries(dia dialect, s Scope, since time.Time) (attempts string, attemptArgs []any, alerts string, alertArgs []any) {
 	cond, args := s.clause("team_id")
 	// INDEXED BY: the covering index of migration 0005 answers the whole query; without it
 	// the planner may prefer attempts_team and fetch every row of the team's day.
-	attempts = `SELECT at / 3600000, SUM(outcome = 'delivered'), SUM(outcome IN (` + failedOutcomes + `)),
-		SUM(outcome = 'expired')
-		FROM delivery_attempts INDEXED BY attempts_dashboard WHERE at >= ? AND kind != 'test' AND ` + cond + ` GROUP BY 1`
+	attempts = `SELECT at / 3600000, SUM(CASE WHEN outcome = 'delivered' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN outcome IN (` + failedOutcomes + `) THEN 1 ELSE 0 END),
+		SUM(CASE WHEN outcome = 'expired' THEN 1 ELSE 0 END)
+		FROM delivery_attempts` + dia.indexedBy("attempts_dashboard") + ` WHERE at >= ? AND kind != 'test' AND ` + cond + ` GROUP BY 1`
 	attemptArgs = append([]any{ms(since)}, args...)
 	if s.All {
 		alerts = `SELECT received_at / 3600000, COUNT(*) FROM alerts WHERE received_at >= ? GROUP BY 1`
@@ -60,7 +66,7 @@ func (d *DB) DashboardSummary(ctx context.Context, s Scope, now time.Time, lates
 		out.Hours = append(out.Hours, HourCount{Hour: h})
 		idx[h.UnixMilli()/3600000] = i
 	}
-	attQ, attArgs, alQ, alArgs := DashboardQueries(s, first)
+	attQ, attArgs, alQ, alArgs := dashboardQueries(d.dia, s, first)
 	rows, err := d.read.QueryContext(ctx, attQ, attArgs...)
 	if err != nil {
 		return out, fmt.Errorf("db: dashboard: %w", err)

@@ -35,7 +35,10 @@ type DB struct {
 	read  *sql.DB
 	now   func() time.Time
 	path  string
+	dia   dialect
 	seal  *sealer
+	// soleConsole holds PostgreSQL's one-console lock (HoldSoleConsole); nil on SQLite.
+	soleConsole *sql.Conn
 	// writerStmts caches statements prepared on the writer pool (query → *sql.Stmt).
 	writerStmts sync.Map
 }
@@ -46,8 +49,12 @@ type Options struct {
 	DataKey []byte           // 32-byte key for credentials at rest; a random one (lost at close) when nil
 }
 
-// Open opens (creating if needed) the SQLite file at path and applies pending migrations.
+// Open opens (creating if needed) the SQLite file at path, or the PostgreSQL database a
+// postgres:// address names, and applies pending migrations.
 func Open(ctx context.Context, path string, opts Options) (*DB, error) {
+	if isPostgresURL(path) {
+		return openPG(ctx, path, opts)
+	}
 	// busy_timeout first: it must be in force before the other pragmas take locks.
 	base := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
@@ -81,6 +88,44 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	d := &DB{write: w, read: r, now: time.Now, path: path, seal: sl}
+	return d.start(ctx, opts)
+}
+
+// openPG opens PostgreSQL with the same two pools as SQLite: the services' transactions
+// were written for one writer at a time (SQLite's file lock), and on PostgreSQL the
+// same transactions run side by side lock rows in orders that deadlock each other
+// (group flushes against intake), so a console keeps one writer connection there too.
+func openPG(ctx context.Context, url string, opts Options) (*DB, error) {
+	w, err := openPostgres(url)
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	r, err := openPostgres(url)
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	n := max(4, runtime.NumCPU())
+	r.SetMaxOpenConns(n + 1) // one more: HoldSoleConsole keeps a connection for the console's life
+	r.SetMaxIdleConns(n + 1)
+	key := opts.DataKey
+	if key == nil {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key)
+	}
+	sl, err := newSealer(key)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	d := &DB{write: w, read: r, now: time.Now, path: url, seal: sl, dia: dialect{postgres: true}}
+	return d.start(ctx, opts)
+}
+
+func (d *DB) start(ctx context.Context, opts Options) (*DB, error) {
 	if opts.Now != nil {
 		d.now = opts.Now
 	}
@@ -94,6 +139,9 @@ func Open(ctx context.Context, path string, opts Options) (*DB, error) {
 // Close closes both pools.
 func (d *DB) Close() error {
 	d.writerStmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
+	if d.soleConsole != nil {
+		d.soleConsole.Close()
+	}
 	return errors.Join(d.read.Close(), d.write.Close())
 }
 
@@ -127,6 +175,9 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (d *DB) migrate(ctx context.Context) error {
+	if d.dia.postgres {
+		return d.migratePG(ctx)
+	}
 	// One connection for the whole run: foreign keys are switched off on it around the
 	// migrations (SQLite ignores the pragma inside a transaction). A table rebuild drops the
 	// old table, and with keys on that implicit DELETE would run the ON DELETE CASCADE
@@ -221,9 +272,9 @@ func mapErr(err error) error {
 		return nil
 	case errors.Is(err, sql.ErrNoRows):
 		return ErrNotFound
-	case strings.Contains(err.Error(), "UNIQUE constraint failed"):
+	case strings.Contains(err.Error(), "UNIQUE constraint failed"), pgErrorCode(err) == "23505":
 		return fmt.Errorf("%w: %v", ErrConflict, err)
-	case strings.Contains(err.Error(), "FOREIGN KEY constraint failed"):
+	case strings.Contains(err.Error(), "FOREIGN KEY constraint failed"), pgErrorCode(err) == "23503":
 		return fmt.Errorf("%w: %v", ErrInUse, err)
 	}
 	return err

@@ -90,7 +90,7 @@ func mentionsJSON(m Mentions) string {
 }
 
 func insertNotification(ctx context.Context, q querier, n *Notification) error {
-	res, err := q.ExecContext(ctx, `INSERT INTO notifications (team_id, robot_id, rule_id, group_key, kind, severity, title, body,
+	res, err := insertReturningID(ctx, q, `INSERT INTO notifications (team_id, robot_id, rule_id, group_key, kind, severity, title, body,
 		mentions, state, digest_id, attempts, next_attempt_at, alert_count, search, last_outcome, last_summary, created_at, updated_at,
 		template_failure, incident_id, actions, purpose)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -119,7 +119,7 @@ func actionsJSON(as []notify.Action) string {
 }
 
 func insertAttempt(ctx context.Context, q querier, a *Attempt) error {
-	res, err := q.ExecContext(ctx, `INSERT INTO delivery_attempts (notification_id, team_id, robot_id, rule_id, platform, kind,
+	res, err := insertReturningID(ctx, q, `INSERT INTO delivery_attempts (notification_id, team_id, robot_id, rule_id, platform, kind,
 		attempt, at, outcome, http_status, code, message, summary, latency_ms, request_url, request_body, response, search)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.NotificationID, a.TeamID, a.RobotID, a.RuleID, a.Platform, a.Kind, a.Attempt, ms(a.At), a.Outcome, a.HTTPStatus,
@@ -191,7 +191,7 @@ func addFailureRun(ctx context.Context, q querier, robotID int64, f failureRun) 
 	if !f.reset && f.n == 0 {
 		return nil
 	}
-	_, err := q.ExecContext(ctx, `UPDATE robots SET consecutive_failures = CASE WHEN ? THEN ? ELSE consecutive_failures + ? END
+	_, err := q.ExecContext(ctx, `UPDATE robots SET consecutive_failures = CASE WHEN ? = 1 THEN ? ELSE consecutive_failures + ? END
 		WHERE id = ?`, f.reset, f.n, f.n, robotID)
 	return err
 }

@@ -60,7 +60,7 @@ type HistoryRow struct {
 	IncidentID int64
 }
 
-func (f HistoryFilter) where() (string, []any) {
+func (f HistoryFilter) where(dia dialect) (string, []any) {
 	cond, args := f.Scope.clause("a.team_id")
 	conds := []string{cond}
 	add := func(c string, v ...any) {
@@ -92,7 +92,7 @@ func (f HistoryFilter) where() (string, []any) {
 		add("a.outcome = ?", f.Outcome)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		add(`a.search LIKE ? ESCAPE '\'`, "%"+likeEscape(q)+"%")
+		add(`a.search `+dia.like()+` ? ESCAPE '\'`, "%"+likeEscape(q)+"%")
 	}
 	if f.Before != nil {
 		// "a.at <= ?" is a range the (…, at DESC, id DESC) indexes can seek to; the OR settles ties.
@@ -113,9 +113,12 @@ const historyFrom = ` FROM delivery_attempts a
 	LEFT JOIN robots r ON r.id = a.robot_id
 	LEFT JOIN rules ru ON ru.id = a.rule_id AND a.rule_id != 0`
 
-// HistoryQuery returns the SQL and arguments of a history page (exported for the query-plan tests).
-func (f HistoryFilter) HistoryQuery() (string, []any) {
-	where, args := f.where()
+// HistoryQuery returns the SQL and arguments of a history page on SQLite (exported for the
+// query-plan tests).
+func (f HistoryFilter) HistoryQuery() (string, []any) { return f.query(dialect{}) }
+
+func (f HistoryFilter) query(dia dialect) (string, []any) {
+	where, args := f.where(dia)
 	q := `SELECT ` + historyCols + historyFrom + where + ` ORDER BY a.at DESC, a.id DESC`
 	if f.Limit > 0 {
 		q += ` LIMIT ?`
@@ -140,7 +143,7 @@ func (d *DB) History(ctx context.Context, f HistoryFilter) (rows []HistoryRow, m
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	q, args := f.HistoryQuery()
+	q, args := f.query(d.dia)
 	rs, err := d.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("db: history: %w", err)
@@ -166,7 +169,7 @@ func (d *DB) History(ctx context.Context, f HistoryFilter) (rows []HistoryRow, m
 // first, one row at a time: memory stays flat whatever the size (CSV export).
 func (d *DB) EachHistoryRow(ctx context.Context, f HistoryFilter, fn func(HistoryRow) error) error {
 	f.Limit, f.Before = 0, nil
-	q, args := f.HistoryQuery()
+	q, args := f.query(d.dia)
 	rs, err := d.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("db: history export: %w", err)

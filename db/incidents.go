@@ -170,7 +170,7 @@ func (d *DB) IncidentFiring(ctx context.Context, in IncidentFiring) (Incident, e
 				return err
 			}
 		default:
-			res, err := tx.ExecContext(ctx, `INSERT INTO incidents (team_id, rule_id, rule_name, group_key, group_labels, title,
+			res, err := insertReturningID(ctx, tx, `INSERT INTO incidents (team_id, rule_id, rule_name, group_key, group_labels, title,
 				severity, state, alert_count, opened_at, reopen_window_ms, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?, 'triggered', ?, ?, ?, ?)`, in.TeamID, nullID(in.RuleID), in.RuleName, in.GroupKey,
 				jsonText(in.GroupLabels), in.Title, in.Severity, in.Firing, ms(now), in.ReopenWindow.Milliseconds(), ms(now))
@@ -548,7 +548,7 @@ func silenceIncident(ctx context.Context, tx *sql.Tx, now time.Time, in Incident
 	if until.Valid {
 		return fmt.Errorf("%w: this incident is already silenced until %s", ErrIncidentState, fromMS(until.Int64).UTC().Format("2006-01-02 15:04 UTC"))
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO silences (team_id, matchers, starts_at, ends_at, comment, created_by, created_at)
+	res, err := insertReturningID(ctx, tx, `INSERT INTO silences (team_id, matchers, starts_at, ends_at, comment, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, nullID(sil.TeamID), jsonText(sil.Matchers), ms(sil.StartsAt), ms(sil.EndsAt),
 		sil.Comment, sil.CreatedBy, ms(now))
 	if err != nil {

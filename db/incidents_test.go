@@ -2,12 +2,12 @@ package db_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"alertdesk/db"
+	"alertdesk/db/dbtest"
 )
 
 type stepClock struct {
@@ -26,11 +26,7 @@ func (c *stepClock) Add(d time.Duration) {
 func TestPruneEndedIncidents(t *testing.T) {
 	ctx := context.Background()
 	clk := &stepClock{now: time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)}
-	d, err := db.Open(ctx, filepath.Join(t.TempDir(), "i.db"), db.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := dbtest.Open(t, db.Options{Now: clk.Now})
 	team, err := d.CreateTeam(ctx, db.SystemActor, "ops")
 	if err != nil {
 		t.Fatal(err)

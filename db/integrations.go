@@ -117,7 +117,7 @@ func (d *DB) CreateIntegration(ctx context.Context, a Actor, in IntegrationInput
 		if secret != "" {
 			secretHash = HashToken(secret)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO integrations (team_id, name, preset, mapping, token_hash, token_hint,
+		res, err := insertReturningID(ctx, tx, `INSERT INTO integrations (team_id, name, preset, mapping, token_hash, token_hint,
 			secret_hash, enabled, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			in.TeamID, in.Name, in.Preset, in.Mapping, HashToken(token), TokenHint(token), secretHash, in.Enabled, a.Name, ms(now), ms(now))
 		if err != nil {

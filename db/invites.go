@@ -90,7 +90,7 @@ func (d *DB) CreateInvite(ctx context.Context, a Actor, teamID int64, token stri
 	hint := "…" + token[max(0, len(token)-4):]
 	var inv Invite
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO invites (team_id, token_hash, token_hint, expires_at, uses_left, created_by, created_at)
+		res, err := insertReturningID(ctx, tx, `INSERT INTO invites (team_id, token_hash, token_hint, expires_at, uses_left, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, teamID, HashToken(token), hint, ms(expires), uses, nullID(a.UserID), ms(now))
 		if err != nil {
 			return err

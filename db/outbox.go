@@ -53,7 +53,7 @@ func (d *DB) Enqueue(ctx context.Context, items []OutboxItem) ([]int64, error) {
 				return err
 			}
 			for _, a := range items[i].AlertIDs {
-				if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notification_alerts (notification_id, alert_id) VALUES (?, ?)`,
+				if _, err := tx.ExecContext(ctx, `INSERT INTO notification_alerts (notification_id, alert_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
 					n.ID, a); err != nil {
 					return fmt.Errorf("db: enqueue: notification alert: %w", err)
 				}
@@ -464,8 +464,9 @@ func (d *DB) FoldIntoDigest(ctx context.Context, robotID int64, into int64, ids 
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notification_alerts (notification_id, alert_id)
-			SELECT ?, alert_id FROM notification_alerts WHERE notification_id IN (SELECT id FROM notifications WHERE digest_id = ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notification_alerts (notification_id, alert_id)
+			SELECT ?, alert_id FROM notification_alerts WHERE notification_id IN (SELECT id FROM notifications WHERE digest_id = ?)
+			ON CONFLICT DO NOTHING`,
 			digestID, digestID); err != nil {
 			return err
 		}

@@ -182,7 +182,7 @@ func (d *DB) CreateRobot(ctx context.Context, a Actor, in RobotInput) (Robot, er
 		if in.Secret != "" {
 			secret = d.seal.seal(in.Secret, "robot.secret")
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO robots (team_id, name, platform, webhook_enc, webhook_hint, secret_enc,
+		res, err := insertReturningID(ctx, tx, `INSERT INTO robots (team_id, name, platform, webhook_enc, webhook_hint, secret_enc,
 			secret_hint, keywords, enabled, per_minute, per_second, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			in.TeamID, in.Name, in.Platform, d.seal.seal(in.WebhookURL, "robot.webhook"), in.WebhookHint, secret, in.SecretHint,
 			keywordsJSON(in.Keywords), in.Enabled, in.PerMinute, in.PerSecond, ms(now), ms(now))
@@ -298,7 +298,7 @@ func rulesUsingRobot(ctx context.Context, q querier, robotID int64) ([]RuleUse, 
 	rows, err := q.QueryContext(ctx, `SELECT r.id, r.name, r.enabled,
 		(SELECT COUNT(*) FROM rule_robots o WHERE o.rule_id = r.id) = 1
 		FROM rule_robots l JOIN rules r ON r.id = l.rule_id
-		WHERE l.robot_id = ? AND r.deleted_at IS NULL ORDER BY r.name COLLATE NOCASE, r.id`, robotID)
+		WHERE l.robot_id = ? AND r.deleted_at IS NULL ORDER BY lower(r.name), r.id`, robotID)
 	if err != nil {
 		return nil, fmt.Errorf("db: rules using robot: %w", err)
 	}
@@ -459,7 +459,7 @@ type RobotHealth struct {
 // RobotHealth24h counts sends and failed sends per robot since `since` (test-sends left out).
 func (d *DB) RobotHealth24h(ctx context.Context, s Scope, since time.Time) (map[int64]RobotHealth, error) {
 	cond, args := s.clause("team_id")
-	rows, err := d.read.QueryContext(ctx, `SELECT robot_id, COUNT(*), SUM(outcome != 'delivered')
+	rows, err := d.read.QueryContext(ctx, `SELECT robot_id, COUNT(*), SUM(CASE WHEN outcome != 'delivered' THEN 1 ELSE 0 END)
 		FROM delivery_attempts WHERE at >= ? AND kind != 'test' AND outcome NOT IN ('folded', 'expired', 'muted')
 		AND `+cond+` GROUP BY robot_id`, append([]any{ms(since)}, args...)...)
 	if err != nil {

@@ -182,7 +182,7 @@ func scanRule(row interface{ Scan(...any) error }) (Rule, error) {
 func queryRules(ctx context.Context, q querier, cond string, args ...any) ([]Rule, error) {
 	// Deleted rules keep their row only for the history's sake.
 	cond = "r.deleted_at IS NULL AND (" + cond + ")"
-	rows, err := q.QueryContext(ctx, `SELECT `+ruleCols+ruleFrom+` WHERE `+cond+` ORDER BY t.name, r.name COLLATE NOCASE, r.id`, args...)
+	rows, err := q.QueryContext(ctx, `SELECT `+ruleCols+ruleFrom+` WHERE `+cond+` ORDER BY t.name, lower(r.name), r.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("db: rules: %w", err)
 	}
@@ -379,7 +379,7 @@ func (d *DB) CreateRule(ctx context.Context, a Actor, in RuleInput) (Rule, error
 	}
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
 		args := append([]any{in.TeamID}, ruleValues(in)...)
-		res, err := tx.ExecContext(ctx, `INSERT INTO rules (team_id, `+ruleSetCols+`, created_at, updated_at)
+		res, err := insertReturningID(ctx, tx, `INSERT INTO rules (team_id, `+ruleSetCols+`, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, ms(now), ms(now))...)
 		if err != nil {
 			return err
@@ -499,17 +499,17 @@ func (d *DB) DeleteRule(ctx context.Context, a Actor, s Scope, id int64) error {
 // RuleNamesUsingRobot names the rules that send to a robot, for "still used by" messages.
 func (d *DB) RuleNamesUsingRobot(ctx context.Context, robotID int64) ([]string, error) {
 	return d.strings(ctx, `SELECT r.name FROM rule_robots l JOIN rules r ON r.id = l.rule_id
-		WHERE l.robot_id = ? AND r.deleted_at IS NULL ORDER BY r.name COLLATE NOCASE`, robotID)
+		WHERE l.robot_id = ? AND r.deleted_at IS NULL ORDER BY lower(r.name)`, robotID)
 }
 
 // RuleNamesMentioningContact names the rules that @-mention a contact.
 func (d *DB) RuleNamesMentioningContact(ctx context.Context, contactID int64) ([]string, error) {
 	return d.strings(ctx, `SELECT r.name FROM rule_contacts l JOIN rules r ON r.id = l.rule_id
-		WHERE l.contact_id = ? AND r.deleted_at IS NULL ORDER BY r.name COLLATE NOCASE`, contactID)
+		WHERE l.contact_id = ? AND r.deleted_at IS NULL ORDER BY lower(r.name)`, contactID)
 }
 
 // RuleNamesMentioningGroup names the rules that @-mention a contact group.
 func (d *DB) RuleNamesMentioningGroup(ctx context.Context, groupID int64) ([]string, error) {
 	return d.strings(ctx, `SELECT r.name FROM rule_contact_groups l JOIN rules r ON r.id = l.rule_id
-		WHERE l.group_id = ? AND r.deleted_at IS NULL ORDER BY r.name COLLATE NOCASE`, groupID)
+		WHERE l.group_id = ? AND r.deleted_at IS NULL ORDER BY lower(r.name)`, groupID)
 }

@@ -48,7 +48,7 @@ func (d *DB) CreateSession(ctx context.Context, in NewSession) (Session, error) 
 	if len(in.UserAgent) > 300 {
 		in.UserAgent = in.UserAgent[:300]
 	}
-	res, err := d.write.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent)
+	res, err := insertReturningID(ctx, d.write, `INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent)
 		VALUES (?, ?, ?, ?, ?, ?)`, tokenHash(in.Token), in.UserID, ms(now), ms(now), in.IP, in.UserAgent)
 	if err != nil {
 		return Session{}, fmt.Errorf("db: create session: %w", err)

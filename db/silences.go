@@ -107,7 +107,7 @@ func (d *DB) CreateSilence(ctx context.Context, a Actor, in Silence) (Silence, e
 	}
 	var out Silence
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO silences (team_id, matchers, starts_at, ends_at, comment, created_by, created_at)
+		res, err := insertReturningID(ctx, tx, `INSERT INTO silences (team_id, matchers, starts_at, ends_at, comment, created_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, nullID(in.TeamID), jsonText(nonNilSlice(in.Matchers)), ms(in.StartsAt), ms(in.EndsAt),
 			in.Comment, in.CreatedBy, ms(now))
 		if err != nil {

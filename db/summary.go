@@ -79,8 +79,8 @@ type DayCounts struct {
 func (d *DB) TeamDay(ctx context.Context, teamID int64, since time.Time) (DayCounts, error) {
 	var c DayCounts
 	err := d.read.QueryRowContext(ctx, `SELECT
-		COALESCE(SUM(opened_at >= ?), 0), COALESCE(SUM(acked_at >= ?), 0),
-		COALESCE(SUM(resolved_at >= ? OR closed_at >= ?), 0)
+		COALESCE(SUM(CASE WHEN opened_at >= ? THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN acked_at >= ? THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN resolved_at >= ? OR closed_at >= ? THEN 1 ELSE 0 END), 0)
 		FROM incidents WHERE team_id = ?`, ms(since), ms(since), ms(since), ms(since), teamID).
 		Scan(&c.Triggered, &c.Acknowledged, &c.Ended)
 	if err != nil {

@@ -53,7 +53,7 @@ func teamByID(ctx context.Context, q querier, id int64) (Team, error) {
 func (d *DB) TeamByName(ctx context.Context, name string) (Team, error) {
 	var t Team
 	var at int64
-	err := d.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM teams WHERE name = ? AND deleted_at IS NULL`, name).Scan(&t.ID, &t.Name, &at)
+	err := d.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM teams WHERE `+d.dia.nocaseEq("name")+` AND deleted_at IS NULL`, name).Scan(&t.ID, &t.Name, &at)
 	t.CreatedAt = fromMS(at)
 	return t, mapErr(err)
 }
@@ -67,7 +67,7 @@ func (d *DB) CreateTeam(ctx context.Context, a Actor, name string) (Team, error)
 	now := d.now()
 	t := Team{Name: name, CreatedAt: now}
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO teams (name, created_at) VALUES (?, ?)`, name, ms(now))
+		res, err := insertReturningID(ctx, tx, `INSERT INTO teams (name, created_at) VALUES (?, ?)`, name, ms(now))
 		if err != nil {
 			return err
 		}

@@ -101,7 +101,7 @@ func (d *DB) CreateScopedToken(ctx context.Context, a Actor, teamID int64, name,
 	now := d.now()
 	var k APIToken
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO api_tokens (team_id, name, token_hash, token_hint, created_by, created_at, scope)
+		res, err := insertReturningID(ctx, tx, `INSERT INTO api_tokens (team_id, name, token_hash, token_hint, created_by, created_at, scope)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, nullID(teamID), name, HashToken(plain), TokenHint(plain), a.Name, ms(now), scope)
 		if err != nil {
 			return err
@@ -156,7 +156,7 @@ func (d *DB) TouchTokens(ctx context.Context, used map[int64]time.Time) error {
 		return nil
 	}
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `UPDATE api_tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?`)
+		stmt, err := tx.PrepareContext(ctx, `UPDATE api_tokens SET last_used_at = `+d.dia.greatest("COALESCE(last_used_at, 0)", "?")+` WHERE id = ?`)
 		if err != nil {
 			return err
 		}

@@ -64,7 +64,7 @@ func userByID(ctx context.Context, q querier, id int64) (User, error) {
 
 // UserByUsername returns a user by (case-insensitive) user name.
 func (d *DB) UserByUsername(ctx context.Context, name string) (User, error) {
-	u, err := scanUser(d.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u LEFT JOIN teams t ON t.id = u.team_id WHERE u.username = ?`, name))
+	u, err := scanUser(d.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users u LEFT JOIN teams t ON t.id = u.team_id WHERE `+d.dia.nocaseEq("u.username"), name))
 	return u, mapErr(err)
 }
 
@@ -119,7 +119,7 @@ func auditOfUser(u User) userAudit {
 }
 
 func insertUser(ctx context.Context, q querier, now time.Time, in NewUser) (int64, error) {
-	res, err := q.ExecContext(ctx, `INSERT INTO users (username, display_name, password_hash, role, team_id, created_at, updated_at)
+	res, err := insertReturningID(ctx, q, `INSERT INTO users (username, display_name, password_hash, role, team_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, in.Username, in.DisplayName, in.PasswordHash, in.Role, nullID(in.TeamID), ms(now), ms(now))
 	if err != nil {
 		return 0, err

@@ -2,11 +2,11 @@ package pipeline
 
 import (
 	"alertdesk/alerting"
+	"alertdesk/db/dbtest"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,7 +20,7 @@ func BenchmarkIngest(b *testing.B) {
 	for _, perBody := range []int{1, 10} {
 		b.Run(fmt.Sprintf("alerts=%d", perBody), func(b *testing.B) {
 			ctx := context.Background()
-			d, err := db.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), db.Options{})
+			d, err := db.Open(ctx, dbtest.Addr(b), db.Options{}) // SQLite, or PostgreSQL with ALERTDESK_TEST_POSTGRES
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -42,9 +42,9 @@ type fixture struct {
 	path   string
 }
 
-// rawQuery reads the database file directly, as strings, to check what was stored.
+// rawQuery reads the database directly, as strings, to check what was stored.
 func rawQuery(f *fixture, query string) ([][]string, error) {
-	conn, err := sql.Open("sqlite", "file:"+f.path+"?_pragma=busy_timeout(5000)&_pragma=query_only(1)")
+	conn, err := db.OpenSQL(f.path)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	// Monday 2026-11-23 10:00 UTC
 	clk := &clock{now: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
-	path := filepath.Join(t.TempDir(), "test.db")
+	path := dbtest.Addr(t)
 	d := dbtest.OpenAt(t, path, db.Options{Now: clk.Now})
 	team, err := d.CreateTeam(ctx, db.SystemActor, "payments")
 	if err != nil {

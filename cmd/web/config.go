@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 type config struct {
 	Addr           string        // ALERTDESK_ADDR, -addr
 	DataDir        string        // ALERTDESK_DATA_DIR, -data
+	DatabaseURL    string        // ALERTDESK_DATABASE_URL: postgres://…; empty = SQLite in the data directory
 	AdminPassword  string        // ALERTDESK_ADMIN_PASSWORD (first start only)
 	BaseURL        string        // ALERTDESK_BASE_URL, default http://<addr>
 	SecureCookies  bool          // ALERTDESK_SECURE_COOKIES
@@ -53,6 +55,8 @@ const envHelp = `
 Environment (flags override):
   ALERTDESK_ADDR                    listen address (default 127.0.0.1:8080)
   ALERTDESK_DATA_DIR                data directory (default ./data)
+  ALERTDESK_DATABASE_URL            postgres://user@host:5432/db to keep the data in PostgreSQL (default: SQLite
+                                    in the data directory); one console per database for now
   ALERTDESK_ADMIN_PASSWORD          first admin's password, first start only (12+ characters, not a common one)
   ALERTDESK_BASE_URL                external URL for links; messages carry incident action links only when it is set
                                     to an address other than the loopback default
@@ -87,6 +91,11 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	envStr("ALERTDESK_ADDR", &cfg.Addr)
 	envStr("ALERTDESK_DATA_DIR", &cfg.DataDir)
+	envStr("ALERTDESK_DATABASE_URL", &cfg.DatabaseURL)
+	if v := cfg.DatabaseURL; v != "" && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+		return cfg, fmt.Errorf("ALERTDESK_DATABASE_URL: want a PostgreSQL address like postgres://alertdesk@db.internal:5432/alertdesk, got %q "+
+			"(leave it unset for SQLite in the data directory)", redactURL(v))
+	}
 	envStr("ALERTDESK_ADMIN_PASSWORD", &cfg.AdminPassword)
 	envStr("ALERTDESK_BASE_URL", &cfg.BaseURL)
 	envStr("ALERTDESK_INTAKE_TOKEN", &cfg.IntakeToken)
@@ -148,7 +157,8 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	fs.StringVar(&cfg.BaseURL, "base-url", cfg.BaseURL, "external URL for links (ALERTDESK_BASE_URL)")
 	fs.StringVar(&intakeMax, "intake-max-bytes", intakeMax, "intake body limit, e.g. 32MiB (ALERTDESK_INTAKE_MAX_BYTES)")
 	fs.Usage = func() {
-		fmt.Fprintln(&help, "usage: alertdesk [flags]")
+		fmt.Fprintln(&help, "usage: alertdesk [flags]\n       alertdesk migrate [flags]   apply the database migrations and exit\n"+
+			"       alertdesk copy-to-postgres [flags]   copy the data directory's SQLite database into ALERTDESK_DATABASE_URL")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -309,4 +319,26 @@ func randomHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// redactURL hides a password in a database address before it is shown.
+func redactURL(v string) string {
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return v
+}
+
+// databaseAddr is what db.Open opens: the PostgreSQL address, or the SQLite file.
+func (cfg config) databaseAddr() string {
+	if cfg.DatabaseURL != "" {
+		return cfg.DatabaseURL
+	}
+	return filepath.Join(cfg.DataDir, "alertdesk.db")
+}
+
+// sharedKeys are the keys every console on one PostgreSQL database must share, by the
+// variable that sets them (db.CheckKeys compares their fingerprints).
+func (cfg config) sharedKeys() map[string][]byte {
+	return map[string][]byte{"ALERTDESK_ENCRYPTION_KEY": cfg.DataKey, "ALERTDESK_SESSION_KEY": cfg.SessionAuthKey}
 }

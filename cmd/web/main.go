@@ -39,6 +39,12 @@ func main() {
 // run starts the console and blocks until ctx ends. ready, when not nil, receives the
 // listening address once the server accepts connections (tests use it).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
+	if len(args) > 0 && args[0] == "migrate" {
+		return runMigrate(ctx, args[1:], getenv, stdout)
+	}
+	if len(args) > 0 && args[0] == "copy-to-postgres" {
+		return runCopyToPostgres(ctx, args[1:], getenv, stdout)
+	}
 	cfg, err := loadConfig(args, getenv)
 	if err != nil {
 		return err
@@ -50,11 +56,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err := cfg.loadKeys(); err != nil {
 		return err
 	}
-	database, err := db.Open(ctx, filepath.Join(cfg.DataDir, "alertdesk.db"), db.Options{DataKey: cfg.DataKey})
+	database, err := db.Open(ctx, cfg.databaseAddr(), db.Options{DataKey: cfg.DataKey})
 	if err != nil {
 		return err
 	}
 	defer database.Close()
+	if err := database.HoldSoleConsole(ctx); err != nil {
+		return err
+	}
+	if err := database.CheckKeys(ctx, cfg.sharedKeys()); err != nil {
+		return err
+	}
+	log.Info("database", "engine", database.Engine())
 	if err := ensureAdmin(ctx, database, cfg, log); err != nil {
 		return err
 	}
@@ -226,5 +239,77 @@ func ensureAdmin(ctx context.Context, d *db.DB, cfg config, log *slog.Logger) er
 	} else {
 		log.Info("created the first administrator from ALERTDESK_ADMIN_PASSWORD", "username", "admin")
 	}
+	return nil
+}
+
+// runMigrate applies the pending migrations and exits: `alertdesk migrate` before starting
+// consoles of a new version. Consoles apply them at start too, under the same lock.
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return fmt.Errorf("data directory: %w", err)
+		}
+	}
+	database, err := db.Open(ctx, cfg.databaseAddr(), db.Options{})
+	if err != nil {
+		return err
+	}
+	defer database.Close()
+	fmt.Fprintf(stdout, "alertdesk: migrations applied (%s)\n", database.Engine())
+	return nil
+}
+
+// runCopyToPostgres copies the data directory's SQLite database into the empty PostgreSQL
+// database ALERTDESK_DATABASE_URL names. Stop the console first: rows it writes during the
+// copy are not copied.
+func runCopyToPostgres(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.DatabaseURL == "" {
+		return errors.New("copy-to-postgres: set ALERTDESK_DATABASE_URL to the PostgreSQL database to copy into")
+	}
+	file := filepath.Join(cfg.DataDir, "alertdesk.db")
+	if _, err := os.Stat(file); err != nil {
+		return fmt.Errorf("copy-to-postgres: no SQLite database to copy: %w", err)
+	}
+	// The data key opens nothing here (secrets are copied sealed), but the consoles on
+	// PostgreSQL must run with this one: keys.json of this data directory, or the same
+	// ALERTDESK_ENCRYPTION_KEY.
+	if err := cfg.loadKeys(); err != nil {
+		return err
+	}
+	src, err := db.Open(ctx, file, db.Options{DataKey: cfg.DataKey})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := db.Open(ctx, cfg.DatabaseURL, db.Options{DataKey: cfg.DataKey})
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	if err := dst.HoldSoleConsole(ctx); err != nil {
+		return fmt.Errorf("copy-to-postgres: %w", err)
+	}
+	if err := dst.CheckKeys(ctx, cfg.sharedKeys()); err != nil {
+		return fmt.Errorf("copy-to-postgres: %w", err)
+	}
+	stats, err := src.CopyTo(ctx, dst)
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, n := range stats {
+		total += n
+	}
+	fmt.Fprintf(stdout, "alertdesk: copied %d rows from %s to PostgreSQL (%d teams, %d robots, %d rules, %d alerts, %d notifications); "+
+		"start the consoles with the same keys (ALERTDESK_ENCRYPTION_KEY, ALERTDESK_SESSION_KEY or this data directory's keys.json)\n",
+		total, file, stats["teams"], stats["robots"], stats["rules"], stats["alerts"], stats["notifications"])
 	return nil
 }
