@@ -15,7 +15,7 @@ var copyOrder = []string{
 	"contact_group_members", "rules", "rule_robots", "rule_contacts", "rule_contact_groups", "silences",
 	"api_tokens", "sessions", "intake_errors", "alerts", "alert_groups", "group_alerts", "series_state",
 	"incidents", "notifications", "notification_alerts", "delivery_attempts", "integrations",
-	"integration_payloads", "incident_events",
+	"integration_payloads", "incident_events", "auto_resolve",
 }
 
 // CopyStats counts the rows copied per table.
