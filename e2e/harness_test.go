@@ -735,17 +735,37 @@ func (b *browser) waitPath(path string) {
 // textOf returns the visible text of the first element matching sel.
 func (b *browser) textOf(sel string) string {
 	b.t.Helper()
-	txt, err := step(b, stepTimeout, chromedp.Text(chromedp.CSS(sel)))
+	var txt string
+	err := retryStale(func() (err error) {
+		txt, err = step(b, stepTimeout, chromedp.Text(chromedp.CSS(sel)))
+		return err
+	})
 	if err != nil {
 		b.fail("read the text of %s: %v", sel, err)
 	}
 	return txt
 }
 
+// retryStale runs read again when the element it found was replaced before it was read (an
+// htmx swap between the query and the read leaves a node id the page no longer has).
+func retryStale(read func() error) error {
+	var err error
+	for range 5 {
+		if err = read(); err == nil || !strings.Contains(err.Error(), "No node with given id") {
+			return err
+		}
+	}
+	return err
+}
+
 // value returns the current value of an input, textarea or select.
 func (b *browser) value(sel string) string {
 	b.t.Helper()
-	v, err := step(b, stepTimeout, chromedp.Value(chromedp.CSS(sel)))
+	var v string
+	err := retryStale(func() (err error) {
+		v, err = step(b, stepTimeout, chromedp.Value(chromedp.CSS(sel)))
+		return err
+	})
 	if err != nil {
 		b.fail("read the value of %s: %v", sel, err)
 	}
