@@ -1,0 +1,25 @@
+-- On-call schedules: layers of rotations (stored as JSON, read by db.Schedule.Plan and
+-- computed by the oncall package) and overrides, plus the fallback contact mentioned
+-- while nobody is on shift.
+CREATE TABLE schedules (
+	id                  INTEGER PRIMARY KEY,
+	team_id             INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+	name                TEXT    NOT NULL,
+	layers              TEXT    NOT NULL DEFAULT '[]', -- JSON [ScheduleLayer], highest first
+	fallback_contact_id INTEGER REFERENCES contacts (id) ON DELETE SET NULL,
+	created_at          INTEGER NOT NULL,
+	updated_at          INTEGER NOT NULL,
+	deleted_at          INTEGER -- soft delete: audit entries and history keep naming it
+);
+CREATE UNIQUE INDEX schedules_team_name ON schedules (team_id, name) WHERE deleted_at IS NULL;
+
+-- An override puts one contact on call for a period, above all layers.
+CREATE TABLE schedule_overrides (
+	id          INTEGER PRIMARY KEY,
+	schedule_id INTEGER NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+	contact_id  INTEGER NOT NULL REFERENCES contacts (id),
+	starts_at   INTEGER NOT NULL,
+	ends_at     INTEGER NOT NULL CHECK (ends_at > starts_at),
+	created_at  INTEGER NOT NULL
+);
+CREATE INDEX schedule_overrides_schedule ON schedule_overrides (schedule_id, ends_at);
