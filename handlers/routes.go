@@ -177,6 +177,17 @@ func (s *Server) routes() {
 	r.post("/contacts/:id", s.contactsUpdate, writer)
 	r.post("/contacts/:id/delete", s.contactsDelete, writer)
 
+	r.get("/schedules", s.schedulesList, reader)
+	r.get("/schedules/new", s.schedulesNew, reader)
+	r.get("/schedules/layer-row", s.schedulesLayerRow, reader)
+	r.get("/schedules/empty", s.rulesEmpty, reader)
+	r.post("/schedules", s.schedulesCreate, writer)
+	r.get("/schedules/:id", s.schedulesEdit, reader)
+	r.post("/schedules/:id", s.schedulesUpdate, writer)
+	r.post("/schedules/:id/delete", s.schedulesDelete, writer)
+	r.post("/schedules/:id/overrides", s.schedulesOverrideAdd, writer)
+	r.post("/schedules/:id/overrides/:oid/delete", s.schedulesOverrideDelete, writer)
+
 	r.get("/integrations", s.integrationsList, reader)
 	r.get("/integrations/new", s.integrationsNew, reader)
 	r.post("/integrations", s.integrationsCreate, writer)

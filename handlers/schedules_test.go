@@ -1,0 +1,138 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"alertdesk/db"
+)
+
+func TestSchedulesCreateEditOverride(t *testing.T) {
+	ts := newTestServer(t)
+	ts.Clock.Freeze()
+	ctx := context.Background()
+	contactsMust(t, ts, db.ContactInput{TeamID: ts.TeamA.ID, Name: "Ann Alpha", Email: "ann@example.com"})
+	amy := contactsMust(t, ts, db.ContactInput{TeamID: ts.TeamA.ID, Name: "Amy Alpha", Mobile: "13700000000"})
+	contactsMust(t, ts, db.ContactInput{TeamID: ts.TeamB.ID, Name: "Bert Beta", Mobile: "13900000000"})
+	alice := ts.login(t, "alice", testPassword)
+
+	// Daily rotation from midnight UTC ten days ago: shift 10 today, Ann's (even).
+	now := ts.Clock.Now().UTC()
+	start := time.Date(now.Year(), now.Month(), now.Day()-10, 0, 0, 0, 0, time.UTC).Format("2006-01-02T15:04")
+	layer := func(members, days string) url.Values {
+		return url.Values{"name": {"Primary"}, "layer_members": {members}, "layer_length": {"1"}, "layer_unit": {"days"},
+			"layer_start": {start}, "layer_zone": {"UTC"}, "layer_days": {days}, "layer_from": {"00:00"}, "layer_to": {"12:00"}}
+	}
+
+	// Bad input: a name of another team's contact, an unknown zone; kept as typed, nothing stored.
+	for _, tc := range []struct {
+		form url.Values
+		want string
+	}{
+		{layer("Ann Alpha, Bert Beta", ""), `Layer 1: no contact of this team is called "Bert Beta".`},
+		{func() url.Values { v := layer("Ann Alpha", ""); v.Set("layer_zone", "Mars/Olympus"); return v }(), `"Mars/Olympus" is not a time zone`},
+		{func() url.Values { v := layer("Ann Alpha", ""); v.Set("layer_length", "0"); return v }(), "the shift length is a whole number"},
+		{func() url.Values { v := layer("Ann Alpha", ""); v.Set("name", ""); return v }(), ""},
+	} {
+		rec := alice.postForm(t, "/schedules", tc.form, false)
+		wantStatus(t, rec, http.StatusUnprocessableEntity)
+		if body := bodyText(rec); !strings.Contains(body, tc.want) || !strings.Contains(body, tc.form.Get("layer_members")) {
+			t.Errorf("want %q with the input kept:\n%s", tc.want, body)
+		}
+	}
+	if list, _ := ts.DB.Schedules(ctx, db.AllTeams); len(list) != 0 {
+		t.Fatalf("bad input stored a schedule: %+v", list)
+	}
+
+	rec := alice.postForm(t, "/schedules", layer("Ann Alpha, Amy Alpha", ""), false)
+	wantStatus(t, rec, http.StatusSeeOther)
+	list, _ := ts.DB.Schedules(ctx, db.AllTeams)
+	if len(list) != 1 || list[0].TeamID != ts.TeamA.ID {
+		t.Fatalf("schedules = %+v", list)
+	}
+	path := "/schedules/" + idStr(list[0].ID)
+	rec = alice.get(t, path)
+	wantStatus(t, rec, http.StatusOK)
+	body := bodyText(rec)
+	if !strings.Contains(body, `data-testid="schedule-now-name">Ann Alpha<`) || strings.Contains(body, `data-testid="schedule-gaps"`) {
+		t.Errorf("on call now should be Ann with no gaps:\n%s", body)
+	}
+	if n := strings.Count(body, `data-testid="calendar-shift"`); n < 14 {
+		t.Errorf("calendar has %d shifts, want one a day at least", n)
+	}
+	rec = alice.get(t, "/schedules")
+	if body := bodyText(rec); !strings.Contains(body, "Primary") || !strings.Contains(body, "Ann Alpha") {
+		t.Errorf("list should show who is on call:\n%s", body)
+	}
+
+	if body := bodyText(alice.get(t, "/")); !strings.Contains(body, `data-testid="dashboard-oncall-row"`) || !strings.Contains(body, "Ann Alpha") {
+		t.Errorf("the dashboard should say who is on call:\n%s", body)
+	}
+
+	// An override puts Amy on call now.
+	from := now.Add(-time.Hour).Format("2006-01-02T15:04")
+	to := now.Add(time.Hour).Format("2006-01-02T15:04")
+	rec = alice.postForm(t, path+"/overrides", url.Values{"contact_id": {idStr(amy.ID)}, "from": {from}, "to": {to}}, false)
+	wantStatus(t, rec, http.StatusSeeOther)
+	rec = alice.get(t, path)
+	if body := bodyText(rec); !strings.Contains(body, `data-testid="schedule-now-name">Amy Alpha<`) || !strings.Contains(body, "(override)") {
+		t.Errorf("override should put Amy on call:\n%s", body)
+	}
+
+	// Restricted to mornings: the page says there are gaps, and that nobody is the fallback.
+	rec = alice.postForm(t, path, layer("Ann Alpha, Amy Alpha", "daily"), false)
+	wantStatus(t, rec, http.StatusSeeOther)
+	rec = alice.get(t, path)
+	if body := bodyText(rec); !strings.Contains(body, `data-testid="schedule-gaps"`) {
+		t.Errorf("a schedule with gaps should say so:\n%s", body)
+	}
+
+	// Team beta sees nothing of it.
+	bob := ts.login(t, "bob", testPassword)
+	wantStatus(t, bob.get(t, path), http.StatusNotFound)
+	wantStatus(t, bob.postForm(t, path+"/delete", url.Values{}, false), http.StatusNotFound)
+
+	rec = alice.postForm(t, path+"/delete", url.Values{}, false)
+	wantStatus(t, rec, http.StatusSeeOther)
+	events, _, err := ts.DB.AuditEvents(ctx, db.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range events {
+		seen[e.Action] = true
+	}
+	for _, a := range []string{"schedule.create", "schedule.update", "schedule.override.create", "schedule.delete"} {
+		if !seen[a] {
+			t.Errorf("audit log lacks %s", a)
+		}
+	}
+}
+
+func TestMyShiftsOnAccount(t *testing.T) {
+	ts := newTestServer(t)
+	ts.Clock.Freeze()
+	ctx := context.Background()
+	alice := ts.login(t, "alice", testPassword)
+	if body := bodyText(alice.get(t, "/account")); !strings.Contains(body, "Link your contact card") {
+		t.Errorf("without a card, My account should say how to see shifts:\n%s", body)
+	}
+	card, err := ts.DB.SaveOwnContact(ctx, db.SystemActor, ts.MemberA, db.ContactInput{Name: "Alice", Mobile: "13800000000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := ts.Clock.Now().UTC()
+	if _, err := ts.DB.CreateSchedule(ctx, db.SystemActor, db.ScheduleInput{TeamID: ts.TeamA.ID, Name: "Nights",
+		Layers: []db.ScheduleLayer{{Members: []int64{card.ID}, Length: 1, Unit: "weeks", Zone: "UTC",
+			Start: now.Add(-time.Hour).Format(db.LayerStartLayout)}}}); err != nil {
+		t.Fatal(err)
+	}
+	body := bodyText(alice.get(t, "/account"))
+	if !strings.Contains(body, `data-testid="my-shift"`) || !strings.Contains(body, "Nights") {
+		t.Errorf("My account should list the shift:\n%s", body)
+	}
+}
