@@ -38,6 +38,7 @@ type Rule struct {
 	RobotIDs      []int64
 	ContactIDs    []int64
 	GroupIDs      []int64
+	ScheduleIDs   []int64 // mention whoever is on call in these schedules
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
@@ -65,6 +66,7 @@ type RuleInput struct {
 	RobotIDs       []int64
 	ContactIDs     []int64
 	GroupIDs       []int64
+	ScheduleIDs    []int64
 }
 
 // Input returns the editable fields of r, e.g. to clone it.
@@ -74,7 +76,7 @@ func (r Rule) Input() RuleInput {
 		AtAll: r.AtAll, TitleTemplate: r.TitleTemplate, BodyTemplate: r.BodyTemplate, GroupBy: slices.Clone(r.GroupBy),
 		GroupWait: r.GroupWait, RepeatInterval: r.RepeatInterval, RepeatUnacked: r.RepeatUnacked, SendResolved: r.SendResolved,
 		QuietHours: slices.Clone(r.QuietHours), RobotIDs: slices.Clone(r.RobotIDs),
-		ContactIDs: slices.Clone(r.ContactIDs), GroupIDs: slices.Clone(r.GroupIDs)}
+		ContactIDs: slices.Clone(r.ContactIDs), GroupIDs: slices.Clone(r.GroupIDs), ScheduleIDs: slices.Clone(r.ScheduleIDs)}
 }
 
 // ErrForeignRef: a rule names a robot, contact or contact group that does not exist or
@@ -115,6 +117,7 @@ type ruleAudit struct {
 	Robots           []int64                `json:"robots"`
 	Contacts         []int64                `json:"contacts,omitempty"`
 	Groups           []int64                `json:"groups,omitempty"`
+	Schedules        []int64                `json:"schedules,omitempty"`
 }
 
 func auditOfRule(r Rule) ruleAudit {
@@ -122,7 +125,8 @@ func auditOfRule(r Rule) ruleAudit {
 		Matchers: nonNilSlice(r.Matchers), Condition: r.Condition, AtAll: r.AtAll, TitleTemplate: r.TitleTemplate,
 		BodyTemplate: r.BodyTemplate, GroupBy: nonNilSlice(r.GroupBy), GroupWaitMS: r.GroupWait.Milliseconds(),
 		RepeatIntervalMS: r.RepeatInterval.Milliseconds(), RepeatUnackedMS: r.RepeatUnacked.Milliseconds(), SendResolved: r.SendResolved, QuietHours: r.QuietHours,
-		Robots: nonNilSlice(r.RobotIDs), Contacts: r.ContactIDs, Groups: r.GroupIDs}
+		Robots: nonNilSlice(r.RobotIDs), Contacts: r.ContactIDs, Groups: r.GroupIDs,
+		Schedules: r.ScheduleIDs}
 }
 
 func nonNilSlice[T any](s []T) []T {
@@ -213,6 +217,7 @@ func queryRules(ctx context.Context, q querier, cond string, args ...any) ([]Rul
 		{"rule_robots", "robot_id", func(r *Rule) *[]int64 { return &r.RobotIDs }},
 		{"rule_contacts", "contact_id", func(r *Rule) *[]int64 { return &r.ContactIDs }},
 		{"rule_contact_groups", "group_id", func(r *Rule) *[]int64 { return &r.GroupIDs }},
+		{"rule_schedules", "schedule_id", func(r *Rule) *[]int64 { return &r.ScheduleIDs }},
 	} {
 		// table and col are fixed names above, never user input.
 		lrows, err := q.QueryContext(ctx, `SELECT l.rule_id, l.`+link.col+` FROM `+link.table+` l
@@ -291,7 +296,7 @@ func checkTeamRefs(ctx context.Context, q querier, table, field string, teamID i
 	}
 	marks, args := idMarks(ids)
 	live := ""
-	if table == "robots" || table == "contacts" {
+	if table == "robots" || table == "contacts" || table == "schedules" {
 		live = " AND deleted_at IS NULL"
 	}
 	// table is one of the fixed names passed by setRuleLinks, never user input.
@@ -324,6 +329,7 @@ func checkTeamRefs(ctx context.Context, q querier, table, field string, teamID i
 // checking that they all belong to that team.
 func setRuleLinks(ctx context.Context, q querier, ruleID, teamID int64, in *RuleInput) error {
 	in.RobotIDs, in.ContactIDs, in.GroupIDs = uniqueIDs(in.RobotIDs), uniqueIDs(in.ContactIDs), uniqueIDs(in.GroupIDs)
+	in.ScheduleIDs = uniqueIDs(in.ScheduleIDs)
 	links := []struct {
 		link, col, table, field string
 		ids                     []int64
@@ -331,6 +337,7 @@ func setRuleLinks(ctx context.Context, q querier, ruleID, teamID int64, in *Rule
 		{"rule_robots", "robot_id", "robots", "robot_id", in.RobotIDs},
 		{"rule_contacts", "contact_id", "contacts", "contact_id", in.ContactIDs},
 		{"rule_contact_groups", "group_id", "contact_groups", "group_id", in.GroupIDs},
+		{"rule_schedules", "schedule_id", "schedules", "schedule_id", in.ScheduleIDs},
 	}
 	for _, l := range links {
 		if err := checkTeamRefs(ctx, q, l.table, l.field, teamID, l.ids); err != nil {
@@ -479,6 +486,7 @@ func (d *DB) DeleteRule(ctx context.Context, a Actor, s Scope, id int64) error {
 			`DELETE FROM rule_robots WHERE rule_id = ?`,
 			`DELETE FROM rule_contacts WHERE rule_id = ?`,
 			`DELETE FROM rule_contact_groups WHERE rule_id = ?`,
+			`DELETE FROM rule_schedules WHERE rule_id = ?`,
 			`DELETE FROM alert_groups WHERE rule_id = ?`, // their group_alerts go by ON DELETE CASCADE
 			`DELETE FROM series_state WHERE rule_id = ?`,
 		} {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -326,12 +327,21 @@ func (d *DB) UpdateSchedule(ctx context.Context, a Actor, sc Scope, id int64, in
 }
 
 // DeleteSchedule deletes a schedule visible in scope (softly: audit entries keep its name).
+// ErrInUse while rules still mention whoever is on call in it.
 func (d *DB) DeleteSchedule(ctx context.Context, a Actor, sc Scope, id int64) error {
 	now := d.now()
 	return mapErr(d.WithTx(ctx, func(tx *sql.Tx) error {
 		old, err := scheduleByID(ctx, tx, sc, id)
 		if err != nil {
 			return err
+		}
+		var rules int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM rule_schedules l JOIN rules r ON r.id = l.rule_id
+			WHERE l.schedule_id = ? AND r.deleted_at IS NULL`, id).Scan(&rules); err != nil {
+			return err
+		}
+		if rules > 0 {
+			return fmt.Errorf("%w: schedule mentioned by %d rules", ErrInUse, rules)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE schedules SET deleted_at = ?, updated_at = ? WHERE id = ?`, ms(now), ms(now), id); err != nil {
 			return err
@@ -388,4 +398,42 @@ func (d *DB) DeleteOverride(ctx context.Context, a Actor, sc Scope, scheduleID, 
 		}
 		return ErrNotFound
 	}))
+}
+
+// OnCall is who a schedule puts on call at an instant: a contact of a layer or an
+// override, or the fallback in a gap (Contact 0 when there is no fallback either).
+type OnCall struct {
+	Schedule Schedule
+	Contact  int64
+	Fallback bool // nobody is on shift; Contact is the fallback
+}
+
+// OnCallAt resolves the schedules (of the scope; others are left out) at t. A schedule
+// whose layers cannot be computed counts as a gap.
+func (d *DB) OnCallAt(ctx context.Context, sc Scope, scheduleIDs []int64, t time.Time) ([]OnCall, error) {
+	var out []OnCall
+	for _, id := range scheduleIDs {
+		s, err := scheduleByID(ctx, d.read, sc, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		oc := OnCall{Schedule: s}
+		if plan, err := s.Plan(); err == nil {
+			oc.Contact = plan.At(t).Contact
+		}
+		if oc.Contact == 0 {
+			oc.Contact, oc.Fallback = s.FallbackContactID, true
+		}
+		out = append(out, oc)
+	}
+	return out, nil
+}
+
+// RuleNamesMentioningSchedule names the rules that mention whoever is on call in a schedule.
+func (d *DB) RuleNamesMentioningSchedule(ctx context.Context, scheduleID int64) ([]string, error) {
+	return d.strings(ctx, `SELECT r.name FROM rule_schedules l JOIN rules r ON r.id = l.rule_id
+		WHERE l.schedule_id = ? AND r.deleted_at IS NULL ORDER BY r.name COLLATE NOCASE`, scheduleID)
 }

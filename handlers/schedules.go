@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
+	"alertdesk/notify"
 	"alertdesk/oncall"
 	"alertdesk/views"
 )
@@ -450,7 +451,17 @@ func (s *Server) schedulesDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.DB.DeleteSchedule(c.Request().Context(), actor(c), scope(c), sc.ID); err != nil {
+	err = s.deps.DB.DeleteSchedule(c.Request().Context(), actor(c), scope(c), sc.ID)
+	if errors.Is(err, db.ErrInUse) {
+		names, nerr := s.deps.DB.RuleNamesMentioningSchedule(c.Request().Context(), sc.ID)
+		if nerr != nil {
+			return nerr
+		}
+		s.setFlash(c, "error", "Schedule "+sc.Name+" is still mentioned by rules: "+strings.Join(names, ", ")+
+			". Take it out of them first.")
+		return redirect(c, "/schedules/"+itoa(sc.ID))
+	}
+	if err != nil {
 		return err
 	}
 	s.setFlash(c, "ok", "Schedule "+sc.Name+" deleted.")
@@ -542,4 +553,44 @@ func (s *Server) myShifts(c echo.Context) ([]views.MyShift, bool, error) {
 		}
 	}
 	return out, true, nil
+}
+
+// onCallWarning words, for the flash after a rule is saved, who of the people its
+// schedules can put on call (rotations, overrides, fallback) its robots' platforms cannot
+// @-mention for want of an identity; "" when everyone can be.
+func (s *Server) onCallWarning(c echo.Context, r db.Rule) string {
+	if len(r.ScheduleIDs) == 0 {
+		return ""
+	}
+	ctx := c.Request().Context()
+	sc := db.TeamScope(r.TeamID)
+	var people []notify.Person
+	for _, id := range r.ScheduleIDs {
+		sch, err := s.deps.DB.ScheduleByID(ctx, sc, id)
+		if err != nil {
+			continue
+		}
+		cs, err := s.deps.DB.ContactsByIDs(ctx, sc, sch.Contacts())
+		if err != nil {
+			continue
+		}
+		for _, ct := range cs {
+			people = append(people, notify.Person{Name: ct.Name + " (" + sch.Name + ")", Mobile: ct.Mobile,
+				DingTalkUserID: ct.DingTalkUserID, FeishuOpenID: ct.FeishuOpenID, WeComUserID: ct.WeComUserID})
+		}
+	}
+	var skipped []string
+	seen := map[string]bool{}
+	for _, rid := range r.RobotIDs {
+		robot, err := s.deps.DB.RobotByID(ctx, sc, rid)
+		if err != nil || seen[robot.Platform] {
+			continue
+		}
+		seen[robot.Platform] = true
+		skipped = append(skipped, notify.PlanMentions(notify.Platform(robot.Platform), people, false).Skipped...)
+	}
+	if len(skipped) == 0 {
+		return ""
+	}
+	return " Warning: when on call, " + strings.Join(skipped, "; ") + "."
 }

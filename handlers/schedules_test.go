@@ -136,3 +136,63 @@ func TestMyShiftsOnAccount(t *testing.T) {
 		t.Errorf("My account should list the shift:\n%s", body)
 	}
 }
+
+func TestRuleMentionsSchedule(t *testing.T) {
+	f := newRulesFixture(t)
+	f.Clock.Freeze()
+	ctx := context.Background()
+	alice := f.login(t, "alice", testPassword)
+	start := f.Clock.Now().UTC().Add(-time.Hour).Format(db.LayerStartLayout)
+	// Alice is on shift now (the first of two weekly shifts); Carol, next, has no chat identity.
+	sched, err := f.DB.CreateSchedule(ctx, db.SystemActor, db.ScheduleInput{TeamID: f.TeamA.ID, Name: "Primary",
+		Layers: []db.ScheduleLayer{{Members: []int64{f.alice.ID, f.noIDs.ID}, Length: 1, Unit: "weeks", Start: start, Zone: "UTC"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schedB, err := f.DB.CreateSchedule(ctx, db.SystemActor, db.ScheduleInput{TeamID: f.TeamB.ID, Name: "Beta",
+		Layers: []db.ScheduleLayer{{Members: []int64{f.contactB.ID}, Length: 1, Unit: "weeks", Start: start, Zone: "UTC"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	rec := alice.get(t, "/rules/new")
+	if body := bodyText(rec); !strings.Contains(body, "Whoever is on call in Primary") || strings.Contains(body, "Beta") {
+		t.Errorf("the rule form should offer team alpha's schedule only:\n%s", body)
+	}
+
+	form := f.ruleForm("disk")
+	form.Set("schedule_id", idStr(schedB.ID))
+	rec = alice.postForm(t, "/rules", form, false)
+	wantStatus(t, rec, http.StatusUnprocessableEntity)
+	if body := bodyText(rec); !strings.Contains(body, "The schedule with id "+idStr(schedB.ID)+" is not one of this team's") {
+		t.Errorf("another team's schedule:\n%s", body)
+	}
+
+	form.Set("schedule_id", idStr(sched.ID))
+	form["robot_id"] = []string{idStr(f.wecom.ID)}
+	rec = alice.postForm(t, "/rules", form, false)
+	wantStatus(t, rec, http.StatusSeeOther)
+	body := bodyText(alice.get(t, rec.Header().Get("Location")))
+	if !strings.Contains(body, "Warning: when on call, Carol (Primary) has no WeCom userid") {
+		t.Errorf("saving should warn that Carol cannot be mentioned on WeCom:\n%s", body)
+	}
+	rules := f.rules(t)
+	if len(rules) != 1 || len(rules[0].ScheduleIDs) != 1 || rules[0].ScheduleIDs[0] != sched.ID {
+		t.Fatalf("rules = %+v", rules)
+	}
+
+	form.Set("team_id", idStr(f.TeamA.ID))
+	rec = alice.postForm(t, "/rules/preview", form, true)
+	if body := bodyText(rec); !strings.Contains(body, "Alice (on call: Primary)") {
+		t.Errorf("the preview should mention Alice as on call:\n%s", body)
+	}
+
+	rec = alice.postForm(t, "/schedules/"+idStr(sched.ID)+"/delete", url.Values{}, false)
+	wantStatus(t, rec, http.StatusSeeOther)
+	if body := bodyText(alice.get(t, rec.Header().Get("Location"))); !strings.Contains(body, "is still mentioned by rules: disk") {
+		t.Errorf("deleting a mentioned schedule should say which rules mention it:\n%s", body)
+	}
+	if _, err := f.DB.ScheduleByID(ctx, db.AllTeams, sched.ID); err != nil {
+		t.Errorf("a schedule a rule mentions was deleted: %v", err)
+	}
+}

@@ -23,3 +23,11 @@ CREATE TABLE schedule_overrides (
 	created_at  INTEGER NOT NULL
 );
 CREATE INDEX schedule_overrides_schedule ON schedule_overrides (schedule_id, ends_at);
+
+-- A rule mentions whoever is on call in these schedules, resolved at send time.
+CREATE TABLE rule_schedules (
+	rule_id     INTEGER NOT NULL REFERENCES rules (id) ON DELETE CASCADE,
+	schedule_id INTEGER NOT NULL REFERENCES schedules (id),
+	PRIMARY KEY (rule_id, schedule_id)
+);
+CREATE INDEX rule_schedules_schedule ON rule_schedules (schedule_id);

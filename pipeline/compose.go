@@ -28,7 +28,11 @@ type Composer struct {
 // NewComposer returns a composer whose links point at baseURL (the console's address);
 // its messages carry no action links.
 func NewComposer(d *db.DB, baseURL string) *Composer {
-	return &Composer{db: d, baseURL: strings.TrimRight(baseURL, "/"), now: time.Now}
+	c := &Composer{db: d, baseURL: strings.TrimRight(baseURL, "/"), now: time.Now}
+	if d != nil {
+		c.now = d.Now // the database's clock: tests move it, and schedules resolve by it
+	}
+	return c
 }
 
 // NewActionComposer is NewComposer whose firing messages carry signed action links
@@ -175,10 +179,12 @@ func (c *Composer) decorate(rule db.Rule, d alerting.TemplateData) alerting.Temp
 }
 
 func (c *Composer) people(ctx context.Context, rule db.Rule) ([]notify.Person, error) {
-	if len(rule.ContactIDs) == 0 && len(rule.GroupIDs) == 0 {
+	if len(rule.ContactIDs) == 0 && len(rule.GroupIDs) == 0 && len(rule.ScheduleIDs) == 0 {
 		return nil, nil
 	}
-	return c.db.PeopleToMention(ctx, db.TeamScope(rule.TeamID), rule.ContactIDs, rule.GroupIDs)
+	// Schedules resolve now, when the message is composed: a message queued before a
+	// hand-off still mentions whoever was on call when it was written.
+	return c.db.PeopleToMentionAt(ctx, db.TeamScope(rule.TeamID), rule.ContactIDs, rule.GroupIDs, rule.ScheduleIDs, c.now())
 }
 
 // renderRule renders the rule's templates for a platform. A template that fails on this

@@ -55,6 +55,7 @@ type RuleFormData struct {
 	RobotIDs       []int64
 	ContactIDs     []int64
 	GroupIDs       []int64
+	ScheduleIDs    []int64
 	AtAll          bool
 	TitleTemplate  string
 	BodyTemplate   string
@@ -85,10 +86,11 @@ type RuleChoice struct {
 
 // RuleObjects are the team's robots, contacts and groups the form offers.
 type RuleObjects struct {
-	TeamID   string
-	Robots   []RuleChoice
-	Contacts []RuleChoice
-	Groups   []RuleChoice
+	TeamID    string
+	Robots    []RuleChoice
+	Contacts  []RuleChoice
+	Groups    []RuleChoice
+	Schedules []RuleChoice // whoever is on call in them
 }
 
 // TemplateDefault is a platform's default template, shown for reference.
