@@ -39,34 +39,38 @@ type Rule struct {
 	ContactIDs    []int64
 	GroupIDs      []int64
 	ScheduleIDs   []int64 // mention whoever is on call in these schedules
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// EscalationPolicyID: the policy that escalates its unacknowledged incidents (0 = none);
+	// it replaces RepeatUnacked.
+	EscalationPolicyID int64
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // RuleInput is what CreateRule and UpdateRule store. UpdateRule keeps the rule's team
 // and ignores TeamID.
 type RuleInput struct {
-	TeamID         int64
-	Name           string
-	Description    string
-	Enabled        bool
-	Severity       string
-	Source         string
-	Matchers       alerting.Matchers
-	Condition      *alerting.Condition
-	AtAll          bool
-	TitleTemplate  string
-	BodyTemplate   string
-	GroupBy        []string
-	GroupWait      time.Duration
-	RepeatInterval time.Duration
-	RepeatUnacked  time.Duration
-	SendResolved   bool
-	QuietHours     []alerting.QuietWindow
-	RobotIDs       []int64
-	ContactIDs     []int64
-	GroupIDs       []int64
-	ScheduleIDs    []int64
+	TeamID             int64
+	Name               string
+	Description        string
+	Enabled            bool
+	Severity           string
+	Source             string
+	Matchers           alerting.Matchers
+	Condition          *alerting.Condition
+	AtAll              bool
+	TitleTemplate      string
+	BodyTemplate       string
+	GroupBy            []string
+	GroupWait          time.Duration
+	RepeatInterval     time.Duration
+	RepeatUnacked      time.Duration
+	SendResolved       bool
+	QuietHours         []alerting.QuietWindow
+	RobotIDs           []int64
+	ContactIDs         []int64
+	GroupIDs           []int64
+	ScheduleIDs        []int64
+	EscalationPolicyID int64
 }
 
 // Input returns the editable fields of r, e.g. to clone it.
@@ -76,7 +80,8 @@ func (r Rule) Input() RuleInput {
 		AtAll: r.AtAll, TitleTemplate: r.TitleTemplate, BodyTemplate: r.BodyTemplate, GroupBy: slices.Clone(r.GroupBy),
 		GroupWait: r.GroupWait, RepeatInterval: r.RepeatInterval, RepeatUnacked: r.RepeatUnacked, SendResolved: r.SendResolved,
 		QuietHours: slices.Clone(r.QuietHours), RobotIDs: slices.Clone(r.RobotIDs),
-		ContactIDs: slices.Clone(r.ContactIDs), GroupIDs: slices.Clone(r.GroupIDs), ScheduleIDs: slices.Clone(r.ScheduleIDs)}
+		ContactIDs: slices.Clone(r.ContactIDs), GroupIDs: slices.Clone(r.GroupIDs), ScheduleIDs: slices.Clone(r.ScheduleIDs),
+		EscalationPolicyID: r.EscalationPolicyID}
 }
 
 // ErrForeignRef: a rule names a robot, contact or contact group that does not exist or
@@ -118,6 +123,7 @@ type ruleAudit struct {
 	Contacts         []int64                `json:"contacts,omitempty"`
 	Groups           []int64                `json:"groups,omitempty"`
 	Schedules        []int64                `json:"schedules,omitempty"`
+	EscalationPolicy int64                  `json:"escalation_policy,omitempty"`
 }
 
 func auditOfRule(r Rule) ruleAudit {
@@ -126,7 +132,7 @@ func auditOfRule(r Rule) ruleAudit {
 		BodyTemplate: r.BodyTemplate, GroupBy: nonNilSlice(r.GroupBy), GroupWaitMS: r.GroupWait.Milliseconds(),
 		RepeatIntervalMS: r.RepeatInterval.Milliseconds(), RepeatUnackedMS: r.RepeatUnacked.Milliseconds(), SendResolved: r.SendResolved, QuietHours: r.QuietHours,
 		Robots: nonNilSlice(r.RobotIDs), Contacts: r.ContactIDs, Groups: r.GroupIDs,
-		Schedules: r.ScheduleIDs}
+		Schedules: r.ScheduleIDs, EscalationPolicy: r.EscalationPolicyID}
 }
 
 func nonNilSlice[T any](s []T) []T {
@@ -146,7 +152,7 @@ func jsonText(v any) string {
 
 const ruleCols = `r.id, r.team_id, t.name, r.name, r.description, r.enabled, r.severity, r.source, r.matchers, r.condition,
 	r.at_all, r.title_template, r.body_template, r.group_by, r.group_wait_ms, r.repeat_interval_ms, r.send_resolved,
-	r.quiet_hours, r.created_at, r.updated_at, r.repeat_unacked_ms`
+	r.quiet_hours, r.created_at, r.updated_at, r.repeat_unacked_ms, COALESCE(r.escalation_policy_id, 0)`
 
 const ruleFrom = ` FROM rules r JOIN teams t ON t.id = r.team_id`
 
@@ -156,7 +162,7 @@ func scanRule(row interface{ Scan(...any) error }) (Rule, error) {
 	var wait, repeat, created, updated, unacked int64
 	err := row.Scan(&r.ID, &r.TeamID, &r.TeamName, &r.Name, &r.Description, &r.Enabled, &r.Severity, &r.Source,
 		&matchers, &cond, &r.AtAll, &r.TitleTemplate, &r.BodyTemplate, &groupBy, &wait, &repeat, &r.SendResolved,
-		&quiet, &created, &updated, &unacked)
+		&quiet, &created, &updated, &unacked, &r.EscalationPolicyID)
 	if err != nil {
 		return r, err
 	}
@@ -296,7 +302,7 @@ func checkTeamRefs(ctx context.Context, q querier, table, field string, teamID i
 	}
 	marks, args := idMarks(ids)
 	live := ""
-	if table == "robots" || table == "contacts" || table == "schedules" {
+	if table == "robots" || table == "contacts" || table == "schedules" || table == "escalation_policies" {
 		live = " AND deleted_at IS NULL"
 	}
 	// table is one of the fixed names passed by setRuleLinks, never user input.
@@ -344,6 +350,11 @@ func setRuleLinks(ctx context.Context, q querier, ruleID, teamID int64, in *Rule
 			return err
 		}
 	}
+	if in.EscalationPolicyID != 0 {
+		if err := checkTeamRefs(ctx, q, "escalation_policies", "escalation_policy_id", teamID, []int64{in.EscalationPolicyID}); err != nil {
+			return err
+		}
+	}
 	for _, l := range links {
 		if _, err := q.ExecContext(ctx, `DELETE FROM `+l.link+` WHERE rule_id = ?`, ruleID); err != nil {
 			return err
@@ -365,11 +376,13 @@ func ruleValues(in RuleInput) []any {
 	}
 	return []any{in.Name, in.Description, in.Enabled, in.Severity, in.Source, jsonText(nonNilSlice(in.Matchers)), cond,
 		in.AtAll, in.TitleTemplate, in.BodyTemplate, jsonText(nonNilSlice(in.GroupBy)), in.GroupWait.Milliseconds(),
-		in.RepeatInterval.Milliseconds(), in.SendResolved, jsonText(nonNilSlice(in.QuietHours)), in.RepeatUnacked.Milliseconds()}
+		in.RepeatInterval.Milliseconds(), in.SendResolved, jsonText(nonNilSlice(in.QuietHours)), in.RepeatUnacked.Milliseconds(),
+		nullID(in.EscalationPolicyID)}
 }
 
 const ruleSetCols = `name, description, enabled, severity, source, matchers, condition, at_all, title_template,
-	body_template, group_by, group_wait_ms, repeat_interval_ms, send_resolved, quiet_hours, repeat_unacked_ms`
+	body_template, group_by, group_wait_ms, repeat_interval_ms, send_resolved, quiet_hours, repeat_unacked_ms,
+	escalation_policy_id`
 
 // ErrRuleNeedsRobot: an enabled rule must send to at least one robot (a disabled one may
 // have none, e.g. after its last robot was deleted).
@@ -387,7 +400,7 @@ func (d *DB) CreateRule(ctx context.Context, a Actor, in RuleInput) (Rule, error
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
 		args := append([]any{in.TeamID}, ruleValues(in)...)
 		res, err := tx.ExecContext(ctx, `INSERT INTO rules (team_id, `+ruleSetCols+`, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, ms(now), ms(now))...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, ms(now), ms(now))...)
 		if err != nil {
 			return err
 		}
@@ -419,7 +432,7 @@ func (d *DB) UpdateRule(ctx context.Context, a Actor, s Scope, id int64, in Rule
 		}
 		args := append(ruleValues(in), ms(now), id)
 		if _, err := tx.ExecContext(ctx, `UPDATE rules SET (`+ruleSetCols+`, updated_at)
-			= (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`, args...); err != nil {
+			= (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`, args...); err != nil {
 			return err
 		}
 		if err := setRuleLinks(ctx, tx, id, old.TeamID, &in); err != nil {

@@ -31,3 +31,23 @@ CREATE TABLE rule_schedules (
 	PRIMARY KEY (rule_id, schedule_id)
 );
 CREATE INDEX rule_schedules_schedule ON rule_schedules (schedule_id);
+
+-- Escalation policies: ordered steps (JSON [EscalationStep]: after how long without an
+-- acknowledgement, which robots, mentioning whom), the whole run repeated up to
+-- repeats more times.
+CREATE TABLE escalation_policies (
+	id         INTEGER PRIMARY KEY,
+	team_id    INTEGER NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+	name       TEXT    NOT NULL,
+	steps      TEXT    NOT NULL DEFAULT '[]',
+	repeats    INTEGER NOT NULL DEFAULT 0 CHECK (repeats >= 0),
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	deleted_at INTEGER
+);
+CREATE UNIQUE INDEX escalation_policies_team_name ON escalation_policies (team_id, name) WHERE deleted_at IS NULL;
+
+-- A rule's policy replaces its "repeat until acknowledged" option.
+ALTER TABLE rules ADD COLUMN escalation_policy_id INTEGER REFERENCES escalation_policies (id);
+-- How many escalation steps an incident has been through (its timeline lists each).
+ALTER TABLE incidents ADD COLUMN escalation_done INTEGER NOT NULL DEFAULT 0;
