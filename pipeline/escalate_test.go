@@ -70,7 +70,7 @@ func TestEscalationWalksStepsAndStopsOnAck(t *testing.T) {
 	if count() != 2 {
 		t.Fatalf("before step 2: %d messages", count())
 	}
-	tick(time.Minute) // 15:10: step 2
+	tick(time.Minute)      // 15:10: step 2
 	tick(15 * time.Minute) // 30:10: step 3, to two robots
 	if count() != 5 {
 		t.Fatalf("after step 3: %d messages, want 5", count())
