@@ -188,6 +188,14 @@ func (s *Server) routes() {
 	r.post("/schedules/:id/overrides", s.schedulesOverrideAdd, writer)
 	r.post("/schedules/:id/overrides/:oid/delete", s.schedulesOverrideDelete, writer)
 
+	r.get("/escalation", s.policiesList, reader)
+	r.get("/escalation/new", s.policiesNew, reader)
+	r.get("/escalation/step-row", s.policiesStepRow, reader)
+	r.post("/escalation", s.policiesCreate, writer)
+	r.get("/escalation/:id", s.policiesEdit, reader)
+	r.post("/escalation/:id", s.policiesUpdate, writer)
+	r.post("/escalation/:id/delete", s.policiesDelete, writer)
+
 	r.get("/integrations", s.integrationsList, reader)
 	r.get("/integrations/new", s.integrationsNew, reader)
 	r.post("/integrations", s.integrationsCreate, writer)

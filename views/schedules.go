@@ -93,3 +93,64 @@ type MyShift struct {
 	URL      string
 	From, To string
 }
+
+// PoliciesPageData is the list of escalation policies.
+type PoliciesPageData struct {
+	Page
+	Rows     []PolicyRow
+	ShowTeam bool
+	CanWrite bool
+}
+
+// PolicyRow is one policy in the list.
+type PolicyRow struct {
+	Name    string
+	Team    string
+	Steps   string // "3 steps, repeated twice"
+	EditURL string
+}
+
+// PolicyEditData frames the policy form.
+type PolicyEditData struct {
+	Page
+	ID       int64 // 0: new
+	Title    string
+	Team     string
+	TeamID   string
+	CanWrite bool
+	Teams    []Option // a new policy of an admin: pick the team first
+	Objects  StepObjects
+	Preview  []string // "If nobody acknowledges an incident opened now, at 10:05 …"
+}
+
+// StepObjects are what a step can post to and mention: the team's robots, and its
+// contacts, groups and schedules (values c:<id>, g:<id>, s:<id>).
+type StepObjects struct {
+	TeamID   string
+	Robots   []Option
+	Mentions []Option
+}
+
+// PolicyFormData is the policy form as typed.
+type PolicyFormData struct {
+	Name    string
+	Repeats string
+	Steps   []StepRowData
+}
+
+// StepRowData is one step row; Key ties its checkboxes together.
+type StepRowData struct {
+	Key      string
+	After    string
+	Robots   []string
+	Mentions []string
+}
+
+func hasValue(vals []string, v string) bool {
+	for _, x := range vals {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
