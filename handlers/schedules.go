@@ -138,7 +138,8 @@ func (s *Server) schedulesNew(c echo.Context) error {
 }
 
 func newLayerRow(now time.Time) views.LayerRowData {
-	start := time.Date(now.Year(), now.Month(), now.Day(), 9, 0, 0, 0, time.UTC)
+	// Yesterday 09:00: a new rotation has someone on shift at once, in any zone.
+	start := time.Date(now.Year(), now.Month(), now.Day()-1, 9, 0, 0, 0, time.UTC)
 	return views.LayerRowData{Length: "1", Unit: "weeks", Start: start.Format(db.LayerStartLayout), Zone: "Asia/Shanghai", From: "09:00", To: "18:00"}
 }
 
