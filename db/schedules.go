@@ -83,6 +83,8 @@ type Schedule struct {
 	Name              string
 	Layers            []ScheduleLayer // highest first
 	FallbackContactID int64
+	HandoffRobotID    int64     // hand-off notices go to this robot (0 = none)
+	HandoffAt         time.Time // the last change of shift announced
 	Overrides         []ScheduleOverride // by start
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
@@ -101,6 +103,7 @@ type ScheduleInput struct {
 	Name              string
 	Layers            []ScheduleLayer
 	FallbackContactID int64
+	HandoffRobotID    int64
 }
 
 // Plan is the schedule as the oncall package computes it.
@@ -134,18 +137,23 @@ func (s Schedule) Contacts() []int64 {
 	return ids
 }
 
-const scheduleCols = `s.id, s.team_id, t.name, s.name, s.layers, COALESCE(s.fallback_contact_id, 0), s.created_at, s.updated_at`
+const scheduleCols = `s.id, s.team_id, t.name, s.name, s.layers, COALESCE(s.fallback_contact_id, 0), s.created_at, s.updated_at,
+	COALESCE(s.handoff_robot_id, 0), COALESCE(s.handoff_at, 0)`
 
 const scheduleFrom = ` FROM schedules s JOIN teams t ON t.id = s.team_id AND s.deleted_at IS NULL`
 
 func scanSchedule(row interface{ Scan(...any) error }) (Schedule, error) {
 	var s Schedule
 	var layers string
-	var created, updated int64
-	if err := row.Scan(&s.ID, &s.TeamID, &s.TeamName, &s.Name, &layers, &s.FallbackContactID, &created, &updated); err != nil {
+	var created, updated, handoff int64
+	if err := row.Scan(&s.ID, &s.TeamID, &s.TeamName, &s.Name, &layers, &s.FallbackContactID, &created, &updated,
+		&s.HandoffRobotID, &handoff); err != nil {
 		return s, err
 	}
 	s.CreatedAt, s.UpdatedAt = fromMS(created), fromMS(updated)
+	if handoff != 0 {
+		s.HandoffAt = fromMS(handoff)
+	}
 	if err := json.Unmarshal([]byte(layers), &s.Layers); err != nil {
 		return s, fmt.Errorf("db: schedule %d layers: %w", s.ID, err)
 	}
@@ -223,10 +231,12 @@ type scheduleAudit struct {
 	TeamID            int64           `json:"team_id"`
 	Layers            []ScheduleLayer `json:"layers"`
 	FallbackContactID int64           `json:"fallback_contact_id,omitempty"`
+	HandoffRobotID    int64           `json:"handoff_robot_id,omitempty"`
 }
 
 func auditOfSchedule(s Schedule) scheduleAudit {
-	return scheduleAudit{Name: s.Name, TeamID: s.TeamID, Layers: s.Layers, FallbackContactID: s.FallbackContactID}
+	return scheduleAudit{Name: s.Name, TeamID: s.TeamID, Layers: s.Layers, FallbackContactID: s.FallbackContactID,
+		HandoffRobotID: s.HandoffRobotID}
 }
 
 // checkTeamContacts returns ErrForeignMember when one of ids is not a live contact of team.
@@ -255,6 +265,11 @@ func checkScheduleInput(ctx context.Context, q querier, teamID int64, in Schedul
 	if in.FallbackContactID != 0 {
 		ids = append(ids, in.FallbackContactID)
 	}
+	if in.HandoffRobotID != 0 {
+		if err := checkTeamRefs(ctx, q, "robots", "handoff_robot_id", teamID, []int64{in.HandoffRobotID}); err != nil {
+			return err
+		}
+	}
 	return checkTeamContacts(ctx, q, teamID, ids)
 }
 
@@ -279,8 +294,10 @@ func (d *DB) CreateSchedule(ctx context.Context, a Actor, in ScheduleInput) (Sch
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO schedules (team_id, name, layers, fallback_contact_id, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, in.TeamID, in.Name, layers, nullID(in.FallbackContactID), ms(now), ms(now))
+		// Notices start from now: no announcement of shifts that changed before.
+		res, err := tx.ExecContext(ctx, `INSERT INTO schedules (team_id, name, layers, fallback_contact_id, handoff_robot_id,
+			handoff_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			in.TeamID, in.Name, layers, nullID(in.FallbackContactID), nullID(in.HandoffRobotID), ms(now), ms(now), ms(now))
 		if err != nil {
 			return err
 		}
@@ -313,8 +330,10 @@ func (d *DB) UpdateSchedule(ctx context.Context, a Actor, sc Scope, id int64, in
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE schedules SET name = ?, layers = ?, fallback_contact_id = ?, updated_at = ?
-			WHERE id = ?`, in.Name, layers, nullID(in.FallbackContactID), ms(now), id); err != nil {
+		// A change of layers is not a hand-off: notices count from now again.
+		if _, err := tx.ExecContext(ctx, `UPDATE schedules SET name = ?, layers = ?, fallback_contact_id = ?, handoff_robot_id = ?,
+			handoff_at = ?, updated_at = ? WHERE id = ?`, in.Name, layers, nullID(in.FallbackContactID), nullID(in.HandoffRobotID),
+			ms(now), ms(now), id); err != nil {
 			return err
 		}
 		if s, err = scheduleByID(ctx, tx, AllTeams, id); err != nil {
@@ -436,4 +455,52 @@ func (d *DB) OnCallAt(ctx context.Context, sc Scope, scheduleIDs []int64, t time
 func (d *DB) RuleNamesMentioningSchedule(ctx context.Context, scheduleID int64) ([]string, error) {
 	return d.strings(ctx, `SELECT r.name FROM rule_schedules l JOIN rules r ON r.id = l.rule_id
 		WHERE l.schedule_id = ? AND r.deleted_at IS NULL ORDER BY r.name COLLATE NOCASE`, scheduleID)
+}
+
+// HandoffSchedules lists every schedule that posts hand-off notices.
+func (d *DB) HandoffSchedules(ctx context.Context) ([]Schedule, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT `+scheduleCols+scheduleFrom+` WHERE s.handoff_robot_id IS NOT NULL ORDER BY s.id`)
+	if err != nil {
+		return nil, fmt.Errorf("db: hand-off schedules: %w", err)
+	}
+	var out []Schedule
+	for rows.Next() {
+		s, err := scanSchedule(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if err := loadOverrides(ctx, d.read, &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// PostHandoff queues the notice of the change of shift at at, once: false when a change
+// at or after at was already announced.
+func (d *DB) PostHandoff(ctx context.Context, scheduleID int64, at time.Time, n Notification) (bool, error) {
+	now := d.now()
+	posted := false
+	err := d.WithTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE schedules SET handoff_at = ? WHERE id = ? AND COALESCE(handoff_at, 0) < ?`,
+			ms(at), scheduleID, ms(at))
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k == 0 {
+			return nil
+		}
+		posted = true
+		n.State, n.CreatedAt, n.UpdatedAt, n.NextAttemptAt = StateQueued, now, now, now
+		return insertNotification(ctx, tx, &n)
+	})
+	return posted, mapErr(err)
 }

@@ -170,6 +170,13 @@ func (s *Server) scheduleEditData(c echo.Context, sc db.Schedule, title string) 
 	for _, ct := range cs {
 		d.Contacts = append(d.Contacts, views.Option{Value: itoa(ct.ID), Label: ct.Name})
 	}
+	robots, err := s.deps.DB.Robots(c.Request().Context(), db.TeamScope(sc.TeamID))
+	if err != nil {
+		return d, err
+	}
+	for _, r := range robots {
+		d.Robots = append(d.Robots, views.Option{Value: itoa(r.ID), Label: r.Name + " (" + notify.Platform(r.Platform).Label() + ")"})
+	}
 	if sc.ID == 0 {
 		return d, nil
 	}
@@ -219,7 +226,7 @@ func (s *Server) scheduleEditData(c echo.Context, sc db.Schedule, title string) 
 }
 
 func scheduleFormOf(sc db.Schedule, names map[int64]string) views.ScheduleFormData {
-	f := views.ScheduleFormData{TeamID: itoa(sc.TeamID), Name: sc.Name}
+	f := views.ScheduleFormData{TeamID: itoa(sc.TeamID), Name: sc.Name, Handoff: idOrEmpty(sc.HandoffRobotID)}
 	if sc.FallbackContactID != 0 {
 		f.Fallback = itoa(sc.FallbackContactID)
 	}
@@ -239,7 +246,8 @@ func scheduleFormFrom(c echo.Context) (views.ScheduleFormData, error) {
 	if err != nil {
 		return views.ScheduleFormData{}, userError(http.StatusBadRequest, "The form could not be read.")
 	}
-	f := views.ScheduleFormData{TeamID: form(c, "team_id"), Name: form(c, "name"), Fallback: form(c, "fallback")}
+	f := views.ScheduleFormData{TeamID: form(c, "team_id"), Name: form(c, "name"), Fallback: form(c, "fallback"),
+		Handoff: form(c, "handoff")}
 	at := func(key string, i int) string {
 		if v := vals[key]; i < len(v) {
 			return strings.TrimSpace(v[i])
@@ -266,6 +274,11 @@ func scheduleInput(f views.ScheduleFormData, contacts []db.Contact, errs views.F
 		in.FallbackContactID = parseID(f.Fallback)
 		if in.FallbackContactID <= 0 {
 			errs["fallback"] = "Pick a contact from the list."
+		}
+	}
+	if f.Handoff != "" {
+		if in.HandoffRobotID = parseID(f.Handoff); in.HandoffRobotID <= 0 {
+			errs["handoff"] = "Pick a robot from the list."
 		}
 	}
 	var rows []views.LayerRowData
@@ -381,6 +394,8 @@ func scheduleSaveError(err error, errs views.FieldErrors) bool {
 		return false
 	case errors.Is(err, db.ErrConflict):
 		errs["name"] = "This team already has a schedule with this name."
+	case errors.Is(err, db.ErrForeignRef):
+		errs["handoff"] = "Pick one of the team's robots."
 	case errors.Is(err, db.ErrForeignMember):
 		errs["layers"] = "Only contacts of the schedule's team can be on call in it."
 	default:

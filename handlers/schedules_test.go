@@ -196,3 +196,23 @@ func TestRuleMentionsSchedule(t *testing.T) {
 		t.Errorf("a schedule a rule mentions was deleted: %v", err)
 	}
 }
+
+func TestScheduleHandoffRobot(t *testing.T) {
+	f := newRulesFixture(t)
+	f.Clock.Freeze()
+	ctx := context.Background()
+	alice := f.login(t, "alice", testPassword)
+	form := url.Values{"name": {"Primary"}, "layer_members": {"Alice"}, "layer_length": {"1"}, "layer_unit": {"weeks"},
+		"layer_start": {"2026-01-05T09:00"}, "layer_zone": {"UTC"}, "handoff": {idStr(f.robotB.ID)}}
+	rec := alice.postForm(t, "/schedules", form, false)
+	wantStatus(t, rec, http.StatusUnprocessableEntity)
+	if body := bodyText(rec); !strings.Contains(body, "Pick one of the team's robots.") {
+		t.Errorf("another team's robot:\n%s", body)
+	}
+	form.Set("handoff", idStr(f.wecom.ID))
+	wantStatus(t, alice.postForm(t, "/schedules", form, false), http.StatusSeeOther)
+	list, _ := f.DB.Schedules(ctx, db.AllTeams)
+	if len(list) != 1 || list[0].HandoffRobotID != f.wecom.ID {
+		t.Fatalf("schedules = %+v", list)
+	}
+}

@@ -7,6 +7,8 @@ CREATE TABLE schedules (
 	name                TEXT    NOT NULL,
 	layers              TEXT    NOT NULL DEFAULT '[]', -- JSON [ScheduleLayer], highest first
 	fallback_contact_id INTEGER REFERENCES contacts (id) ON DELETE SET NULL,
+	handoff_robot_id    INTEGER REFERENCES robots (id) ON DELETE SET NULL, -- posts a notice at each change of shift
+	handoff_at          INTEGER, -- the last change of shift announced (or when notices were switched on)
 	created_at          INTEGER NOT NULL,
 	updated_at          INTEGER NOT NULL,
 	deleted_at          INTEGER -- soft delete: audit entries and history keep naming it

@@ -54,6 +54,9 @@ func (p *Pipeline) flushLoop() {
 			if err := p.PostSummaries(ctx); err != nil {
 				p.log.Error("daily summaries", "error", err)
 			}
+			if err := p.PostHandoffs(ctx); err != nil {
+				p.log.Error("hand-off notices", "error", err)
+			}
 			lastSummaries = p.now()
 		}
 		cancel()

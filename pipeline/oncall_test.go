@@ -62,3 +62,46 @@ func TestRuleMentionsWhoeverIsOnCall(t *testing.T) {
 		t.Errorf("in a gap the fallback should be mentioned: %s", m)
 	}
 }
+
+// A schedule with a hand-off robot posts one notice per change of shift, mentioning the
+// person now on call, and none when nothing changed.
+func TestHandoffNotices(t *testing.T) {
+	f := newFixture(t)
+	ann, err := f.db.CreateContact(f.ctx, db.SystemActor, db.ContactInput{TeamID: f.team.ID, Name: "Ann", Mobile: "13800000001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := f.db.CreateContact(f.ctx, db.SystemActor, db.ContactInput{TeamID: f.team.ID, Name: "Bob", Mobile: "13800000002"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10:00 now; twelve-hour shifts from 08:00 Shanghai (00:00 UTC): Ann until 12:00 UTC, then Bob.
+	if _, err := f.db.CreateSchedule(f.ctx, db.SystemActor, db.ScheduleInput{TeamID: f.team.ID, Name: "Primary",
+		HandoffRobotID: f.robots[0].ID, Layers: []db.ScheduleLayer{{Members: []int64{ann.ID, bob.ID}, Length: 12, Unit: "hours",
+			Start: "2026-11-23T08:00", Zone: "Asia/Shanghai"}}}); err != nil {
+		t.Fatal(err)
+	}
+	post := func() {
+		t.Helper()
+		if err := f.p.PostHandoffs(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post()
+	f.clock.Add(time.Hour)
+	post()
+	if n := len(f.notifications()); n != 0 {
+		t.Fatalf("no change of shift yet: %d notices", n)
+	}
+	f.clock.Add(90 * time.Minute) // 12:30 UTC: Bob since 12:00
+	post()
+	post()
+	got := f.notifications()
+	if len(got) != 1 || got[0].title != "On call in Primary: Bob, until Tue 2026-11-24 08:00 CST (was Ann)" {
+		t.Fatalf("notices: %+v", got)
+	}
+	rows, err := rawQuery(f, `SELECT mentions FROM notifications`)
+	if err != nil || !strings.Contains(rows[0][0], "13800000002") {
+		t.Errorf("the notice should mention Bob: %v %v", rows, err)
+	}
+}

@@ -28,6 +28,7 @@ type ScheduleEditData struct {
 	CanWrite  bool
 	Teams     []Option // team picker of a new schedule (admins)
 	Contacts  []Option // the team's contacts: fallback and override pickers
+	Robots    []Option // the team's robots: where hand-off notices go
 	Units     []Option
 	DayOpts   []Option
 	Now       OnCallNow
@@ -42,6 +43,7 @@ type ScheduleFormData struct {
 	TeamID   string
 	Name     string
 	Fallback string
+	Handoff  string // robot id of hand-off notices, "" = none
 	Layers   []LayerRowData
 }
 
