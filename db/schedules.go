@@ -83,8 +83,8 @@ type Schedule struct {
 	Name              string
 	Layers            []ScheduleLayer // highest first
 	FallbackContactID int64
-	HandoffRobotID    int64     // hand-off notices go to this robot (0 = none)
-	HandoffAt         time.Time // the last change of shift announced
+	HandoffRobotID    int64              // hand-off notices go to this robot (0 = none)
+	HandoffAt         time.Time          // the last change of shift announced
 	Overrides         []ScheduleOverride // by start
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
