@@ -620,7 +620,7 @@ func (d *DB) GroupMembers(ctx context.Context, s Scope, groupIDs []int64) ([]Con
 // PeopleToMention resolves contacts and contact groups of the scope into the people a
 // message @-mentions, each once. Ids outside the scope resolve to nobody.
 func (d *DB) PeopleToMention(ctx context.Context, s Scope, contactIDs, groupIDs []int64) ([]notify.Person, error) {
-	return d.PeopleToMentionAt(ctx, s, contactIDs, groupIDs, nil, time.Time{})
+	return d.PeopleToMentionAt(ctx, s, contactIDs, groupIDs, nil, d.now())
 }
 
 // PeopleToMentionAt is PeopleToMention plus whoever is on call at t in the schedules
@@ -629,6 +629,13 @@ func (d *DB) PeopleToMention(ctx context.Context, s Scope, contactIDs, groupIDs 
 func (d *DB) PeopleToMentionAt(ctx context.Context, s Scope, contactIDs, groupIDs, scheduleIDs []int64, t time.Time) ([]notify.Person, error) {
 	onCallAs := map[int64]string{}
 	var onCallIDs []int64
+	if len(groupIDs) > 0 {
+		more, err := groupScheduleIDs(ctx, d.read, s, groupIDs)
+		if err != nil {
+			return nil, err
+		}
+		scheduleIDs = append(slices.Clone(scheduleIDs), more...)
+	}
 	if len(scheduleIDs) > 0 {
 		ocs, err := d.OnCallAt(ctx, s, scheduleIDs, t)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -362,6 +363,9 @@ func (d *DB) DeleteSchedule(ctx context.Context, a Actor, sc Scope, id int64) er
 		if rules > 0 {
 			return fmt.Errorf("%w: schedule mentioned by %d rules", ErrInUse, rules)
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_group_schedules WHERE schedule_id = ?`, id); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE schedules SET deleted_at = ?, updated_at = ? WHERE id = ?`, ms(now), ms(now), id); err != nil {
 			return err
 		}
@@ -503,4 +507,73 @@ func (d *DB) PostHandoff(ctx context.Context, scheduleID int64, at time.Time, n 
 		return insertNotification(ctx, tx, &n)
 	})
 	return posted, mapErr(err)
+}
+
+// groupScheduleIDs are the schedules the groups (of the scope) mention, each once.
+func groupScheduleIDs(ctx context.Context, q querier, sc Scope, groupIDs []int64) ([]int64, error) {
+	marks, args := contactIDArgs(groupIDs)
+	cond, sargs := sc.clause("g.team_id")
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT l.schedule_id FROM contact_group_schedules l
+		JOIN contact_groups g ON g.id = l.group_id WHERE l.group_id IN (`+marks+`) AND `+cond+` ORDER BY l.schedule_id`,
+		append(args, sargs...)...)
+	if err != nil {
+		return nil, fmt.Errorf("db: group schedules: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// GroupSchedules are the schedules a contact group of the scope mentions.
+func (d *DB) GroupSchedules(ctx context.Context, sc Scope, groupID int64) ([]int64, error) {
+	return groupScheduleIDs(ctx, d.read, sc, []int64{groupID})
+}
+
+// SetGroupSchedules makes a contact group of the scope mention whoever is on call in the
+// schedules (of its team: a *ForeignRefError otherwise), audited.
+func (d *DB) SetGroupSchedules(ctx context.Context, a Actor, sc Scope, groupID int64, scheduleIDs []int64) error {
+	now := d.now()
+	scheduleIDs = uniqueIDs(scheduleIDs)
+	return mapErr(d.WithTx(ctx, func(tx *sql.Tx) error {
+		var teamID int64
+		var name string
+		if err := tx.QueryRowContext(ctx, `SELECT team_id, name FROM contact_groups WHERE id = ?`, groupID).Scan(&teamID, &name); err != nil {
+			return err
+		}
+		if !sc.Allows(teamID) {
+			return ErrNotFound
+		}
+		before, err := groupScheduleIDs(ctx, tx, AllTeams, []int64{groupID})
+		if err != nil {
+			return err
+		}
+		if slices.Equal(before, scheduleIDs) {
+			return nil
+		}
+		if err := checkTeamRefs(ctx, tx, "schedules", "schedule_id", teamID, scheduleIDs); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_group_schedules WHERE group_id = ?`, groupID); err != nil {
+			return err
+		}
+		for _, id := range scheduleIDs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO contact_group_schedules (group_id, schedule_id) VALUES (?, ?)`,
+				groupID, id); err != nil {
+				return err
+			}
+		}
+		type groupSchedules struct {
+			Schedules []int64 `json:"schedules"`
+		}
+		return insertAudit(ctx, tx, now, a, Change{Action: "contact_group.schedules", ObjectType: "contact_group",
+			ObjectID: groupID, ObjectName: name, TeamID: teamID, Before: groupSchedules{nonNilSlice(before)},
+			After: groupSchedules{nonNilSlice(scheduleIDs)}})
+	}))
 }

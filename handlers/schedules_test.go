@@ -216,3 +216,45 @@ func TestScheduleHandoffRobot(t *testing.T) {
 		t.Fatalf("schedules = %+v", list)
 	}
 }
+
+func TestGroupMentionsSchedule(t *testing.T) {
+	f := newRulesFixture(t)
+	f.Clock.Freeze()
+	ctx := context.Background()
+	alice := f.login(t, "alice", testPassword)
+	start := f.Clock.Now().UTC().Add(-time.Hour).Format(db.LayerStartLayout)
+	sched, err := f.DB.CreateSchedule(ctx, db.SystemActor, db.ScheduleInput{TeamID: f.TeamA.ID, Name: "Primary",
+		Layers: []db.ScheduleLayer{{Members: []int64{f.noIDs.ID}, Length: 1, Unit: "weeks", Start: start, Zone: "UTC"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schedB, err := f.DB.CreateSchedule(ctx, db.SystemActor, db.ScheduleInput{TeamID: f.TeamB.ID, Name: "Beta",
+		Layers: []db.ScheduleLayer{{Members: []int64{f.contactB.ID}, Length: 1, Unit: "weeks", Start: start, Zone: "UTC"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/contacts/groups/" + idStr(f.groupA.ID)
+	if body := bodyText(alice.get(t, path)); !strings.Contains(body, `data-testid="group-schedules"`) || strings.Contains(body, "Beta") {
+		t.Errorf("the group page should offer team alpha's schedules:\n%s", body)
+	}
+	rec := alice.postForm(t, path, url.Values{"name": {"renamed"}, "member_id": {idStr(f.alice.ID)},
+		"schedule_id": {idStr(schedB.ID)}}, false)
+	wantStatus(t, rec, http.StatusUnprocessableEntity)
+	if g, _ := f.DB.ContactGroupByID(ctx, db.AllTeams, f.groupA.ID); g.Name != "oncall" {
+		t.Errorf("a refused schedule still saved the name: %q", g.Name)
+	}
+	rec = alice.postForm(t, path, url.Values{"name": {"oncall"}, "member_id": {idStr(f.alice.ID)},
+		"schedule_id": {idStr(sched.ID)}}, false)
+	wantStatus(t, rec, http.StatusSeeOther)
+	people, err := f.DB.PeopleToMention(ctx, db.TeamScope(f.TeamA.ID), nil, []int64{f.groupA.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range people {
+		names = append(names, p.Name)
+	}
+	if strings.Join(names, ", ") != "Carol (on call: Primary), Alice" {
+		t.Errorf("the group mentions %v, want its member and whoever is on call", names)
+	}
+}

@@ -53,3 +53,11 @@ CREATE UNIQUE INDEX escalation_policies_team_name ON escalation_policies (team_i
 ALTER TABLE rules ADD COLUMN escalation_policy_id INTEGER REFERENCES escalation_policies (id);
 -- How many escalation steps an incident has been through (its timeline lists each).
 ALTER TABLE incidents ADD COLUMN escalation_done INTEGER NOT NULL DEFAULT 0;
+
+-- A contact group mentions, besides its members, whoever is on call in these schedules.
+CREATE TABLE contact_group_schedules (
+	group_id    INTEGER NOT NULL REFERENCES contact_groups (id) ON DELETE CASCADE,
+	schedule_id INTEGER NOT NULL REFERENCES schedules (id),
+	PRIMARY KEY (group_id, schedule_id)
+);
+CREATE INDEX contact_group_schedules_schedule ON contact_group_schedules (schedule_id);
