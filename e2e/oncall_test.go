@@ -113,4 +113,16 @@ func TestEscalationMentionsOnCall(t *testing.T) {
 	b.waitText("[data-testid=timeline]", "Escalation step 1 of 2: to demo WeCom group, mentioning nobody")
 	b.waitText("[data-testid=timeline]", "Escalation step 2 of 2: to demo DingTalk group, mentioning Olga Oncall (on call: Primary)")
 	b.screenshot("incident-timeline")
+
+	t.Log("the step's message in the history says whom it mentioned, as on call")
+	href := b.eval(`(() => {
+		const li = [...document.querySelectorAll("[data-testid=timeline] li")].find(l => l.textContent.includes("Escalation step 2 of 2"));
+		const a = li && li.querySelector("a[href^='/history/']");
+		return a ? a.getAttribute("href") : "";
+	})()`)
+	if href == "" {
+		t.Fatal("the escalation step on the timeline links no message")
+	}
+	b.visit(href)
+	b.waitText("[data-testid=history-mentioned]", "Olga Oncall (on call: Primary)")
 }

@@ -307,7 +307,7 @@ func (s *Server) policiesCreate(c echo.Context) error {
 	if len(errs) == 0 {
 		p, err := s.deps.DB.CreatePolicy(c.Request().Context(), actor(c), in)
 		if !policySaveError(err, errs) {
-			s.setFlash(c, "ok", "Escalation policy "+p.Name+" created. Point rules at it on their pages.")
+			s.setFlash(c, "ok", "Escalation policy "+p.Name+" created. Point rules at it on their pages."+s.policyWarning(c, p))
 			return redirect(c, "/escalation/"+itoa(p.ID))
 		}
 	}
@@ -380,7 +380,7 @@ func (s *Server) policiesUpdate(c echo.Context) error {
 	if len(errs) == 0 {
 		np, err := s.deps.DB.UpdatePolicy(c.Request().Context(), actor(c), scope(c), p.ID, in)
 		if !policySaveError(err, errs) {
-			s.setFlash(c, "ok", "Escalation policy "+np.Name+" saved.")
+			s.setFlash(c, "ok", "Escalation policy "+np.Name+" saved."+s.policyWarning(c, np))
 			return redirect(c, "/escalation/"+itoa(p.ID))
 		}
 	}
@@ -406,4 +406,19 @@ func (s *Server) policiesDelete(c echo.Context) error {
 	}
 	s.setFlash(c, "ok", "Escalation policy "+p.Name+" deleted.")
 	return redirect(c, "/escalation")
+}
+
+// policyWarning words who a step's robots could not @-mention when the step's schedules
+// put them on call.
+func (s *Server) policyWarning(c echo.Context, p db.EscalationPolicy) string {
+	var parts []string
+	for i, st := range p.Steps {
+		if w := s.unmentionable(c, p.TeamID, st.RobotIDs, st.ScheduleIDs); w != "" {
+			parts = append(parts, fmt.Sprintf("step %d:%s", i+1, strings.TrimPrefix(w, " Warning:")))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " Warning: " + strings.Join(parts, " ")
 }

@@ -58,6 +58,9 @@ func TestEscalationPolicyForm(t *testing.T) {
 	}
 	path := rec.Header().Get("Location")
 	body := bodyText(alice.get(t, path))
+	if strings.Contains(body, "Warning") {
+		t.Errorf("Alice has a mobile, which DingTalk mentions: no warning expected:\n%s", body)
+	}
 	now := f.Clock.Now()
 	for _, want := range []string{
 		"At " + now.Add(5*time.Minute).Local().Format("15:04") + " (in 5m): Escalation step 1 of 4: to ops-ding, mentioning Alice (on call: Primary)",

@@ -575,13 +575,19 @@ func (s *Server) myShifts(c echo.Context) ([]views.MyShift, bool, error) {
 // schedules can put on call (rotations, overrides, fallback) its robots' platforms cannot
 // @-mention for want of an identity; "" when everyone can be.
 func (s *Server) onCallWarning(c echo.Context, r db.Rule) string {
-	if len(r.ScheduleIDs) == 0 {
+	return s.unmentionable(c, r.TeamID, r.RobotIDs, r.ScheduleIDs)
+}
+
+// unmentionable words who of the people the schedules can put on call the robots'
+// platforms cannot @-mention; "" when everyone can be.
+func (s *Server) unmentionable(c echo.Context, teamID int64, robotIDs, scheduleIDs []int64) string {
+	if len(scheduleIDs) == 0 {
 		return ""
 	}
 	ctx := c.Request().Context()
-	sc := db.TeamScope(r.TeamID)
+	sc := db.TeamScope(teamID)
 	var people []notify.Person
-	for _, id := range r.ScheduleIDs {
+	for _, id := range scheduleIDs {
 		sch, err := s.deps.DB.ScheduleByID(ctx, sc, id)
 		if err != nil {
 			continue
@@ -597,7 +603,7 @@ func (s *Server) onCallWarning(c echo.Context, r db.Rule) string {
 	}
 	var skipped []string
 	seen := map[string]bool{}
-	for _, rid := range r.RobotIDs {
+	for _, rid := range robotIDs {
 		robot, err := s.deps.DB.RobotByID(ctx, sc, rid)
 		if err != nil || seen[robot.Platform] {
 			continue
