@@ -115,7 +115,7 @@ func (c *Composer) ComposeIncident(ctx context.Context, rule db.Rule, robot db.R
 		return Composed{}, err
 	}
 	return Composed{
-		Message: notify.Message{Title: out.Title, Body: out.Body, Link: c.NotificationURL(notificationID),
+		Message: notify.Message{Title: out.Title, Body: out.Body + OnCallLine(people), Link: c.NotificationURL(notificationID),
 			Mentions: people, AtAll: rule.AtAll, Actions: c.actionsFor(data.Kind, incident)},
 		TemplateFailure: failure,
 	}, nil
@@ -246,4 +246,29 @@ func TemplateProblem(err error) error {
 		return errors.New("Template: " + te.Error())
 	}
 	return err
+}
+
+// OnCallLine says in the message who is mentioned because a schedule has them on call
+// ("On call: Ann (on call: Primary)" reads badly, so the schedule part alone), or ""
+// when nobody is: "\n\nOn call: Ann (Primary)".
+func OnCallLine(people []notify.Person) string {
+	var names []string
+	for _, p := range people {
+		i := strings.LastIndex(p.Name, " (")
+		if i < 0 {
+			continue
+		}
+		name, why := p.Name[:i], p.Name[i+2:]
+		why = strings.TrimSuffix(why, ")")
+		switch {
+		case strings.HasPrefix(why, "on call: "):
+			names = append(names, name+" ("+strings.TrimPrefix(why, "on call: ")+")")
+		case strings.HasPrefix(why, "fallback of "):
+			names = append(names, name+" ("+why+")")
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "\n\nOn call: " + strings.Join(names, ", ")
 }

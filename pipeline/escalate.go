@@ -32,7 +32,7 @@ func (p *Pipeline) Escalate(ctx context.Context) error {
 		inc := e.Incident
 		title := fmt.Sprintf("Escalation %d: %s not acknowledged after %s", e.Step.N, inc.Title, Minutes(now.Sub(inc.OpenedAt)))
 		body := fmt.Sprintf("Nobody has acknowledged **%s** (%s, opened %s). Step %d of policy %s.\n\n[Open the incident](%s)",
-			inc.Title, inc.Severity, inc.OpenedAt.Format("2006-01-02 15:04 MST"), e.Step.N, e.Policy.Name, p.composer.IncidentURL(inc.ID))
+			inc.Title, inc.Severity, inc.OpenedAt.Format("2006-01-02 15:04 MST"), e.Step.N, e.Policy.Name, p.composer.IncidentURL(inc.ID)) + OnCallLine(people)
 		var items []db.OutboxItem
 		for _, rb := range robots {
 			items = append(items, db.OutboxItem{Notification: db.Notification{TeamID: inc.TeamID, RobotID: rb.ID,

@@ -51,6 +51,9 @@ func TestRuleMentionsWhoeverIsOnCall(t *testing.T) {
 	if m := mentions(); !strings.Contains(m, "Ann (on call: Primary)") || strings.Contains(m, "Bob") {
 		t.Errorf("at 10:00 the message should mention Ann as on call: %s", m)
 	}
+	if got := f.notifications(); !strings.HasSuffix(got[0].body, "\n\nOn call: Ann (Primary)") {
+		t.Errorf("the message should say who is on call: %q", got[0].body)
+	}
 	f.clock.Add(3 * time.Hour) // 13:00: Bob's shift; the repeat is composed now
 	f.flush()
 	if m := mentions(); !strings.Contains(m, "Bob (on call: Primary)") || strings.Contains(m, "Ann") {
