@@ -229,13 +229,16 @@ type DueEscalation struct {
 	Incident Incident
 	Policy   EscalationPolicy
 	Step     PlannedStep
+	Total    int       // steps in the whole run
+	From     time.Time // when the run started: the incident's start or its last reopening
 }
 
 // DueEscalations lists the triggered incidents (not acknowledged, resolved or closed) whose
 // rule's policy has its next step due at now. One step per incident: the next call finds
 // the one after it, so a late tick still walks every step in order.
 func (d *DB) DueEscalations(ctx context.Context, now time.Time) ([]DueEscalation, error) {
-	rows, err := d.read.QueryContext(ctx, `SELECT i.id, r.escalation_policy_id, i.escalation_done FROM incidents i
+	rows, err := d.read.QueryContext(ctx, `SELECT i.id, r.escalation_policy_id, i.escalation_done,
+		COALESCE(i.escalation_from, i.opened_at) FROM incidents i
 		JOIN rules r ON r.id = i.rule_id
 		WHERE i.state = 'triggered' AND r.escalation_policy_id IS NOT NULL AND r.deleted_at IS NULL`)
 	if err != nil {
@@ -244,11 +247,12 @@ func (d *DB) DueEscalations(ctx context.Context, now time.Time) ([]DueEscalation
 	type cand struct {
 		incident, policy int64
 		done             int
+		from             int64
 	}
 	var cands []cand
 	for rows.Next() {
 		var c cand
-		if err := rows.Scan(&c.incident, &c.policy, &c.done); err != nil {
+		if err := rows.Scan(&c.incident, &c.policy, &c.done, &c.from); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -268,11 +272,11 @@ func (d *DB) DueEscalations(ctx context.Context, now time.Time) ([]DueEscalation
 		if err != nil {
 			return nil, err
 		}
-		plan := p.Plan(inc.OpenedAt)
+		plan := p.Plan(fromMS(c.from))
 		if c.done >= len(plan) || plan[c.done].At.After(now) {
 			continue
 		}
-		out = append(out, DueEscalation{Incident: inc, Policy: p, Step: plan[c.done]})
+		out = append(out, DueEscalation{Incident: inc, Policy: p, Step: plan[c.done], Total: len(plan), From: fromMS(c.from)})
 	}
 	return out, nil
 }

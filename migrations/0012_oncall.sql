@@ -53,6 +53,8 @@ CREATE UNIQUE INDEX escalation_policies_team_name ON escalation_policies (team_i
 ALTER TABLE rules ADD COLUMN escalation_policy_id INTEGER REFERENCES escalation_policies (id);
 -- How many escalation steps an incident has been through (its timeline lists each).
 ALTER TABLE incidents ADD COLUMN escalation_done INTEGER NOT NULL DEFAULT 0;
+-- When the steps count from: the incident's start, or its last reopening (NULL = opened_at).
+ALTER TABLE incidents ADD COLUMN escalation_from INTEGER;
 
 -- A contact group mentions, besides its members, whoever is on call in these schedules.
 CREATE TABLE contact_group_schedules (

@@ -30,7 +30,7 @@ func (p *Pipeline) Escalate(ctx context.Context) error {
 			return err
 		}
 		inc := e.Incident
-		title := fmt.Sprintf("Escalation %d: %s not acknowledged after %s", e.Step.N, inc.Title, Minutes(now.Sub(inc.OpenedAt)))
+		title := fmt.Sprintf("Escalation %d: %s not acknowledged after %s", e.Step.N, inc.Title, Minutes(now.Sub(e.From)))
 		body := fmt.Sprintf("Nobody has acknowledged **%s** (%s, opened %s). Step %d of policy %s.\n\n[Open the incident](%s)",
 			inc.Title, inc.Severity, inc.OpenedAt.Format("2006-01-02 15:04 MST"), e.Step.N, e.Policy.Name, p.composer.IncidentURL(inc.ID)) + OnCallLine(people)
 		var items []db.OutboxItem
@@ -40,7 +40,7 @@ func (p *Pipeline) Escalate(ctx context.Context) error {
 				Mentions: db.Mentions{People: people}, IncidentID: inc.ID, Actions: p.composer.actionsFor("firing", inc.ID),
 				AlertCount: inc.AlertCount, Search: "escalation " + inc.Title}})
 		}
-		ok, err := p.db.RecordEscalation(ctx, e, items, EscalationText(e.Step, robots, people, len(e.Policy.Plan(inc.OpenedAt))))
+		ok, err := p.db.RecordEscalation(ctx, e, items, EscalationText(e.Step, robots, people, e.Total))
 		if err != nil {
 			return err
 		}

@@ -144,4 +144,23 @@ func TestEscalationWalksStepsAndStopsOnAck(t *testing.T) {
 	if got := f.incidents()[0]; got.State != db.IncidentAcknowledged {
 		t.Errorf("incident state %s", got.State)
 	}
+
+	// Resolved, then firing again within the reopen window: the run starts afresh.
+	f.ingest(0, alert("DiskFull", alerting.StatusResolved, map[string]string{"instance": "db-1"}, f.clock.Now()))
+	tick(11 * time.Second)
+	f.ingest(0, alert("DiskFull", alerting.StatusFiring, map[string]string{"instance": "db-1"}, f.clock.Now()))
+	tick(11 * time.Second)
+	if got := f.incidents(); len(got) != 1 || got[0].State != db.IncidentTriggered {
+		t.Fatalf("after firing again: %+v", got)
+	}
+	before := count()
+	tick(4 * time.Minute)
+	if count() != before {
+		t.Fatalf("a reopened incident escalated at once: %d messages, want %d", count(), before)
+	}
+	tick(time.Minute)
+	rows, err = rawQuery(f, `SELECT title FROM notifications ORDER BY id DESC LIMIT 1`)
+	if err != nil || len(rows) == 0 || rows[0][0] != "Escalation 1: DiskFull on db-1 not acknowledged after 5 min" {
+		t.Errorf("after reopening, step 1 again 5 min later: %v %v", rows, err)
+	}
 }
