@@ -97,3 +97,19 @@ func TestEscalationPolicyForm(t *testing.T) {
 		t.Error("audit log lacks policy.create")
 	}
 }
+
+func TestScheduleAndStepRows(t *testing.T) {
+	f := newRulesFixture(t)
+	alice := f.login(t, "alice", testPassword)
+	rec := alice.getHTMX(t, "/schedules/layer-row")
+	wantStatus(t, rec, http.StatusOK)
+	if body := rec.Body.String(); !strings.Contains(body, `name="layer_members"`) || !strings.Contains(body, `name="layer_zone"`) {
+		t.Errorf("layer row:\n%s", body)
+	}
+	rec = alice.getHTMX(t, "/escalation/step-row?team_id="+idStr(f.TeamA.ID))
+	wantStatus(t, rec, http.StatusOK)
+	if body := rec.Body.String(); !strings.Contains(body, "ops-ding") || strings.Contains(body, "beta-ding") {
+		t.Errorf("step row should offer team alpha's robots only:\n%s", body)
+	}
+	wantStatus(t, alice.getHTMX(t, "/escalation/step-row?team_id="+idStr(f.TeamB.ID)), http.StatusNotFound)
+}
