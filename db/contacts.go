@@ -299,6 +299,13 @@ func (d *DB) DeleteContact(ctx context.Context, a Actor, s Scope, id int64) erro
 		if rules > 0 {
 			return fmt.Errorf("%w: contact mentioned by %d rules", ErrInUse, rules)
 		}
+		scheds, err := scheduleNamesUsingContact(ctx, tx, old.TeamID, id)
+		if err != nil {
+			return err
+		}
+		if len(scheds) > 0 {
+			return fmt.Errorf("%w: contact on call in schedules %s", ErrInUse, strings.Join(scheds, ", "))
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_group_members WHERE contact_id = ?`, id); err != nil {
 			return err
 		}

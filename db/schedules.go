@@ -577,3 +577,39 @@ func (d *DB) SetGroupSchedules(ctx context.Context, a Actor, sc Scope, groupID i
 			After: groupSchedules{nonNilSlice(scheduleIDs)}})
 	}))
 }
+
+// ScheduleNamesUsingContact names the schedules of the contact's team whose layers,
+// overrides or fallback name the contact.
+func (d *DB) ScheduleNamesUsingContact(ctx context.Context, teamID, contactID int64) ([]string, error) {
+	return scheduleNamesUsingContact(ctx, d.read, teamID, contactID)
+}
+
+func scheduleNamesUsingContact(ctx context.Context, q querier, teamID, contactID int64) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+scheduleCols+scheduleFrom+` WHERE s.team_id = ? ORDER BY s.name`, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("db: schedules of contact: %w", err)
+	}
+	var list []Schedule
+	for rows.Next() {
+		s, err := scanSchedule(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		list = append(list, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var names []string
+	for i := range list {
+		if err := loadOverrides(ctx, q, &list[i]); err != nil {
+			return nil, err
+		}
+		if slices.Contains(list[i].Contacts(), contactID) {
+			names = append(names, list[i].Name)
+		}
+	}
+	return names, nil
+}

@@ -299,6 +299,12 @@ func (s *Server) contactsDelete(c echo.Context) error {
 	err = s.deps.DB.DeleteContact(ctx, actor(c), scope(c), id)
 	if errors.Is(err, db.ErrInUse) {
 		names, _ := s.deps.DB.RuleNamesMentioningContact(c.Request().Context(), id)
+		if len(names) == 0 {
+			scheds, _ := s.deps.DB.ScheduleNamesUsingContact(ctx, ct.TeamID, id)
+			s.setFlash(c, "error", ct.Name+" is still on call in schedule "+strings.Join(scheds, ", ")+
+				". Take the contact out of its rotations, overrides and fallback first, then delete it.")
+			return redirect(c, "/contacts/"+itoa(id))
+		}
 		s.setFlash(c, "error", ct.Name+" is still mentioned by "+ruleList(names)+". Remove the contact from those rules first, then delete it.")
 		return redirect(c, "/contacts/"+itoa(id))
 	}

@@ -91,6 +91,13 @@ func TestSchedulesCreateEditOverride(t *testing.T) {
 		t.Errorf("a schedule with gaps should say so:\n%s", body)
 	}
 
+	// A contact in a rotation cannot be deleted.
+	rec = alice.postForm(t, "/contacts/"+idStr(amy.ID)+"/delete", url.Values{}, false)
+	wantStatus(t, rec, http.StatusSeeOther)
+	if body := bodyText(alice.get(t, rec.Header().Get("Location"))); !strings.Contains(body, "Amy Alpha is still on call in schedule Primary") {
+		t.Errorf("deleting a contact on call:\n%s", body)
+	}
+
 	// Team beta sees nothing of it.
 	bob := ts.login(t, "bob", testPassword)
 	wantStatus(t, bob.get(t, path), http.StatusNotFound)
