@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -312,4 +313,36 @@ func (d *DB) RecordEscalation(ctx context.Context, e DueEscalation, items []Outb
 			ActorKind: "system", Text: text, NotificationID: first})
 	})
 	return done, mapErr(err)
+}
+
+// EscalationAhead is the rest of an incident's escalation run: its policy and the steps
+// still to come (none once it is acknowledged, resolved or closed, or without a policy).
+func (d *DB) EscalationAhead(ctx context.Context, inc Incident) (EscalationPolicy, []PlannedStep, error) {
+	if inc.State != IncidentTriggered || inc.RuleID == 0 {
+		return EscalationPolicy{}, nil, nil
+	}
+	var policyID, from int64
+	var done int
+	err := d.read.QueryRowContext(ctx, `SELECT COALESCE(r.escalation_policy_id, 0), i.escalation_done,
+		COALESCE(i.escalation_from, i.opened_at) FROM incidents i JOIN rules r ON r.id = i.rule_id WHERE i.id = ?`,
+		inc.ID).Scan(&policyID, &done, &from)
+	if err != nil || policyID == 0 {
+		return EscalationPolicy{}, nil, mapErr(ignoreNoRows(err))
+	}
+	p, err := policyByID(ctx, d.read, AllTeams, policyID)
+	if err != nil {
+		return EscalationPolicy{}, nil, ignoreNoRows(err)
+	}
+	plan := p.Plan(fromMS(from))
+	if done >= len(plan) {
+		return p, nil, nil
+	}
+	return p, plan[done:], nil
+}
+
+func ignoreNoRows(err error) error {
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
 }

@@ -113,3 +113,30 @@ func TestScheduleAndStepRows(t *testing.T) {
 	}
 	wantStatus(t, alice.getHTMX(t, "/escalation/step-row?team_id="+idStr(f.TeamB.ID)), http.StatusNotFound)
 }
+
+func TestIncidentPageShowsEscalationAhead(t *testing.T) {
+	f := newRulesFixture(t)
+	f.Clock.Freeze()
+	ctx := context.Background()
+	alice := f.login(t, "alice", testPassword)
+	p, err := f.DB.CreatePolicy(ctx, db.SystemActor, db.EscalationPolicyInput{TeamID: f.TeamA.ID, Name: "Wake",
+		Steps: []db.EscalationStep{{AfterMS: (5 * time.Minute).Milliseconds(), RobotIDs: []int64{f.ding.ID}, ContactIDs: []int64{f.alice.ID}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.DB.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: f.TeamA.ID, Name: "disk", Enabled: true, Severity: "critical",
+		RepeatInterval: time.Hour, RobotIDs: []int64{f.ding.ID}, EscalationPolicyID: p.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc, err := f.DB.IncidentFiring(ctx, db.IncidentFiring{TeamID: f.TeamA.ID, RuleID: r.ID, RuleName: r.Name, GroupKey: "k",
+		Title: "DiskFull on db-1", Severity: "critical", Firing: 1, News: true, ReopenWindow: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := inc.OpenedAt.Add(5 * time.Minute).Local().Format("15:04")
+	body := bodyText(alice.get(t, "/incidents/"+idStr(inc.ID)))
+	if !strings.Contains(body, "At "+at+": Escalation step 1 of 1: to ops-ding, mentioning Alice") {
+		t.Errorf("the incident page should preview the next step:\n%s", body)
+	}
+}
