@@ -299,6 +299,13 @@ func (d *DB) DeleteContact(ctx context.Context, a Actor, s Scope, id int64) erro
 		if rules > 0 {
 			return fmt.Errorf("%w: contact mentioned by %d rules", ErrInUse, rules)
 		}
+		scheds, err := scheduleNamesUsingContact(ctx, tx, old.TeamID, id)
+		if err != nil {
+			return err
+		}
+		if len(scheds) > 0 {
+			return fmt.Errorf("%w: contact on call in schedules %s", ErrInUse, strings.Join(scheds, ", "))
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_group_members WHERE contact_id = ?`, id); err != nil {
 			return err
 		}
@@ -620,7 +627,51 @@ func (d *DB) GroupMembers(ctx context.Context, s Scope, groupIDs []int64) ([]Con
 // PeopleToMention resolves contacts and contact groups of the scope into the people a
 // message @-mentions, each once. Ids outside the scope resolve to nobody.
 func (d *DB) PeopleToMention(ctx context.Context, s Scope, contactIDs, groupIDs []int64) ([]notify.Person, error) {
+	return d.PeopleToMentionAt(ctx, s, contactIDs, groupIDs, nil, d.now())
+}
+
+// PeopleToMentionAt is PeopleToMention plus whoever is on call at t in the schedules
+// (the fallback in a gap), named as such: "Ann (on call: Primary)". Someone both named and
+// on call is mentioned once, as on call.
+func (d *DB) PeopleToMentionAt(ctx context.Context, s Scope, contactIDs, groupIDs, scheduleIDs []int64, t time.Time) ([]notify.Person, error) {
+	onCallAs := map[int64]string{}
+	var onCallIDs []int64
+	if len(groupIDs) > 0 {
+		more, err := groupScheduleIDs(ctx, d.read, s, groupIDs)
+		if err != nil {
+			return nil, err
+		}
+		scheduleIDs = append(slices.Clone(scheduleIDs), more...)
+	}
+	if len(scheduleIDs) > 0 {
+		ocs, err := d.OnCallAt(ctx, s, scheduleIDs, t)
+		if err != nil {
+			return nil, err
+		}
+		for _, oc := range ocs {
+			if oc.Contact == 0 {
+				continue
+			}
+			why := "on call: " + oc.Schedule.Name
+			if oc.Fallback {
+				why = "fallback of " + oc.Schedule.Name + ", nobody on shift"
+			}
+			if onCallAs[oc.Contact] != "" {
+				onCallAs[oc.Contact] += "; " + why
+			} else {
+				onCallAs[oc.Contact] = why
+				onCallIDs = append(onCallIDs, oc.Contact)
+			}
+		}
+	}
 	var contacts []Contact
+	if len(onCallIDs) > 0 {
+		cs, err := d.ContactsByIDs(ctx, s, onCallIDs)
+		if err != nil {
+			return nil, err
+		}
+		contacts = append(contacts, cs...)
+	}
 	if len(contactIDs) > 0 {
 		cs, err := d.ContactsByIDs(ctx, s, contactIDs)
 		if err != nil {
@@ -642,7 +693,11 @@ func (d *DB) PeopleToMention(ctx context.Context, s Scope, contactIDs, groupIDs 
 			continue
 		}
 		seen[c.ID] = true
-		out = append(out, notify.Person{Name: c.Name, Mobile: c.Mobile, DingTalkUserID: c.DingTalkUserID,
+		name := c.Name
+		if why := onCallAs[c.ID]; why != "" {
+			name += " (" + why + ")"
+		}
+		out = append(out, notify.Person{Name: name, Mobile: c.Mobile, DingTalkUserID: c.DingTalkUserID,
 			FeishuOpenID: c.FeishuOpenID, WeComUserID: c.WeComUserID})
 	}
 	return out, nil

@@ -12,7 +12,8 @@ import (
 // refer to them. A SQLite table missing here stops the copy rather than be left behind.
 var copyOrder = []string{
 	"teams", "users", "invites", "audit_events", "robots", "contacts", "contact_groups",
-	"contact_group_members", "rules", "rule_robots", "rule_contacts", "rule_contact_groups", "silences",
+	"contact_group_members", "schedules", "schedule_overrides", "contact_group_schedules", "escalation_policies",
+	"rules", "rule_robots", "rule_contacts", "rule_contact_groups", "rule_schedules", "silences",
 	"api_tokens", "sessions", "intake_errors", "alerts", "alert_groups", "group_alerts", "series_state",
 	"incidents", "notifications", "notification_alerts", "delivery_attempts", "integrations",
 	"integration_payloads", "incident_events", "auto_resolve",

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -238,15 +239,17 @@ func (d *DB) NotificationDetail(ctx context.Context, s Scope, id int64) (Notific
 	cond, args := s.clause("n.team_id")
 	row := d.read.QueryRowContext(ctx, `SELECT `+notificationCols+`, COALESCE(t.name, ''), COALESCE(r.name, ''),
 		COALESCE(r.platform, ''), COALESCE(ru.name, ''), r.id IS NULL OR r.deleted_at IS NOT NULL,
-		n.rule_id IS NOT NULL AND (ru.id IS NULL OR ru.deleted_at IS NOT NULL), t.deleted_at IS NOT NULL
+		n.rule_id IS NOT NULL AND (ru.id IS NULL OR ru.deleted_at IS NOT NULL), t.deleted_at IS NOT NULL, n.mentions
 		FROM notifications n LEFT JOIN teams t ON t.id = n.team_id LEFT JOIN robots r ON r.id = n.robot_id
 		LEFT JOIN rules ru ON ru.id = n.rule_id
 		WHERE n.id = ? AND `+cond, append([]any{id}, args...)...)
+	var mentions string
 	n, err := scanNotification(row, &nd.TeamName, &nd.RobotName, &nd.Platform, &nd.RuleName, &nd.RobotDeleted, &nd.RuleDeleted,
-		&nd.TeamDeleted)
+		&nd.TeamDeleted, &mentions)
 	if err != nil {
 		return nd, mapErr(err)
 	}
+	_ = json.Unmarshal([]byte(mentions), &n.Mentions) // who it mentioned, shown on the history page
 	nd.Notification, nd.DigestOf = n, n.DigestID
 
 	rows, err := d.read.QueryContext(ctx, `SELECT id, notification_id, team_id, robot_id, rule_id, platform, kind, attempt, at,

@@ -161,8 +161,10 @@ func (d *DB) IncidentFiring(ctx context.Context, in IncidentFiring) (Incident, e
 				}
 			}
 		case found && now.Sub(incidentEnd(last)) < last.ReopenWindow:
+			// A reopened incident escalates afresh, from now.
 			if _, err := tx.ExecContext(ctx, `UPDATE incidents SET state = 'triggered', resolved_at = NULL, closed_at = NULL,
-				reopens = reopens + 1, alert_count = ?, updated_at = ? WHERE id = ?`, in.Firing, ms(now), last.ID); err != nil {
+				reopens = reopens + 1, alert_count = ?, updated_at = ?, escalation_done = 0, escalation_from = ? WHERE id = ?`,
+				in.Firing, ms(now), ms(now), last.ID); err != nil {
 				return err
 			}
 			if err := event(last.ID, "reopen", fmt.Sprintf("Reopened: firing again %s after it was %s (%s)",

@@ -38,33 +38,39 @@ type Rule struct {
 	RobotIDs      []int64
 	ContactIDs    []int64
 	GroupIDs      []int64
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	ScheduleIDs   []int64 // mention whoever is on call in these schedules
+	// EscalationPolicyID: the policy that escalates its unacknowledged incidents (0 = none);
+	// it replaces RepeatUnacked.
+	EscalationPolicyID int64
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // RuleInput is what CreateRule and UpdateRule store. UpdateRule keeps the rule's team
 // and ignores TeamID.
 type RuleInput struct {
-	TeamID         int64
-	Name           string
-	Description    string
-	Enabled        bool
-	Severity       string
-	Source         string
-	Matchers       alerting.Matchers
-	Condition      *alerting.Condition
-	AtAll          bool
-	TitleTemplate  string
-	BodyTemplate   string
-	GroupBy        []string
-	GroupWait      time.Duration
-	RepeatInterval time.Duration
-	RepeatUnacked  time.Duration
-	SendResolved   bool
-	QuietHours     []alerting.QuietWindow
-	RobotIDs       []int64
-	ContactIDs     []int64
-	GroupIDs       []int64
+	TeamID             int64
+	Name               string
+	Description        string
+	Enabled            bool
+	Severity           string
+	Source             string
+	Matchers           alerting.Matchers
+	Condition          *alerting.Condition
+	AtAll              bool
+	TitleTemplate      string
+	BodyTemplate       string
+	GroupBy            []string
+	GroupWait          time.Duration
+	RepeatInterval     time.Duration
+	RepeatUnacked      time.Duration
+	SendResolved       bool
+	QuietHours         []alerting.QuietWindow
+	RobotIDs           []int64
+	ContactIDs         []int64
+	GroupIDs           []int64
+	ScheduleIDs        []int64
+	EscalationPolicyID int64
 }
 
 // Input returns the editable fields of r, e.g. to clone it.
@@ -74,7 +80,8 @@ func (r Rule) Input() RuleInput {
 		AtAll: r.AtAll, TitleTemplate: r.TitleTemplate, BodyTemplate: r.BodyTemplate, GroupBy: slices.Clone(r.GroupBy),
 		GroupWait: r.GroupWait, RepeatInterval: r.RepeatInterval, RepeatUnacked: r.RepeatUnacked, SendResolved: r.SendResolved,
 		QuietHours: slices.Clone(r.QuietHours), RobotIDs: slices.Clone(r.RobotIDs),
-		ContactIDs: slices.Clone(r.ContactIDs), GroupIDs: slices.Clone(r.GroupIDs)}
+		ContactIDs: slices.Clone(r.ContactIDs), GroupIDs: slices.Clone(r.GroupIDs), ScheduleIDs: slices.Clone(r.ScheduleIDs),
+		EscalationPolicyID: r.EscalationPolicyID}
 }
 
 // ErrForeignRef: a rule names a robot, contact or contact group that does not exist or
@@ -115,6 +122,8 @@ type ruleAudit struct {
 	Robots           []int64                `json:"robots"`
 	Contacts         []int64                `json:"contacts,omitempty"`
 	Groups           []int64                `json:"groups,omitempty"`
+	Schedules        []int64                `json:"schedules,omitempty"`
+	EscalationPolicy int64                  `json:"escalation_policy,omitempty"`
 }
 
 func auditOfRule(r Rule) ruleAudit {
@@ -122,7 +131,8 @@ func auditOfRule(r Rule) ruleAudit {
 		Matchers: nonNilSlice(r.Matchers), Condition: r.Condition, AtAll: r.AtAll, TitleTemplate: r.TitleTemplate,
 		BodyTemplate: r.BodyTemplate, GroupBy: nonNilSlice(r.GroupBy), GroupWaitMS: r.GroupWait.Milliseconds(),
 		RepeatIntervalMS: r.RepeatInterval.Milliseconds(), RepeatUnackedMS: r.RepeatUnacked.Milliseconds(), SendResolved: r.SendResolved, QuietHours: r.QuietHours,
-		Robots: nonNilSlice(r.RobotIDs), Contacts: r.ContactIDs, Groups: r.GroupIDs}
+		Robots: nonNilSlice(r.RobotIDs), Contacts: r.ContactIDs, Groups: r.GroupIDs,
+		Schedules: r.ScheduleIDs, EscalationPolicy: r.EscalationPolicyID}
 }
 
 func nonNilSlice[T any](s []T) []T {
@@ -142,7 +152,7 @@ func jsonText(v any) string {
 
 const ruleCols = `r.id, r.team_id, t.name, r.name, r.description, r.enabled, r.severity, r.source, r.matchers, r.condition,
 	r.at_all, r.title_template, r.body_template, r.group_by, r.group_wait_ms, r.repeat_interval_ms, r.send_resolved,
-	r.quiet_hours, r.created_at, r.updated_at, r.repeat_unacked_ms`
+	r.quiet_hours, r.created_at, r.updated_at, r.repeat_unacked_ms, COALESCE(r.escalation_policy_id, 0)`
 
 const ruleFrom = ` FROM rules r JOIN teams t ON t.id = r.team_id`
 
@@ -152,7 +162,7 @@ func scanRule(row interface{ Scan(...any) error }) (Rule, error) {
 	var wait, repeat, created, updated, unacked int64
 	err := row.Scan(&r.ID, &r.TeamID, &r.TeamName, &r.Name, &r.Description, &r.Enabled, &r.Severity, &r.Source,
 		&matchers, &cond, &r.AtAll, &r.TitleTemplate, &r.BodyTemplate, &groupBy, &wait, &repeat, &r.SendResolved,
-		&quiet, &created, &updated, &unacked)
+		&quiet, &created, &updated, &unacked, &r.EscalationPolicyID)
 	if err != nil {
 		return r, err
 	}
@@ -213,6 +223,7 @@ func queryRules(ctx context.Context, q querier, cond string, args ...any) ([]Rul
 		{"rule_robots", "robot_id", func(r *Rule) *[]int64 { return &r.RobotIDs }},
 		{"rule_contacts", "contact_id", func(r *Rule) *[]int64 { return &r.ContactIDs }},
 		{"rule_contact_groups", "group_id", func(r *Rule) *[]int64 { return &r.GroupIDs }},
+		{"rule_schedules", "schedule_id", func(r *Rule) *[]int64 { return &r.ScheduleIDs }},
 	} {
 		// table and col are fixed names above, never user input.
 		lrows, err := q.QueryContext(ctx, `SELECT l.rule_id, l.`+link.col+` FROM `+link.table+` l
@@ -291,7 +302,7 @@ func checkTeamRefs(ctx context.Context, q querier, table, field string, teamID i
 	}
 	marks, args := idMarks(ids)
 	live := ""
-	if table == "robots" || table == "contacts" {
+	if table == "robots" || table == "contacts" || table == "schedules" || table == "escalation_policies" {
 		live = " AND deleted_at IS NULL"
 	}
 	// table is one of the fixed names passed by setRuleLinks, never user input.
@@ -324,6 +335,7 @@ func checkTeamRefs(ctx context.Context, q querier, table, field string, teamID i
 // checking that they all belong to that team.
 func setRuleLinks(ctx context.Context, q querier, ruleID, teamID int64, in *RuleInput) error {
 	in.RobotIDs, in.ContactIDs, in.GroupIDs = uniqueIDs(in.RobotIDs), uniqueIDs(in.ContactIDs), uniqueIDs(in.GroupIDs)
+	in.ScheduleIDs = uniqueIDs(in.ScheduleIDs)
 	links := []struct {
 		link, col, table, field string
 		ids                     []int64
@@ -331,9 +343,15 @@ func setRuleLinks(ctx context.Context, q querier, ruleID, teamID int64, in *Rule
 		{"rule_robots", "robot_id", "robots", "robot_id", in.RobotIDs},
 		{"rule_contacts", "contact_id", "contacts", "contact_id", in.ContactIDs},
 		{"rule_contact_groups", "group_id", "contact_groups", "group_id", in.GroupIDs},
+		{"rule_schedules", "schedule_id", "schedules", "schedule_id", in.ScheduleIDs},
 	}
 	for _, l := range links {
 		if err := checkTeamRefs(ctx, q, l.table, l.field, teamID, l.ids); err != nil {
+			return err
+		}
+	}
+	if in.EscalationPolicyID != 0 {
+		if err := checkTeamRefs(ctx, q, "escalation_policies", "escalation_policy_id", teamID, []int64{in.EscalationPolicyID}); err != nil {
 			return err
 		}
 	}
@@ -358,11 +376,13 @@ func ruleValues(in RuleInput) []any {
 	}
 	return []any{in.Name, in.Description, in.Enabled, in.Severity, in.Source, jsonText(nonNilSlice(in.Matchers)), cond,
 		in.AtAll, in.TitleTemplate, in.BodyTemplate, jsonText(nonNilSlice(in.GroupBy)), in.GroupWait.Milliseconds(),
-		in.RepeatInterval.Milliseconds(), in.SendResolved, jsonText(nonNilSlice(in.QuietHours)), in.RepeatUnacked.Milliseconds()}
+		in.RepeatInterval.Milliseconds(), in.SendResolved, jsonText(nonNilSlice(in.QuietHours)), in.RepeatUnacked.Milliseconds(),
+		nullID(in.EscalationPolicyID)}
 }
 
 const ruleSetCols = `name, description, enabled, severity, source, matchers, condition, at_all, title_template,
-	body_template, group_by, group_wait_ms, repeat_interval_ms, send_resolved, quiet_hours, repeat_unacked_ms`
+	body_template, group_by, group_wait_ms, repeat_interval_ms, send_resolved, quiet_hours, repeat_unacked_ms,
+	escalation_policy_id`
 
 // ErrRuleNeedsRobot: an enabled rule must send to at least one robot (a disabled one may
 // have none, e.g. after its last robot was deleted).
@@ -380,7 +400,7 @@ func (d *DB) CreateRule(ctx context.Context, a Actor, in RuleInput) (Rule, error
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
 		args := append([]any{in.TeamID}, ruleValues(in)...)
 		res, err := insertReturningID(ctx, tx, `INSERT INTO rules (team_id, `+ruleSetCols+`, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, ms(now), ms(now))...)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, append(args, ms(now), ms(now))...)
 		if err != nil {
 			return err
 		}
@@ -412,7 +432,7 @@ func (d *DB) UpdateRule(ctx context.Context, a Actor, s Scope, id int64, in Rule
 		}
 		args := append(ruleValues(in), ms(now), id)
 		if _, err := tx.ExecContext(ctx, `UPDATE rules SET (`+ruleSetCols+`, updated_at)
-			= (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`, args...); err != nil {
+			= (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE id = ?`, args...); err != nil {
 			return err
 		}
 		if err := setRuleLinks(ctx, tx, id, old.TeamID, &in); err != nil {
@@ -479,6 +499,7 @@ func (d *DB) DeleteRule(ctx context.Context, a Actor, s Scope, id int64) error {
 			`DELETE FROM rule_robots WHERE rule_id = ?`,
 			`DELETE FROM rule_contacts WHERE rule_id = ?`,
 			`DELETE FROM rule_contact_groups WHERE rule_id = ?`,
+			`DELETE FROM rule_schedules WHERE rule_id = ?`,
 			`DELETE FROM alert_groups WHERE rule_id = ?`, // their group_alerts go by ON DELETE CASCADE
 			`DELETE FROM series_state WHERE rule_id = ?`,
 		} {

@@ -38,7 +38,8 @@ func TestNoCSPViolationOnScreens(t *testing.T) {
 	b.login("admin", c.AdminPassword)
 	for _, path := range []string{"/", "/alerts", "/history", "/rules", "/rules/new", "/robots", "/robots/new",
 		"/contacts", "/silences", "/tokens", "/sandbox", "/account", "/admin/teams", "/admin/users", "/invites", "/audit",
-		"/incidents", "/incidents/settings", "/reports"} {
+		"/incidents", "/incidents/settings", "/reports", "/schedules", "/schedules/new", "/escalation",
+		"/escalation/new"} {
 		b.visit(path)
 		b.waitJS(`document.readyState === "complete" && !!window.htmx`, "the page "+path+" with htmx")
 	}

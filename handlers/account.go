@@ -16,8 +16,12 @@ func (s *Server) accountData(c echo.Context) (views.AccountData, error) {
 	if err != nil {
 		return views.AccountData{}, err
 	}
+	shifts, linked, err := s.myShifts(c)
+	if err != nil {
+		return views.AccountData{}, err
+	}
 	return views.AccountData{Page: s.page(c, "My account", "account"), Username: u.Username, DisplayName: u.DisplayName,
-		Role: u.Role, Team: u.TeamName, Sessions: rows}, nil
+		Role: u.Role, Team: u.TeamName, Sessions: rows, Shifts: shifts, ShiftsKnown: linked}, nil
 }
 
 func (s *Server) account(c echo.Context) error {

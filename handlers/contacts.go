@@ -299,6 +299,12 @@ func (s *Server) contactsDelete(c echo.Context) error {
 	err = s.deps.DB.DeleteContact(ctx, actor(c), scope(c), id)
 	if errors.Is(err, db.ErrInUse) {
 		names, _ := s.deps.DB.RuleNamesMentioningContact(c.Request().Context(), id)
+		if len(names) == 0 {
+			scheds, _ := s.deps.DB.ScheduleNamesUsingContact(ctx, ct.TeamID, id)
+			s.setFlash(c, "error", ct.Name+" is still on call in schedule "+strings.Join(scheds, ", ")+
+				". Take the contact out of its rotations, overrides and fallback first, then delete it.")
+			return redirect(c, "/contacts/"+itoa(id))
+		}
 		s.setFlash(c, "error", ct.Name+" is still mentioned by "+ruleList(names)+". Remove the contact from those rules first, then delete it.")
 		return redirect(c, "/contacts/"+itoa(id))
 	}
@@ -422,6 +428,22 @@ func (s *Server) contactGroupEditData(c echo.Context, g db.ContactGroup, ids []i
 	if q == "" {
 		d.TeamContacts = contactGroupMembers(all)
 	}
+	schedules, err := s.deps.DB.Schedules(ctx, team)
+	if err != nil {
+		return d, err
+	}
+	for _, sc := range schedules {
+		d.Schedules = append(d.Schedules, views.Option{Value: itoa(sc.ID), Label: sc.Name})
+	}
+	if g.ID != 0 {
+		ids, err := s.deps.DB.GroupSchedules(ctx, team, g.ID)
+		if err != nil {
+			return d, err
+		}
+		for _, id := range ids {
+			d.ScheduleIDs = append(d.ScheduleIDs, itoa(id))
+		}
+	}
 	for _, ct := range all {
 		if len(d.Candidates) == 20 {
 			break
@@ -480,8 +502,25 @@ func (s *Server) contactGroupsUpdate(c echo.Context) error {
 	case len(ids) > maxContactGroupMembers:
 		errs["member_id"] = "A group has at most " + itoa(maxContactGroupMembers) + " members."
 	}
+	scheduleIDs, err := parseIDs(params["schedule_id"])
+	if err != nil {
+		errs["schedule_id"] = "Pick schedules from the list."
+	}
+	// Checked before anything is stored, so a refused schedule leaves the group as it was.
+	teamSchedules, err := s.deps.DB.Schedules(c.Request().Context(), db.TeamScope(g.TeamID))
+	if err != nil {
+		return err
+	}
+	for _, id := range scheduleIDs {
+		if !slices.ContainsFunc(teamSchedules, func(sc db.Schedule) bool { return sc.ID == id }) {
+			errs["schedule_id"] = "Only schedules of team " + g.TeamName + " can be mentioned by this group."
+		}
+	}
 	if len(errs) == 0 {
 		ng, err := s.deps.DB.UpdateContactGroup(c.Request().Context(), actor(c), scope(c), g.ID, name, ids)
+		if err == nil {
+			err = s.deps.DB.SetGroupSchedules(c.Request().Context(), actor(c), scope(c), g.ID, scheduleIDs)
+		}
 		switch {
 		case errors.Is(err, db.ErrForeignMember):
 			errs["member_id"] = "Only contacts of team " + g.TeamName + " can be members of this group."
@@ -497,6 +536,10 @@ func (s *Server) contactGroupsUpdate(c echo.Context) error {
 	d, err := s.contactGroupEditData(c, g, ids, "", !isHTMX(c))
 	if err != nil {
 		return err
+	}
+	d.ScheduleIDs = nil // as posted
+	for _, id := range scheduleIDs {
+		d.ScheduleIDs = append(d.ScheduleIDs, itoa(id))
 	}
 	if isHTMX(c) {
 		d.CSRF = session(c).csrf()

@@ -45,6 +45,9 @@ func (s *Server) dashboard(c echo.Context) error {
 	if d.StuckGroups, err = s.stuckGroups(c, 0); err != nil {
 		return err
 	}
+	if d.OnCall, err = s.scheduleRows(c); err != nil {
+		return err
+	}
 	return render(c, http.StatusOK, views.DashboardPage(d))
 }
 

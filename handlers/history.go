@@ -384,6 +384,13 @@ func (s *Server) historyShow(c echo.Context) error {
 	if !nd.RobotDeleted {
 		d.RobotURL = "/robots/" + itoa(nd.RobotID) // a deleted robot has no page; the history is its record
 	}
+	// Who the message mentioned, as resolved when it was written: "Ann (on call: Primary)".
+	for _, p := range nd.Mentions.People {
+		d.Mentioned = append(d.Mentioned, p.Name)
+	}
+	if nd.Mentions.AtAll {
+		d.Mentioned = append(d.Mentioned, "@all")
+	}
 	if nd.RuleID == 0 {
 		d.Rule = "test-send"
 	} else {

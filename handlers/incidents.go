@@ -109,6 +109,19 @@ func (s *Server) incidentPage(c echo.Context, id int64) (views.IncidentPageData,
 		d.Actions = append(d.Actions, views.IncidentAction{Action: a.Action, Label: a.Label})
 	}
 	d.SilenceURL = "/silences?incident=" + itoa(inc.ID)
+	// If nobody acknowledges: the steps still to come, with whoever will be on call then.
+	if policy, ahead, err := s.deps.DB.EscalationAhead(ctx, inc); err != nil {
+		return d, err
+	} else if len(ahead) > 0 && s.deps.Composer != nil {
+		total := len(policy.Plan(time.Time{}))
+		for _, st := range ahead {
+			robots, people, err := s.deps.Composer.EscalationTargets(ctx, policy, st.EscalationStep, st.At)
+			if err != nil {
+				return d, err
+			}
+			d.Escalation = append(d.Escalation, "At "+st.At.Local().Format("15:04")+": "+pipeline.EscalationText(st, robots, people, total))
+		}
+	}
 	alerts, err := s.deps.DB.IncidentAlerts(ctx, inc, incidentAlertsShown)
 	if err != nil {
 		return d, err

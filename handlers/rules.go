@@ -159,6 +159,21 @@ func (s *Server) ruleObjects(ctx context.Context, teamID int64) (views.RuleObjec
 		}
 		o.Groups = append(o.Groups, views.RuleChoice{ID: g.ID, Label: g.Name, Detail: detail})
 	}
+	schedules, err := s.deps.DB.Schedules(ctx, sc)
+	if err != nil {
+		return o, err
+	}
+	for _, sch := range schedules {
+		o.Schedules = append(o.Schedules, views.RuleChoice{ID: sch.ID, Label: "Whoever is on call in " + sch.Name})
+	}
+	policies, err := s.deps.DB.Policies(ctx, sc)
+	if err != nil {
+		return o, err
+	}
+	o.Policies = []views.Option{{Value: "", Label: "none"}}
+	for _, p := range policies {
+		o.Policies = append(o.Policies, views.Option{Value: itoa(p.ID), Label: p.Name + ": " + policySummary(p)})
+	}
 	return o, nil
 }
 
@@ -306,6 +321,10 @@ func readRuleForm(c echo.Context) (views.RuleFormData, error) {
 	if f.GroupIDs, err = parseIDs(vals["group_id"]); err != nil {
 		return f, userError(http.StatusBadRequest, "A group id is not a number.")
 	}
+	f.EscalationPolicy = strings.TrimSpace(vals.Get("escalation_policy_id"))
+	if f.ScheduleIDs, err = parseIDs(vals["schedule_id"]); err != nil {
+		return f, userError(http.StatusBadRequest, "A schedule id is not a number.")
+	}
 	return f, nil
 }
 
@@ -325,7 +344,13 @@ func parseIDs(raw []string) ([]int64, error) {
 func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 	in := db.RuleInput{Name: f.Name, Description: f.Description, Enabled: f.Enabled, Severity: f.Severity, Source: f.Source,
 		AtAll: f.AtAll, TitleTemplate: f.TitleTemplate, BodyTemplate: f.BodyTemplate, SendResolved: f.SendResolved,
-		RobotIDs: f.RobotIDs, ContactIDs: f.ContactIDs, GroupIDs: f.GroupIDs}
+		RobotIDs: f.RobotIDs, ContactIDs: f.ContactIDs, GroupIDs: f.GroupIDs, ScheduleIDs: f.ScheduleIDs}
+	if f.EscalationPolicy != "" {
+		if in.EscalationPolicyID = parseID(f.EscalationPolicy); in.EscalationPolicyID <= 0 {
+			errs["escalation_policy_id"] = "Pick a policy from the list."
+			in.EscalationPolicyID = 0
+		}
+	}
 	checkName(errs, "name", f.Name, 100)
 	switch {
 	case !utf8.ValidString(f.Description):
@@ -497,7 +522,7 @@ func durationField(errs views.FieldErrors, field, v string, def, lo, hi time.Dur
 func ruleFormOf(r db.Rule) views.RuleFormData {
 	f := views.RuleFormData{ID: r.ID, TeamID: itoa(r.TeamID), Name: r.Name, Description: r.Description, Enabled: r.Enabled,
 		Severity: r.Severity, Source: r.Source, CondOp: ">", RobotIDs: r.RobotIDs, ContactIDs: r.ContactIDs, GroupIDs: r.GroupIDs,
-		AtAll: r.AtAll, TitleTemplate: r.TitleTemplate, BodyTemplate: r.BodyTemplate, GroupBy: alerting.FormatLabelNames(r.GroupBy),
+		ScheduleIDs: r.ScheduleIDs, EscalationPolicy: idOrEmpty(r.EscalationPolicyID), AtAll: r.AtAll, TitleTemplate: r.TitleTemplate, BodyTemplate: r.BodyTemplate, GroupBy: alerting.FormatLabelNames(r.GroupBy),
 		GroupWait: alerting.ShortDuration(r.GroupWait), RepeatInterval: alerting.ShortDuration(r.RepeatInterval), SendResolved: r.SendResolved}
 	if r.RepeatUnacked > 0 {
 		f.RepeatUnacked = alerting.ShortDuration(r.RepeatUnacked)
@@ -530,7 +555,8 @@ func saveRuleErr(errs views.FieldErrors, err error) error {
 	case errors.Is(err, db.ErrConflict):
 		errs["name"] = "This team already has a rule with this name."
 	case errors.As(err, &fe):
-		what := map[string]string{"robot_id": "robot", "contact_id": "contact", "group_id": "contact group"}[fe.Field]
+		what := map[string]string{"robot_id": "robot", "contact_id": "contact", "group_id": "contact group", "schedule_id": "schedule",
+			"escalation_policy_id": "escalation policy"}[fe.Field]
 		errs[fe.Field] = fmt.Sprintf("The %s with id %d is not one of this team's; pick from the list.", what, fe.ID)
 	case errors.Is(err, db.ErrRuleNeedsRobot):
 		errs["robot_id"] = "Pick at least one robot, or save the rule disabled: an enabled rule sends its alerts to its robots."
@@ -557,7 +583,7 @@ func (s *Server) rulesCreate(c echo.Context) error {
 		r, err := s.deps.DB.CreateRule(c.Request().Context(), actor(c), in)
 		if err == nil {
 			s.rulesChanged()
-			s.setFlash(c, "ok", "Rule "+r.Name+" saved. Preview or test it to see what the groups will get.")
+			s.setFlash(c, "ok", "Rule "+r.Name+" saved. Preview or test it to see what the groups will get."+s.onCallWarning(c, r))
 			return redirect(c, "/rules/"+itoa(r.ID))
 		}
 		if err := saveRuleErr(errs, err); err != nil {
@@ -625,7 +651,7 @@ func (s *Server) rulesUpdate(c echo.Context) error {
 		r, err := s.deps.DB.UpdateRule(ctx, actor(c), scope(c), id, in)
 		if err == nil {
 			s.rulesChanged()
-			s.setFlash(c, "ok", "Rule "+r.Name+" saved.")
+			s.setFlash(c, "ok", "Rule "+r.Name+" saved."+s.onCallWarning(c, r))
 			return redirect(c, "/rules/"+itoa(r.ID))
 		}
 		if err := saveRuleErr(errs, err); err != nil {
@@ -794,7 +820,8 @@ const (
 func formRule(f views.RuleFormData, teamID int64, teamName string) db.Rule {
 	in := validateRule(f, views.FieldErrors{})
 	return db.Rule{TeamID: teamID, TeamName: teamName, Name: in.Name, Severity: in.Severity, Matchers: in.Matchers,
-		AtAll: in.AtAll, TitleTemplate: f.TitleTemplate, BodyTemplate: f.BodyTemplate, ContactIDs: in.ContactIDs, GroupIDs: in.GroupIDs}
+		AtAll: in.AtAll, TitleTemplate: f.TitleTemplate, BodyTemplate: f.BodyTemplate, ContactIDs: in.ContactIDs, GroupIDs: in.GroupIDs,
+		ScheduleIDs: in.ScheduleIDs}
 }
 
 func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) views.RulePreview {
@@ -908,4 +935,11 @@ func (s *Server) rulesTest(c echo.Context) error {
 	}
 	d.Page.Flash, d.Page.FlashKind = fmt.Sprintf("Test rule: %d of %d robots delivered.", delivered, len(r.RobotIDs)), kind
 	return render(c, http.StatusOK, views.RuleEditPage(d, ruleFormOf(r), nil))
+}
+
+func idOrEmpty(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return itoa(id)
 }

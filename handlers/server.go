@@ -43,6 +43,8 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// EscalationMinStep is the shortest delay an escalation step may have (0 = 1 minute).
+	EscalationMinStep time.Duration
 }
 
 // Deps are the services handlers call; cmd/web builds them once.

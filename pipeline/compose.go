@@ -28,7 +28,11 @@ type Composer struct {
 // NewComposer returns a composer whose links point at baseURL (the console's address);
 // its messages carry no action links.
 func NewComposer(d *db.DB, baseURL string) *Composer {
-	return &Composer{db: d, baseURL: strings.TrimRight(baseURL, "/"), now: time.Now}
+	c := &Composer{db: d, baseURL: strings.TrimRight(baseURL, "/"), now: time.Now}
+	if d != nil {
+		c.now = d.Now // the database's clock: tests move it, and schedules resolve by it
+	}
+	return c
 }
 
 // NewActionComposer is NewComposer whose firing messages carry signed action links
@@ -111,7 +115,7 @@ func (c *Composer) ComposeIncident(ctx context.Context, rule db.Rule, robot db.R
 		return Composed{}, err
 	}
 	return Composed{
-		Message: notify.Message{Title: out.Title, Body: out.Body, Link: c.NotificationURL(notificationID),
+		Message: notify.Message{Title: out.Title, Body: out.Body + OnCallLine(people), Link: c.NotificationURL(notificationID),
 			Mentions: people, AtAll: rule.AtAll, Actions: c.actionsFor(data.Kind, incident)},
 		TemplateFailure: failure,
 	}, nil
@@ -175,10 +179,12 @@ func (c *Composer) decorate(rule db.Rule, d alerting.TemplateData) alerting.Temp
 }
 
 func (c *Composer) people(ctx context.Context, rule db.Rule) ([]notify.Person, error) {
-	if len(rule.ContactIDs) == 0 && len(rule.GroupIDs) == 0 {
+	if len(rule.ContactIDs) == 0 && len(rule.GroupIDs) == 0 && len(rule.ScheduleIDs) == 0 {
 		return nil, nil
 	}
-	return c.db.PeopleToMention(ctx, db.TeamScope(rule.TeamID), rule.ContactIDs, rule.GroupIDs)
+	// Schedules resolve now, when the message is composed: a message queued before a
+	// hand-off still mentions whoever was on call when it was written.
+	return c.db.PeopleToMentionAt(ctx, db.TeamScope(rule.TeamID), rule.ContactIDs, rule.GroupIDs, rule.ScheduleIDs, c.now())
 }
 
 // renderRule renders the rule's templates for a platform. A template that fails on this
@@ -240,4 +246,29 @@ func TemplateProblem(err error) error {
 		return errors.New("Template: " + te.Error())
 	}
 	return err
+}
+
+// OnCallLine says in the message who is mentioned because a schedule has them on call
+// ("On call: Ann (on call: Primary)" reads badly, so the schedule part alone), or ""
+// when nobody is: "\n\nOn call: Ann (Primary)".
+func OnCallLine(people []notify.Person) string {
+	var names []string
+	for _, p := range people {
+		i := strings.LastIndex(p.Name, " (")
+		if i < 0 {
+			continue
+		}
+		name, why := p.Name[:i], p.Name[i+2:]
+		why = strings.TrimSuffix(why, ")")
+		switch {
+		case strings.HasPrefix(why, "on call: "):
+			names = append(names, name+" ("+strings.TrimPrefix(why, "on call: ")+")")
+		case strings.HasPrefix(why, "fallback of "):
+			names = append(names, name+" ("+why+")")
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "\n\nOn call: " + strings.Join(names, ", ")
 }

@@ -52,9 +52,15 @@ func (p *Pipeline) flushLoop() {
 		if err := p.FlushDue(ctx); err != nil {
 			p.log.Error("group flush", "error", err)
 		}
+		if err := p.Escalate(ctx); err != nil {
+			p.log.Error("escalation", "error", err)
+		}
 		if p.now().Sub(lastSummaries) > 20*time.Second {
 			if err := p.PostSummaries(ctx); err != nil {
 				p.log.Error("daily summaries", "error", err)
+			}
+			if err := p.PostHandoffs(ctx); err != nil {
+				p.log.Error("hand-off notices", "error", err)
 			}
 			lastSummaries = p.now()
 		}
@@ -293,7 +299,8 @@ func decide(r *compiledRule, g db.AlertGroup, snap db.GroupSnapshot, now time.Ti
 	// Repeat until acknowledged: an unacknowledged incident is re-notified every
 	// RepeatUnacked; once acknowledged, claimed or closed the rule's repeat interval counts
 	// from the last message again, so a repeat that fell due by the shorter period is held.
-	if r.RepeatUnacked > 0 && d.firingNow {
+	// An escalation policy replaces it (Escalate walks the policy's steps).
+	if r.RepeatUnacked > 0 && r.EscalationPolicyID == 0 && d.firingNow {
 		if incident.State == db.IncidentTriggered {
 			d.next = now.Add(r.RepeatUnacked)
 		} else if d.kind == "firing" && !snap.Changed && now.Before(g.LastSentAt.Add(r.RepeatInterval)) {

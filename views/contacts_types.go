@@ -88,6 +88,9 @@ type ContactGroupEditData struct {
 	TeamContacts []ContactGroupMember
 	Query        string
 	Candidates   []ContactGroupMember
+	// Schedules of the team; the group also mentions whoever is on call in the checked ones.
+	Schedules   []Option
+	ScheduleIDs []string
 }
 
 // IsMember reports whether id is in the member set.

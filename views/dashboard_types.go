@@ -47,6 +47,8 @@ type DashboardData struct {
 	// StuckGroups are notification groups whose last flush failed: they are retried with
 	// backoff while every other group goes on.
 	StuckGroups []StuckGroup
+	// OnCall is who is on call now in each schedule visible to the user.
+	OnCall []ScheduleRow
 }
 
 // StuckGroup is a notification group whose flush failed.

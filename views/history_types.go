@@ -95,7 +95,8 @@ type HistoryDetailData struct {
 	Robot       string
 	RobotURL    string
 	Platform    string
-	Rule        string // "test-send" for test-sends
+	Rule        string   // "test-send" for test-sends
+	Mentioned   []string // names as resolved when the message was written
 	Created     string
 	NextAttempt string // for queued notifications
 	Sends       int

@@ -80,6 +80,8 @@ type IncidentPageData struct {
 	NoteError  string
 	Note       string
 	SilenceURL string
+	// Escalation: the policy's steps still to come if nobody acknowledges.
+	Escalation []string
 }
 
 // ActPageData is the phone page a chat link opens: the incident, the action, who acts

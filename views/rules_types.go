@@ -40,30 +40,32 @@ type QuietRowData struct {
 
 // RuleFormData is what the rule form shows (and re-shows, as typed, on errors).
 type RuleFormData struct {
-	ID             int64
-	TeamID         string
-	Name           string
-	Description    string
-	Enabled        bool
-	Severity       string
-	Source         string
-	Matchers       []MatcherRowData
-	CondMetric     string
-	CondOp         string
-	CondThreshold  string
-	CondFor        string
-	RobotIDs       []int64
-	ContactIDs     []int64
-	GroupIDs       []int64
-	AtAll          bool
-	TitleTemplate  string
-	BodyTemplate   string
-	GroupBy        string
-	GroupWait      string
-	RepeatInterval string
-	RepeatUnacked  string // "" = off
-	SendResolved   bool
-	QuietHours     []QuietRowData
+	ID               int64
+	TeamID           string
+	Name             string
+	Description      string
+	Enabled          bool
+	Severity         string
+	Source           string
+	Matchers         []MatcherRowData
+	CondMetric       string
+	CondOp           string
+	CondThreshold    string
+	CondFor          string
+	RobotIDs         []int64
+	ContactIDs       []int64
+	GroupIDs         []int64
+	ScheduleIDs      []int64
+	EscalationPolicy string // policy id, "" = none
+	AtAll            bool
+	TitleTemplate    string
+	BodyTemplate     string
+	GroupBy          string
+	GroupWait        string
+	RepeatInterval   string
+	RepeatUnacked    string // "" = off
+	SendResolved     bool
+	QuietHours       []QuietRowData
 }
 
 func hasID(ids []int64, id int64) bool {
@@ -85,10 +87,12 @@ type RuleChoice struct {
 
 // RuleObjects are the team's robots, contacts and groups the form offers.
 type RuleObjects struct {
-	TeamID   string
-	Robots   []RuleChoice
-	Contacts []RuleChoice
-	Groups   []RuleChoice
+	TeamID    string
+	Robots    []RuleChoice
+	Contacts  []RuleChoice
+	Groups    []RuleChoice
+	Schedules []RuleChoice // whoever is on call in them
+	Policies  []Option     // escalation policies, "" = none first
 }
 
 // TemplateDefault is a platform's default template, shown for reference.

@@ -45,6 +45,9 @@ type config struct {
 	LinkKey        []byte        // generated into the data dir: signs chat action links
 	LinkTTL        time.Duration // ALERTDESK_LINK_TTL: how long chat action links work, default 7 days
 	ReopenWindow   time.Duration // ALERTDESK_INCIDENT_REOPEN: firing again this soon reopens an incident, default 1h
+	// EscalationMinStep: ALERTDESK_ESCALATION_MIN_STEP, the shortest delay an escalation
+	// step may have (default 1 minute); tests and demos lower it to seconds.
+	EscalationMinStep time.Duration
 	// ChatActions: ALERTDESK_BASE_URL names an address other than the loopback default, so
 	// phones can open links to this console and messages carry action links.
 	ChatActions bool
@@ -62,6 +65,7 @@ Environment (flags override):
                                     to an address other than the loopback default
   ALERTDESK_LINK_TTL                how long incident action links in messages work (default 7d)
   ALERTDESK_INCIDENT_REOPEN         a group firing again this soon after its incident ended reopens it (default 1h)
+  ALERTDESK_ESCALATION_MIN_STEP     shortest delay of an escalation step (default 1m; tests lower it, e.g. 5s)
   ALERTDESK_SECURE_COOKIES          true behind HTTPS
   ALERTDESK_DEMO                    sandbox + demo team
   ALERTDESK_ALLOWED_WEBHOOK_HOSTS   extra webhook hosts (host:port, comma-separated); may be internal
@@ -176,8 +180,9 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	cfg.ChatActions = cfg.BaseURL != "http://"+cfg.Addr
-	cfg.LinkTTL, cfg.ReopenWindow = 7*24*time.Hour, time.Hour
-	for key, dst := range map[string]*time.Duration{"ALERTDESK_LINK_TTL": &cfg.LinkTTL, "ALERTDESK_INCIDENT_REOPEN": &cfg.ReopenWindow} {
+	cfg.LinkTTL, cfg.ReopenWindow, cfg.EscalationMinStep = 7*24*time.Hour, time.Hour, time.Minute
+	for key, dst := range map[string]*time.Duration{"ALERTDESK_LINK_TTL": &cfg.LinkTTL, "ALERTDESK_INCIDENT_REOPEN": &cfg.ReopenWindow,
+		"ALERTDESK_ESCALATION_MIN_STEP": &cfg.EscalationMinStep} {
 		if v := getenv(key); v != "" {
 			if *dst, err = parseDays(v); err != nil || *dst <= 0 {
 				return cfg, fmt.Errorf("%s: want a duration like 7d or 90m, got %q", key, v)

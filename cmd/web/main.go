@@ -149,7 +149,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			AssetVersion: assetVersion, SessionAuthKey: cfg.SessionAuthKey, SessionEncKey: cfg.SessionEncKey,
 			SessionMaxAge: cfg.SessionMaxAge, SessionIdle: cfg.SessionIdle, TrustedProxies: cfg.TrustedProxies,
 			MetricsToken: cfg.MetricsToken, SandboxBaseURL: sandboxURL, IntakeToken: cfg.IntakeToken,
-			IntakeMaxBytes: cfg.IntakeMaxBytes},
+			IntakeMaxBytes: cfg.IntakeMaxBytes, EscalationMinStep: cfg.EscalationMinStep},
 		Pipeline:  alerts,
 		Composer:  composer,
 		Links:     links,
