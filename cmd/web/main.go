@@ -40,6 +40,11 @@ func main() {
 // listening address once the server accepts connections (tests use it).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, ready chan<- string) error {
 	cfg, err := loadConfig(args, getenv)
+	var help helpRequested
+	if errors.As(err, &help) {
+		_, err = io.WriteString(stdout, help.text)
+		return err
+	}
 	if err != nil {
 		return err
 	}
