@@ -55,7 +55,7 @@ func (s *Server) sandboxPage(c echo.Context) error {
 // its token) in full, with an ok message when flash is set.
 func (s *Server) renderSandboxPage(c echo.Context, revealed, flash string) error {
 	sb := s.deps.Sandbox
-	d := views.SandboxPageData{Page: s.page(c, "Sandbox", ""), Platform: "dingtalk"}
+	d := views.SandboxPageData{Page: s.page(c, "Sandbox", "sandbox"), Platform: "dingtalk"}
 	if flash != "" {
 		d.Flash, d.FlashKind = flash, "ok"
 	}

@@ -137,3 +137,42 @@ func (s *Server) teamFromForm(c echo.Context, errs views.FieldErrors, field stri
 	}
 	return id
 }
+
+// teamPick is the team a form names: an existing one, or a new one (an administrator on a
+// console without teams names it in the form) that commitTeam creates with the object.
+type teamPick struct {
+	ID      int64
+	NewName string
+}
+
+// pickTeam reads the team of a form that creates an object.
+func (s *Server) pickTeam(c echo.Context, errs views.FieldErrors, field string) teamPick {
+	u := currentUser(c)
+	if u.Role == db.RoleAdmin && form(c, field) == "" {
+		name := form(c, "new_team")
+		if name == "" {
+			errs["new_team"] = "Name a team: everything the console sends belongs to one."
+			return teamPick{}
+		}
+		checkName(errs, "new_team", name, 64)
+		return teamPick{NewName: name}
+	}
+	return teamPick{ID: s.teamFromForm(c, errs, field)}
+}
+
+// commitTeam returns the picked team's id, creating the new team first; 0 with an error
+// in errs when the name is taken.
+func (s *Server) commitTeam(c echo.Context, errs views.FieldErrors, p teamPick) (int64, error) {
+	if p.NewName == "" {
+		return p.ID, nil
+	}
+	t, err := s.deps.DB.CreateTeam(c.Request().Context(), actor(c), p.NewName)
+	if errors.Is(err, db.ErrConflict) {
+		errs["new_team"] = "A team with this name already exists."
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return t.ID, nil
+}

@@ -47,6 +47,21 @@ type DashboardData struct {
 	// StuckGroups are notification groups whose last flush failed: they are retried with
 	// backoff while every other group goes on.
 	StuckGroups []StuckGroup
+	// FirstRun is the first-run checklist, empty once every step is done (or for auditors).
+	FirstRun []FirstRunStep
+	// RobotCount is every robot in scope: "every robot is fine" only when there are some.
+	RobotCount int
+}
+
+// FirstRunStep is one step of the dashboard's first-run checklist; it is ticked off from
+// what exists, not from what was clicked.
+type FirstRunStep struct {
+	Label  string
+	Hint   string
+	URL    string
+	Action string // the link's text
+	Done   bool
+	Next   bool // the first step not done yet
 }
 
 // StuckGroup is a notification group whose flush failed.

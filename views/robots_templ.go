@@ -901,18 +901,24 @@ type RobotFormData struct {
 	Enabled     bool
 	PerMinute   string
 	PerSecond   string
+	// Secret is what the user typed into the secret field, carried back when the form has
+	// errors so nothing typed is lost; never a stored secret (those show as SecretHint).
+	Secret  string
+	NewTeam string // a team to create with the robot (an administrator on a console without teams)
 }
 
 type RobotEditData struct {
 	Page
-	Teams      []Option
-	Platforms  []Option
-	IsNew      bool
-	CanWrite   bool
-	Robot      RobotRow
-	Mentions   []Option // contacts and groups for the test-send mention picker
-	ExampleURL map[string]string
-	UsedBy     []RobotRuleUse // the rules that send to the robot: deleting it removes it from them
+	Teams     []Option
+	Platforms []Option
+	IsNew     bool
+	CanWrite  bool
+	// CanCreateTeam: the user is an administrator and may name a new team in the form.
+	CanCreateTeam bool
+	Robot         RobotRow
+	Mentions      []Option // contacts and groups for the test-send mention picker
+	ExampleURL    map[string]string
+	UsedBy        []RobotRuleUse // the rules that send to the robot: deleting it removes it from them
 }
 
 // RobotRuleUse is a rule that sends to the robot being deleted.
@@ -1080,7 +1086,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 				var templ_7745c5c3_Var47 string
 				templ_7745c5c3_Var47, templ_7745c5c3_Err = templ.JoinStringErrs(orDash(d.Robot.LastSuccess))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 270, Col: 61}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 276, Col: 61}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var47))
 				if templ_7745c5c3_Err != nil {
@@ -1094,7 +1100,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 					var templ_7745c5c3_Var48 string
 					templ_7745c5c3_Var48, templ_7745c5c3_Err = templ.JoinStringErrs(d.Robot.LastFailureAt)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 274, Col: 32}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 280, Col: 32}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var48))
 					if templ_7745c5c3_Err != nil {
@@ -1107,7 +1113,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 					var templ_7745c5c3_Var49 string
 					templ_7745c5c3_Var49, templ_7745c5c3_Err = templ.JoinStringErrs(d.Robot.LastFailure)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 274, Col: 60}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 280, Col: 60}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var49))
 					if templ_7745c5c3_Err != nil {
@@ -1131,7 +1137,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 					var templ_7745c5c3_Var50 string
 					templ_7745c5c3_Var50, templ_7745c5c3_Err = templ.JoinStringErrs(d.Robot.FailureRate)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 280, Col: 51}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 286, Col: 51}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var50))
 					if templ_7745c5c3_Err != nil {
@@ -1150,7 +1156,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 					var templ_7745c5c3_Var51 string
 					templ_7745c5c3_Var51, templ_7745c5c3_Err = templ.JoinStringErrs(d.Robot.Throttled)
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 283, Col: 49}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 289, Col: 49}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var51))
 					if templ_7745c5c3_Err != nil {
@@ -1173,7 +1179,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 					var templ_7745c5c3_Var52 templ.SafeURL
 					templ_7745c5c3_Var52, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/robots/" + strconv.FormatInt(d.Robot.ID, 10) + "/test"))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 291, Col: 107}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 297, Col: 107}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var52))
 					if templ_7745c5c3_Err != nil {
@@ -1186,7 +1192,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 					var templ_7745c5c3_Var53 string
 					templ_7745c5c3_Var53, templ_7745c5c3_Err = templ.JoinStringErrs("/robots/" + strconv.FormatInt(d.Robot.ID, 10) + "/test")
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 292, Col: 74}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 298, Col: 74}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var53))
 					if templ_7745c5c3_Err != nil {
@@ -1199,7 +1205,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 					var templ_7745c5c3_Var54 string
 					templ_7745c5c3_Var54, templ_7745c5c3_Err = templ.JoinStringErrs("#test-result-" + strconv.FormatInt(d.Robot.ID, 10))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 292, Col: 140}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 298, Col: 140}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var54))
 					if templ_7745c5c3_Err != nil {
@@ -1226,7 +1232,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 							var templ_7745c5c3_Var55 string
 							templ_7745c5c3_Var55, templ_7745c5c3_Err = templ.JoinStringErrs(o.Value)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 299, Col: 35}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 305, Col: 35}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var55))
 							if templ_7745c5c3_Err != nil {
@@ -1239,7 +1245,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 							var templ_7745c5c3_Var56 string
 							templ_7745c5c3_Var56, templ_7745c5c3_Err = templ.JoinStringErrs(o.Label)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 299, Col: 47}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 305, Col: 47}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var56))
 							if templ_7745c5c3_Err != nil {
@@ -1262,7 +1268,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 					var templ_7745c5c3_Var57 string
 					templ_7745c5c3_Var57, templ_7745c5c3_Err = templ.JoinStringErrs("test-result-" + strconv.FormatInt(d.Robot.ID, 10))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 307, Col: 67}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 313, Col: 67}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var57))
 					if templ_7745c5c3_Err != nil {
@@ -1275,7 +1281,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 					var templ_7745c5c3_Var58 templ.SafeURL
 					templ_7745c5c3_Var58, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/robots/" + strconv.FormatInt(d.Robot.ID, 10) + "/enabled"))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 312, Col: 111}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 318, Col: 111}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var58))
 					if templ_7745c5c3_Err != nil {
@@ -1312,7 +1318,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 						var templ_7745c5c3_Var59 templ.SafeURL
 						templ_7745c5c3_Var59, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/robots/" + strconv.FormatInt(d.Robot.ID, 10) + "/delete"))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 323, Col: 111}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 329, Col: 111}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var59))
 						if templ_7745c5c3_Err != nil {
@@ -1325,7 +1331,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 						var templ_7745c5c3_Var60 string
 						templ_7745c5c3_Var60, templ_7745c5c3_Err = templ.JoinStringErrs(robotDeleteConfirm(nil))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 323, Col: 167}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 329, Col: 167}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var60))
 						if templ_7745c5c3_Err != nil {
@@ -1356,7 +1362,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 						var templ_7745c5c3_Var61 templ.SafeURL
 						templ_7745c5c3_Var61, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/robots/" + strconv.FormatInt(d.Robot.ID, 10) + "/delete"))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 330, Col: 110}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 336, Col: 110}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var61))
 						if templ_7745c5c3_Err != nil {
@@ -1369,7 +1375,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 						var templ_7745c5c3_Var62 string
 						templ_7745c5c3_Var62, templ_7745c5c3_Err = templ.JoinStringErrs(robotDeleteConfirm(d.UsedBy))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 330, Col: 156}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 336, Col: 156}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var62))
 						if templ_7745c5c3_Err != nil {
@@ -1390,7 +1396,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 						var templ_7745c5c3_Var63 string
 						templ_7745c5c3_Var63, templ_7745c5c3_Err = templ.JoinStringErrs(plural(len(d.UsedBy), "alert rule sends", "alert rules send"))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 333, Col: 73}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 339, Col: 73}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var63))
 						if templ_7745c5c3_Err != nil {
@@ -1408,7 +1414,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 							var templ_7745c5c3_Var64 string
 							templ_7745c5c3_Var64, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.FormatInt(u.ID, 10))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 338, Col: 83}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 344, Col: 83}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var64))
 							if templ_7745c5c3_Err != nil {
@@ -1421,7 +1427,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 							var templ_7745c5c3_Var65 templ.SafeURL
 							templ_7745c5c3_Var65, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(u.URL))
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 339, Col: 42}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 345, Col: 42}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var65))
 							if templ_7745c5c3_Err != nil {
@@ -1434,7 +1440,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 							var templ_7745c5c3_Var66 string
 							templ_7745c5c3_Var66, templ_7745c5c3_Err = templ.JoinStringErrs(u.Name)
 							if templ_7745c5c3_Err != nil {
-								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 339, Col: 53}
+								return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 345, Col: 53}
 							}
 							_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var66))
 							if templ_7745c5c3_Err != nil {
@@ -1462,7 +1468,7 @@ func RobotEditPage(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Com
 						var templ_7745c5c3_Var67 string
 						templ_7745c5c3_Var67, templ_7745c5c3_Err = templ.JoinStringErrs(removeFromRulesLabel(len(d.UsedBy)))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 346, Col: 110}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 352, Col: 110}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var67))
 						if templ_7745c5c3_Err != nil {
@@ -1525,7 +1531,7 @@ func RobotForm(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Compone
 		var templ_7745c5c3_Var69 templ.SafeURL
 		templ_7745c5c3_Var69, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(robotFormAction(f.ID)))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 358, Col: 82}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 364, Col: 82}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var69))
 		if templ_7745c5c3_Err != nil {
@@ -1551,7 +1557,7 @@ func RobotForm(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Compone
 			var templ_7745c5c3_Var70 string
 			templ_7745c5c3_Var70, templ_7745c5c3_Err = templ.JoinStringErrs(msg)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 362, Col: 50}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 368, Col: 50}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var70))
 			if templ_7745c5c3_Err != nil {
@@ -1576,33 +1582,9 @@ func RobotForm(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Compone
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if len(d.Teams) > 1 {
-			templ_7745c5c3_Err = SelectField("Team", "team_id", f.TeamID, d.Teams, errs, nil).Render(ctx, templ_7745c5c3_Buffer)
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-		} else if len(d.Teams) == 1 {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 129, "<input type=\"hidden\" name=\"team_id\" value=\"")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			var templ_7745c5c3_Var71 string
-			templ_7745c5c3_Var71, templ_7745c5c3_Err = templ.JoinStringErrs(d.Teams[0].Value)
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 368, Col: 64}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var71))
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 130, "\">")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = FieldError(errs, "team_id").Render(ctx, templ_7745c5c3_Buffer)
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
+		templ_7745c5c3_Err = TeamPicker(d.Teams, f.TeamID, f.NewTeam, errs, d.CanCreateTeam).Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = TextField("Name", "name", f.Name, errs, templ.Attributes{"maxlength": "100", "placeholder": "e.g. payments on-call group"}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
@@ -1617,30 +1599,30 @@ func RobotForm(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Compone
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 131, "<p class=\"hint small muted\">DingTalk: https://oapi.dingtalk.com/robot/send?access_token=… · Feishu: https://open.feishu.cn/open-apis/bot/v2/hook/… · Lark: https://open.larksuite.com/open-apis/bot/v2/hook/… · WeCom: https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 129, "<p class=\"hint small muted\">DingTalk: https://oapi.dingtalk.com/robot/send?access_token=… · Feishu: https://open.feishu.cn/open-apis/bot/v2/hook/… · Lark: https://open.larksuite.com/open-apis/bot/v2/hook/… · WeCom: https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextField("Signing secret (DingTalk, Feishu, Lark)", "secret", "", errs, templ.Attributes{"type": "password", "maxlength": "4096", "autocomplete": "new-password",
+		templ_7745c5c3_Err = TextField("Signing secret (DingTalk, Feishu, Lark)", "secret", f.Secret, errs, templ.Attributes{"type": "password", "maxlength": "4096", "autocomplete": "new-password",
 			"placeholder": secretPlaceholder(f.SecretHint)}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if f.SecretHint != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 132, "<div class=\"field checkbox\"><label><input type=\"checkbox\" name=\"clear_secret\" value=\"1\"> Remove the stored secret (")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 130, "<div class=\"field checkbox\"><label><input type=\"checkbox\" name=\"clear_secret\" value=\"1\"> Remove the stored secret (")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var72 string
-			templ_7745c5c3_Var72, templ_7745c5c3_Err = templ.JoinStringErrs(f.SecretHint)
+			var templ_7745c5c3_Var71 string
+			templ_7745c5c3_Var71, templ_7745c5c3_Err = templ.JoinStringErrs(f.SecretHint)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 382, Col: 134}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/robots.templ`, Line: 383, Col: 134}
 			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var72))
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var71))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 133, ")</label></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 131, ")</label></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1649,17 +1631,27 @@ func RobotForm(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Compone
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 134, "<div class=\"field checkbox\"><label><input type=\"checkbox\" name=\"enabled\" value=\"1\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 132, "<div class=\"field checkbox\"><label><input type=\"checkbox\" name=\"enabled\" value=\"1\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if f.Enabled {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 135, " checked")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 133, " checked")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 136, "> Enabled</label></div><details class=\"small\"><summary>Rate limit (advanced)</summary><p class=\"muted\">Leave empty to use the platform's limit (DingTalk and WeCom 20 a minute; Feishu/Lark 5 a second and 100 a minute).</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 134, "> Enabled</label></div><details class=\"small\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		if errs["per_minute"] != "" || errs["per_second"] != "" {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 135, " open")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 136, "><summary>Rate limit (advanced)</summary><p class=\"muted\">Leave empty to use the platform's limit (DingTalk and WeCom 20 a minute; Feishu/Lark 5 a second and 100 a minute).</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -221,7 +221,7 @@ func ensureAdmin(ctx context.Context, d *db.DB, cfg config, log *slog.Logger) er
 		return err
 	}
 	if _, err := d.CreateUser(ctx, db.SystemActor, db.NewUser{Username: "admin", DisplayName: "Administrator",
-		PasswordHash: hash, Role: db.RoleAdmin}); err != nil {
+		PasswordHash: hash, Role: db.RoleAdmin, MustChangePassword: generated}); err != nil {
 		return fmt.Errorf("create first admin: %w", err)
 	}
 	if generated {

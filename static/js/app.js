@@ -27,4 +27,23 @@
     var f = ev.target.closest && ev.target.closest("[data-confirm]");
     if (f && ev.detail && ev.detail.elt === f && !window.confirm(f.getAttribute("data-confirm"))) ev.preventDefault();
   });
+  // A collapsed section that holds an error opens, and a link of the error summary opens
+  // the section its field is in before jumping there.
+  function openErrors(root) {
+    root.querySelectorAll("details .has-error, details [aria-invalid=true]").forEach(function (el) {
+      for (var d = el.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) d.open = true;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { openErrors(document); });
+  document.addEventListener("htmx:afterSwap", function (ev) { openErrors(ev.target); });
+  document.addEventListener("click", function (ev) {
+    var a = ev.target.closest && ev.target.closest(".error-summary a[href^='#']");
+    if (!a) return;
+    var el = document.getElementById(a.getAttribute("href").slice(1));
+    if (!el) return;
+    for (var d = el.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) d.open = true;
+    ev.preventDefault();
+    el.scrollIntoView({ block: "center" });
+    el.focus();
+  });
 })();

@@ -1,0 +1,112 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"alertdesk/db"
+	"alertdesk/db/dbtest"
+	"alertdesk/handlers"
+	"alertdesk/notify"
+	"alertdesk/password"
+)
+
+// newFreshServer is the console as a first start leaves it: one administrator with a
+// generated password and nothing else, links pointing at the loopback default.
+func newFreshServer(t *testing.T) *testServer {
+	t.Helper()
+	clock := &fakeClock{}
+	d := dbtest.Open(t, db.Options{Now: clock.Now})
+	hash, err := password.Hash(testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := d.CreateUser(context.Background(), db.SystemActor, db.NewUser{Username: "admin", DisplayName: "Administrator",
+		PasswordHash: hash, Role: db.RoleAdmin, MustChangePassword: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := []byte("0123456789abcdef0123456789abcdef")
+	ts := &testServer{DB: d, Clock: clock, Admin: admin}
+	ts.deps = handlers.Deps{DB: d, Log: discardLog(), Static: staticFS(), Webhooks: notify.HostPolicy{},
+		Config: handlers.Config{BaseURL: "http://127.0.0.1:8080", AssetVersion: "test", SessionAuthKey: key, SessionEncKey: key},
+		Clock:  clock.Now}
+	ts.Server = handlers.New(ts.deps)
+	return ts
+}
+
+// On a fresh install the dashboard walks the newcomer: a checklist whose first step is the
+// team, no "every robot is fine" over zero robots, a banner asking for a new password
+// and a warning that chat links would be dead.
+func TestFreshDashboardGuidesTheNewcomer(t *testing.T) {
+	ts := newFreshServer(t)
+	admin := ts.login(t, "admin", testPassword)
+	rec := admin.get(t, "/")
+	wantStatus(t, rec, http.StatusOK)
+	body := bodyText(rec)
+	for _, want := range []string{`data-testid="first-run"`, `data-testid="change-password-banner"`,
+		`data-testid="base-url-warning"`, "No robots yet"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("fresh dashboard lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "Every robot is fine.") {
+		t.Error(`dashboard says "Every robot is fine." with zero robots`)
+	}
+	if n := strings.Count(body, `data-done="false"`); n != 6 {
+		t.Errorf("%d open steps on a fresh install, want 6", n)
+	}
+	if !strings.Contains(body, `href="/admin/teams" data-testid="first-run-next"`) {
+		t.Error("the next step of a fresh install is not the team")
+	}
+
+	// The password banner goes once the password is changed.
+	rec = admin.postForm(t, "/account/password", url.Values{"current": {testPassword},
+		"password": {"a much better passphrase 42"}, "password2": {"a much better passphrase 42"}}, false)
+	wantStatus(t, rec, http.StatusOK)
+	if body := bodyText(admin.get(t, "/")); strings.Contains(body, "change-password-banner") {
+		t.Error("the banner stays after the password was changed")
+	}
+}
+
+// A fresh admin creating a robot sees why a team is needed and names it in the same form;
+// a refused form keeps every typed value, the webhook URL and secret included, and opens
+// the collapsed section that holds an error.
+func TestRobotFormCreatesTheTeamInlineAndKeepsInput(t *testing.T) {
+	ts := newFreshServer(t)
+	admin := ts.login(t, "admin", testPassword)
+	page := bodyText(admin.get(t, "/robots/new"))
+	if !strings.Contains(page, `data-testid="no-team-hint"`) || !strings.Contains(page, `name="new_team"`) {
+		t.Fatal("the robot form of a console without teams neither says why nor offers a team field")
+	}
+	const hook = "https://oapi.dingtalk.com/robot/send?access_token=typed-by-hand-1234"
+	form := url.Values{"name": {"ops"}, "platform": {"dingtalk"}, "webhook_url": {hook}, "secret": {"SECtyped"},
+		"keywords": {"alert"}, "enabled": {"1"}, "per_minute": {"5000"}}
+	rec := admin.postForm(t, "/robots", form, false)
+	wantStatus(t, rec, http.StatusUnprocessableEntity)
+	body := bodyText(rec)
+	for _, want := range []string{`value="` + hook + `"`, `value="SECtyped"`, `data-testid="err-new_team"`,
+		`data-testid="err-per_minute"`, `href="#f-new_team"`, `href="#f-per_minute"`, `data-testid="error-summary"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("refused robot form lacks %s", want)
+		}
+	}
+	if !strings.Contains(body, `<details class="small" open>`) {
+		t.Error("the rate-limit section holding an error stays collapsed")
+	}
+
+	form.Set("new_team", "payments")
+	form.Set("per_minute", "")
+	rec = admin.postForm(t, "/robots", form, false)
+	wantStatus(t, rec, http.StatusSeeOther)
+	robots, err := ts.DB.Robots(context.Background(), db.AllTeams)
+	if err != nil || len(robots) != 1 || robots[0].TeamName != "payments" {
+		t.Fatalf("robots = %+v (%v), want one in the new team payments", robots, err)
+	}
+	if body := bodyText(admin.get(t, "/")); strings.Count(body, `data-done="true"`) != 2 {
+		t.Errorf("after team and robot, the checklist should tick two steps")
+	}
+}
