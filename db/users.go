@@ -30,7 +30,7 @@ type User struct {
 	MustChangePassword bool
 	TimeZone           string // IANA name the user reads times in; "" = UTC
 	CreatedAt          time.Time
-	UpdatedAt      time.Time
+	UpdatedAt          time.Time
 }
 
 // Scope is what the user may see.
