@@ -2,11 +2,13 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"alertdesk/alerting"
 	"alertdesk/db"
 	"alertdesk/db/dbtest"
 	"alertdesk/handlers"
@@ -108,5 +110,53 @@ func TestRobotFormCreatesTheTeamInlineAndKeepsInput(t *testing.T) {
 	}
 	if body := bodyText(admin.get(t, "/")); strings.Count(body, `data-done="true"`) != 2 {
 		t.Errorf("after team and robot, the checklist should tick two steps")
+	}
+}
+
+// The token page's sample request used to send an alert no rule matched; now its labels
+// satisfy a rule of the token's team, and the page names that rule.
+func TestTokenSampleAlertHitsARule(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	alice := ts.login(t, "alice", testPassword)
+	rec := alice.postForm(t, "/tokens", url.Values{"team_id": {idStr(ts.TeamA.ID)}, "name": {"before"}, "scope": {"intake"}}, false)
+	wantStatus(t, rec, http.StatusOK)
+	if !strings.Contains(bodyText(rec), "No enabled rule with a robot takes this token's alerts yet") {
+		t.Error("without a rule, the token page does not say the sample goes nowhere")
+	}
+
+	robot, err := ts.DB.CreateRobot(ctx, db.SystemActor, db.RobotInput{TeamID: ts.TeamA.ID, Name: "ops", Platform: "wecom",
+		WebhookURL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", WebhookHint: "…", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms, err := alerting.ParseMatchers(`service=~"pay(ments)?-[a-z]+", env!="", team="core"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.DB.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: ts.TeamA.ID, Name: "Payments down", Enabled: true,
+		Severity: "critical", Matchers: ms, RobotIDs: []int64{robot.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	rec = alice.postForm(t, "/tokens", url.Values{"team_id": {idStr(ts.TeamA.ID)}, "name": {"after"}, "scope": {"intake"}}, false)
+	wantStatus(t, rec, http.StatusOK)
+	body := bodyText(rec)
+	if !strings.Contains(body, `data-testid="token-sample-rule">This sample alert hits the rule`) || !strings.Contains(body, "Payments down") {
+		t.Fatalf("token page does not name the rule the sample hits:\n%s", body)
+	}
+	i := strings.Index(body, "-d '")
+	if i < 0 {
+		t.Fatal("no sample body in the curl command")
+	}
+	raw := body[i+4:]
+	raw = raw[:strings.Index(raw, "'")]
+	var sample struct {
+		Labels map[string]string `json:"labels"`
+	}
+	if err := json.Unmarshal([]byte(raw), &sample); err != nil {
+		t.Fatalf("sample body %q: %v", raw, err)
+	}
+	if ok, _ := ms.Match(sample.Labels); !ok {
+		t.Errorf("sample labels %v do not match the rule's matchers", sample.Labels)
 	}
 }
