@@ -403,6 +403,9 @@ func (s *Server) historyShow(c echo.Context) error {
 		if a.RequestURL != "" {
 			v.Request = "POST " + a.RequestURL + "\n\n" + a.RequestBody
 			d.Request = v.Request
+			chat := views.ChatFromRequest(nd.Platform, d.Platform, []byte(a.RequestBody))
+			chat.Robot, chat.Raw = nd.RobotName, "" // the raw request has its own section
+			d.Chat = &chat
 			d.Sends++
 		}
 		if a.Response != "" {

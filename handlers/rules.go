@@ -837,6 +837,8 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 		}
 		rp.Title, rp.MsgType, rp.URL, rp.Request, rp.Truncated = composed.Message.Title, prep.MsgType, prep.MaskedURL, pretty.String(), prep.Truncated
 		rp.KeywordAdd = prep.KeywordAdded
+		rp.Chat = views.ChatFromRequest(robot.Platform, rp.Platform, prep.MaskedBody)
+		rp.Chat.Robot, rp.Chat.Keyword, rp.Chat.Raw = robot.Name, prep.KeywordAdded, "" // the raw request is shown below it
 		rp.Mentioned, rp.Skipped = prep.Mentions.Labels, prep.Mentions.Skipped
 		p.Robots = append(p.Robots, rp)
 	}

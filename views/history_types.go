@@ -99,7 +99,8 @@ type HistoryDetailData struct {
 	Created     string
 	NextAttempt string // for queued notifications
 	Sends       int
-	Request     string // of the latest attempt that made a request
+	Request     string    // of the latest attempt that made a request
+	Chat        *ChatView // that request as the group saw it; nil when none was made
 	Response    string
 	Summary     string
 	Timeline    []AttemptView

@@ -144,6 +144,7 @@ type RobotPreview struct {
 	KeywordAdd string // the keyword inserted into the title, "" when none was needed
 	Mentioned  []string
 	Skipped    []string
+	Chat       ChatView // the message as the group will see it
 }
 
 // RuleTestOutcome is the result of one robot's test-send of a rule.
