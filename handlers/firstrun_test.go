@@ -91,7 +91,7 @@ func TestRobotFormCreatesTheTeamInlineAndKeepsInput(t *testing.T) {
 	wantStatus(t, rec, http.StatusUnprocessableEntity)
 	body := bodyText(rec)
 	for _, want := range []string{`value="` + hook + `"`, `value="SECtyped"`, `data-testid="err-new_team"`,
-		`data-testid="err-per_minute"`, `href="#f-new_team"`, `href="#f-per_minute"`, `data-testid="error-summary"`} {
+		`data-testid="err-per_minute"`, `href="#err-new_team"`, `href="#err-per_minute"`, `data-testid="error-summary"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("refused robot form lacks %s", want)
 		}
@@ -158,5 +158,26 @@ func TestTokenSampleAlertHitsARule(t *testing.T) {
 	}
 	if ok, _ := ms.Match(sample.Labels); !ok {
 		t.Errorf("sample labels %v do not match the rule's matchers", sample.Labels)
+	}
+}
+
+// Only the first bad matcher row and the first bad quiet-hours window were reported; now
+// every one is, and the summary at the top of the form links to them.
+func TestRuleFormReportsEveryBadRow(t *testing.T) {
+	ts := newTestServer(t)
+	alice := ts.login(t, "alice", testPassword)
+	rec := alice.postForm(t, "/rules", url.Values{"team_id": {idStr(ts.TeamA.ID)}, "name": {"rows"}, "severity": {"warning"},
+		"matcher_name": {"instance", "job", "env"}, "matcher_op": {"=~", "=", "=~"}, "matcher_value": {"db-(", "ok", "[z-a]"},
+		"qh_row": {"a", "b"}, "qh_from": {"25:00", "08:00"}, "qh_to": {"06:00", "09:00"}, "qh_tz": {"UTC", "Mars/Olympus"},
+		"qh_days_a": {"1"}, "qh_days_b": {"2"}, "group_wait": {"30s"}, "repeat_interval": {"4h"}}, false)
+	wantStatus(t, rec, http.StatusUnprocessableEntity)
+	body := bodyText(rec)
+	for _, want := range []string{"row 1:", "row 3:", "window 1:", "window 2:", `href="#err-matchers"`, `href="#err-quiet_hours"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("refused rule form lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "row 2:") {
+		t.Error("the valid row 2 is reported as bad")
 	}
 }

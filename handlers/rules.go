@@ -346,7 +346,9 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 		errs["source"] = "Pick any source, Alertmanager, Grafana or API."
 	}
 
+	// Every row is checked and every bad one reported at once, not only the first.
 	used := 0
+	var rowErrs []string
 	for i, m := range f.Matchers {
 		if m.Name == "" {
 			continue
@@ -354,10 +356,13 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 		used++
 		cm, err := alerting.NewMatcher(m.Name, alerting.MatchOp(m.Op), m.Value)
 		if err != nil {
-			errs["matchers"] = fmt.Sprintf("row %d: %v", i+1, err)
-			break
+			rowErrs = append(rowErrs, fmt.Sprintf("row %d: %v", i+1, err))
+			continue
 		}
 		in.Matchers = append(in.Matchers, cm)
+	}
+	if len(rowErrs) > 0 {
+		errs["matchers"] = strings.Join(rowErrs, "; ")
 	}
 	if used > maxRuleMatchers && errs["matchers"] == "" {
 		errs["matchers"] = fmt.Sprintf("At most %d matchers.", maxRuleMatchers)
@@ -425,6 +430,7 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 	}
 
 	n := 0
+	var quietErrs []string
 	for _, q := range f.QuietHours {
 		if quietRowEmpty(q) {
 			continue
@@ -437,16 +443,19 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 			}
 		}
 		if err := w.Validate(); err != nil {
-			errs["quiet_hours"] = fmt.Sprintf("window %d: %v", n, err)
-			break
+			quietErrs = append(quietErrs, fmt.Sprintf("window %d: %v", n, err))
+			continue
 		}
 		if q.TZ != "" {
 			if _, err := time.LoadLocation(q.TZ); err != nil {
-				errs["quiet_hours"] = fmt.Sprintf("window %d: unknown time zone %q", n, q.TZ)
-				break
+				quietErrs = append(quietErrs, fmt.Sprintf("window %d: unknown time zone %q", n, q.TZ))
+				continue
 			}
 		}
 		in.QuietHours = append(in.QuietHours, w)
+	}
+	if len(quietErrs) > 0 {
+		errs["quiet_hours"] = strings.Join(quietErrs, "; ")
 	}
 	if n > maxRuleQuietHours && errs["quiet_hours"] == "" {
 		errs["quiet_hours"] = fmt.Sprintf("At most %d windows.", maxRuleQuietHours)

@@ -39,7 +39,8 @@
   document.addEventListener("click", function (ev) {
     var a = ev.target.closest && ev.target.closest(".error-summary a[href^='#']");
     if (!a) return;
-    var el = document.getElementById(a.getAttribute("href").slice(1));
+    // The field itself when it has one input; else the error message next to the rows.
+    var el = document.getElementById(a.getAttribute("data-field") || "") || document.getElementById(a.getAttribute("href").slice(1));
     if (!el) return;
     for (var d = el.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) d.open = true;
     ev.preventDefault();
