@@ -181,3 +181,21 @@ func TestRuleFormReportsEveryBadRow(t *testing.T) {
 		t.Error("the valid row 2 is reported as bad")
 	}
 }
+
+// Team rename showed the browser's own bubble (required) and then a flash; now the form
+// has no browser validation and a refused name comes back under its row, as typed.
+func TestTeamRenameErrorInConsoleStyle(t *testing.T) {
+	ts := newTestServer(t)
+	admin := ts.login(t, "admin", testPassword)
+	page := admin.get(t, "/admin/teams").Body.String()
+	if strings.Contains(page, " required") || !strings.Contains(page, `novalidate data-testid="team-rename"`) {
+		t.Error("the rename form still asks the browser to validate")
+	}
+	rec := admin.postForm(t, "/admin/teams/"+idStr(ts.TeamA.ID), url.Values{"name": {"beta"}}, false)
+	wantStatus(t, rec, http.StatusUnprocessableEntity)
+	body := bodyText(rec)
+	if !strings.Contains(body, `data-testid="err-rename" role="alert">A team named beta already exists.`) ||
+		!strings.Contains(body, `value="beta" aria-label="Name of team alpha"`) {
+		t.Errorf("refused rename lacks its error or the typed name:\n%s", body)
+	}
+}

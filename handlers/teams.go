@@ -64,17 +64,27 @@ func (s *Server) teamsRename(c echo.Context) error {
 	name := form(c, "name")
 	errs := views.FieldErrors{}
 	checkName(errs, "name", name, 64)
+	if len(errs) == 0 {
+		_, err = s.deps.DB.RenameTeam(c.Request().Context(), actor(c), id, name)
+		switch {
+		case errors.Is(err, db.ErrConflict):
+			errs["name"] = "A team named " + name + " already exists."
+		case err != nil:
+			return err
+		}
+	}
 	if msg, bad := errs["name"]; bad {
-		s.setFlash(c, "error", "Team name: "+msg)
-		return redirect(c, "/admin/teams")
-	}
-	_, err = s.deps.DB.RenameTeam(c.Request().Context(), actor(c), id, name)
-	if errors.Is(err, db.ErrConflict) {
-		s.setFlash(c, "error", "A team named "+name+" already exists.")
-		return redirect(c, "/admin/teams")
-	}
-	if err != nil {
-		return err
+		// The table comes back with the error under the row and the name as typed.
+		d, err := s.teamsPage(c)
+		if err != nil {
+			return err
+		}
+		for i := range d.Rows {
+			if d.Rows[i].ID == id {
+				d.Rows[i].RenameTo, d.Rows[i].RenameError = name, msg
+			}
+		}
+		return render(c, http.StatusUnprocessableEntity, views.TeamsPage(d, "", nil))
 	}
 	s.setFlash(c, "ok", "Team renamed to "+name+".")
 	return redirect(c, "/admin/teams")
