@@ -47,4 +47,22 @@
     el.scrollIntoView({ block: "center" });
     el.focus();
   });
+  // Unsaved changes: a form marked data-warn-unsaved that was edited (typed into, or changed
+  // in place by htmx, like a group's members) shows a note and the browser asks before the
+  // page is left; saving clears it.
+  function markDirty(el) {
+    var f = el && el.closest && el.closest("form[data-warn-unsaved]");
+    if (f) f.setAttribute("data-dirty", "1");
+  }
+  document.addEventListener("input", function (ev) { markDirty(ev.target); });
+  document.addEventListener("change", function (ev) { markDirty(ev.target); });
+  document.addEventListener("htmx:afterSwap", function (ev) {
+    if (ev.target.tagName !== "FORM") markDirty(ev.target);
+  });
+  document.addEventListener("submit", function (ev) {
+    if (ev.target.removeAttribute) ev.target.removeAttribute("data-dirty");
+  }, true);
+  window.addEventListener("beforeunload", function (ev) {
+    if (document.querySelector("form[data-warn-unsaved][data-dirty]")) { ev.preventDefault(); ev.returnValue = ""; }
+  });
 })();
