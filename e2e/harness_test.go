@@ -125,13 +125,13 @@ const testAdminPassword = "admin-e2e-Passw0rd"
 
 // consoleOpts tunes startConsole. The zero value is a fresh console.
 type consoleOpts struct {
-	DataDir       string   // reuse this data directory (a restart after a crash); default: a fresh t.TempDir()
-	AdminPassword string   // default testAdminPassword
+	DataDir       string // reuse this data directory (a restart after a crash); default: a fresh t.TempDir()
+	AdminPassword string // default testAdminPassword
 	// GeneratePassword starts without ALERTDESK_ADMIN_PASSWORD: the console generates the
 	// first admin's password and prints it in its log, as on a real first start.
 	GeneratePassword bool
-	Env           []string // extra KEY=VALUE pairs, e.g. "ALERTDESK_ALLOWED_WEBHOOK_HOSTS=127.0.0.1:9999"
-	Args          []string // extra flags, e.g. "-demo"
+	Env              []string // extra KEY=VALUE pairs, e.g. "ALERTDESK_ALLOWED_WEBHOOK_HOSTS=127.0.0.1:9999"
+	Args             []string // extra flags, e.g. "-demo"
 	// BaseHost, when set, makes ALERTDESK_BASE_URL http://<BaseHost>:<port>: an address
 	// other than the loopback default, as a real deployment has (e.g. "localhost").
 	BaseHost string
