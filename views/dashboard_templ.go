@@ -148,7 +148,7 @@ func DashboardPage(d DashboardData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<p class=\"chart-legend small muted\"><svg width=\"10\" height=\"10\" class=\"chart\" aria-hidden=\"true\"><rect class=\"bar-alert\" width=\"10\" height=\"10\"></rect></svg> alerts <svg width=\"10\" height=\"10\" class=\"chart\" aria-hidden=\"true\"><rect class=\"bar-ok\" width=\"10\" height=\"10\"></rect></svg> delivered <svg width=\"10\" height=\"10\" class=\"chart\" aria-hidden=\"true\"><rect class=\"bar-bad\" width=\"10\" height=\"10\"></rect></svg> failed</p></section><div class=\"grid2 wide-left\"><section class=\"card\" data-testid=\"latest-deliveries\"><h2>Latest deliveries</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<p class=\"chart-legend small muted\"><svg width=\"10\" height=\"10\" class=\"chart\" aria-hidden=\"true\"><rect class=\"bar-alert\" width=\"10\" height=\"10\"></rect></svg> alerts <svg width=\"10\" height=\"10\" class=\"chart\" aria-hidden=\"true\"><rect class=\"bar-ok\" width=\"10\" height=\"10\"></rect></svg> delivered <svg width=\"10\" height=\"10\" class=\"chart\" aria-hidden=\"true\"><rect class=\"bar-bad\" width=\"10\" height=\"10\"></rect></svg> failed</p></section><section class=\"card\" data-testid=\"latest-deliveries\"><h2>Latest deliveries</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -171,7 +171,7 @@ func DashboardPage(d DashboardData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</section><div class=\"grid2\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
