@@ -96,8 +96,14 @@ func TestFreshInstallToFirstAlert(t *testing.T) {
 
 	t.Log("step 3: test-send from the robots list; last success refreshes in place")
 	nextStep(t, b, 3, "/robots")
+	if got := b.textOf("[data-testid=robot-last-success]"); got != "—" {
+		t.Errorf("before any send, last success shows %q", got)
+	}
+	b.eval(`(() => { document.body.dataset.e2eSamePage = "1"; return ""; })()`)
 	b.click("form[hx-post$='/test'] [data-testid=test-send]")
 	b.waitText("[data-testid=test-summary]", "Delivered")
+	b.waitJS(`document.querySelector("[data-testid=robot-last-success]").innerText !== "—" && document.body.dataset.e2eSamePage === "1"`,
+		"last success refreshed in place after the test-send")
 
 	t.Log("step 4: a rule sending to the robot")
 	nextStep(t, b, 4, "/rules/new")

@@ -485,6 +485,13 @@ func (s *Server) robotsTest(c echo.Context) error {
 		r = fresh
 	}
 	res.RobotID, res.Status, res.Enabled = r.ID, r.Status, r.Enabled
+	now := s.deps.DB.Now()
+	health, err := s.deps.DB.RobotHealth24h(ctx, db.TeamScope(r.TeamID), now.Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	row := robotRow(r, health[r.ID], now, true)
+	res.Health = &row
 	if !isHTMX(c) {
 		d, err := s.robotPage(c, r)
 		if err != nil {
