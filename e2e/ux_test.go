@@ -166,6 +166,15 @@ func TestFreshInstallToFirstAlert(t *testing.T) {
 	}
 	b.screenshot("all-done")
 
+	t.Log("history names the alert; the alerts list shows its severity; chat look-alike in the detail")
+	b.visit("/history")
+	b.waitText("[data-testid=history-alert]", "AlertdeskTest")
+	b.visit("/alerts")
+	b.waitText("[data-testid=alert-severity]", "warning")
+	b.visit("/history")
+	b.click("[data-testid=history-detail-link]")
+	b.waitText("[data-testid=chat-body]", "Payments down")
+
 	t.Log("the banner leads to the password form; a new password ends it")
 	b.click("[data-testid=change-password-banner] a")
 	b.waitPath("/account")

@@ -198,7 +198,14 @@ func historyRow(h db.HistoryRow) views.HistoryRow {
 	}
 	if h.RuleID != 0 {
 		r.Rule = shownName("rule", h.RuleName, h.RuleID, h.RuleDeleted)
+		if !h.RuleDeleted {
+			r.RuleURL = "/rules/" + itoa(h.RuleID)
+		}
 	}
+	if !h.RobotDeleted {
+		r.RobotURL = "/robots/" + itoa(h.RobotID)
+	}
+	r.AlertName = h.AlertName
 	return r
 }
 

@@ -27,7 +27,10 @@ type HistoryRow struct {
 	Summary      string
 	Latency      string // "120 ms", "" when no request was made
 	DetailURL    string
-	IncidentID   int64 // 0: the message spoke of no incident
+	IncidentID   int64  // 0: the message spoke of no incident
+	AlertName    string // the first alert it carried, "" when none
+	RobotURL     string // "" when the robot was deleted
+	RuleURL      string // "" for test-sends and deleted rules
 }
 
 // HistoryPageData is the history page and its results fragment.
