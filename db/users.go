@@ -28,7 +28,6 @@ type User struct {
 	// MustChangePassword: the password was generated and printed in the log; the console
 	// asks for a new one until it is changed.
 	MustChangePassword bool
-	TimeZone           string // IANA name the user reads times in; "" = UTC
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 }
@@ -45,13 +44,13 @@ func (u User) Scope() Scope {
 func (u User) CanWrite() bool { return u.Role == RoleAdmin || u.Role == RoleMember }
 
 const userCols = `u.id, u.username, u.display_name, u.password_hash, u.role, COALESCE(u.team_id, 0),
-	COALESCE(t.name, ''), u.disabled, u.session_version, u.must_change_password, u.time_zone, u.created_at, u.updated_at`
+	COALESCE(t.name, ''), u.disabled, u.session_version, u.must_change_password, u.created_at, u.updated_at`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created, updated int64
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.TeamID, &u.TeamName,
-		&u.Disabled, &u.SessionVersion, &u.MustChangePassword, &u.TimeZone, &created, &updated)
+		&u.Disabled, &u.SessionVersion, &u.MustChangePassword, &created, &updated)
 	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
 	return u, err
 }
@@ -118,12 +117,10 @@ type userAudit struct {
 	TeamID      int64  `json:"team_id,omitempty"`
 	Disabled    bool   `json:"disabled"`
 	Password    string `json:"password,omitempty"`
-	TimeZone    string `json:"time_zone,omitempty"`
 }
 
 func auditOfUser(u User) userAudit {
-	return userAudit{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, TeamID: u.TeamID, Disabled: u.Disabled,
-		TimeZone: u.TimeZone}
+	return userAudit{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, TeamID: u.TeamID, Disabled: u.Disabled}
 }
 
 func insertUser(ctx context.Context, q querier, now time.Time, in NewUser) (int64, error) {
@@ -162,7 +159,6 @@ type UserUpdate struct {
 	TeamID       *int64 // 0 = no team
 	Disabled     *bool
 	PasswordHash *string // also ends the user's sessions (except KeepSession) and clears MustChangePassword
-	TimeZone     *string // IANA name, "" = UTC
 	// KeepSession is the session that stays signed in when a password change ends the
 	// others: the one the user changed it from (0 = end all).
 	KeepSession int64
@@ -197,9 +193,6 @@ func (d *DB) UpdateUser(ctx context.Context, a Actor, id int64, upd UserUpdate) 
 			n.MustChangePassword = false
 			bump = true
 		}
-		if upd.TimeZone != nil {
-			n.TimeZone = *upd.TimeZone
-		}
 		if bump {
 			// The sessions table is what ends sessions now; the version stays a counter of
 			// credential changes.
@@ -209,9 +202,9 @@ func (d *DB) UpdateUser(ctx context.Context, a Actor, id int64, upd UserUpdate) 
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE users SET display_name = ?, role = ?, team_id = ?, disabled = ?,
-			password_hash = ?, session_version = ?, must_change_password = ?, time_zone = ?, updated_at = ? WHERE id = ?`,
+			password_hash = ?, session_version = ?, must_change_password = ?, updated_at = ? WHERE id = ?`,
 			n.DisplayName, n.Role, nullID(n.TeamID), n.Disabled, n.PasswordHash, n.SessionVersion,
-			n.MustChangePassword, n.TimeZone, ms(now), id)
+			n.MustChangePassword, ms(now), id)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,4 @@
 -- must_change_password: the first administrator's password was generated and printed in
 -- the log; the console shows a banner until it is changed (set at creation, cleared by
 -- any password change).
--- time_zone: the IANA zone a user reads times in ('' = UTC).
 ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE users ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';
