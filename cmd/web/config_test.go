@@ -187,3 +187,25 @@ func TestHelpExitsZero(t *testing.T) {
 		}
 	}
 }
+
+// A generated first-admin password is flagged, so the console asks for a new one until it
+// is changed; a password from the environment is the operator's own and is not.
+func TestGeneratedAdminPasswordIsFlagged(t *testing.T) {
+	for _, tc := range []struct {
+		pw   string
+		want bool
+	}{{"", true}, {"admin-e2e-Passw0rd", false}} {
+		d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), db.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ensureAdmin(context.Background(), d, config{AdminPassword: tc.pw}, slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatal(err)
+		}
+		u, err := d.UserByUsername(context.Background(), "admin")
+		if err != nil || u.MustChangePassword != tc.want {
+			t.Errorf("password %q: MustChangePassword = %v (%v), want %v", tc.pw, u.MustChangePassword, err, tc.want)
+		}
+		d.Close()
+	}
+}
