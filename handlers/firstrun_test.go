@@ -199,3 +199,29 @@ func TestTeamRenameErrorInConsoleStyle(t *testing.T) {
 		t.Errorf("refused rename lacks its error or the typed name:\n%s", body)
 	}
 }
+
+// The rules list searches and filters, and shows each rule's state.
+func TestRulesListSearchAndState(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	for _, r := range []db.RuleInput{{TeamID: ts.TeamA.ID, Name: "Payments down", Severity: "critical"},
+		{TeamID: ts.TeamA.ID, Name: "Disk full", Severity: "warning"}} {
+		if _, err := ts.DB.CreateRule(ctx, db.SystemActor, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice := ts.login(t, "alice", testPassword)
+	body := bodyText(alice.get(t, "/rules?q=payM"))
+	if !strings.Contains(body, "Payments down") || strings.Contains(body, "Disk full") {
+		t.Error("searching the rules for payM does not show exactly Payments down")
+	}
+	if !strings.Contains(body, `data-testid="rule-state"`) || !strings.Contains(body, "Last delivered: —") {
+		t.Error("the rules list shows no state per rule")
+	}
+	if body := bodyText(alice.get(t, "/rules?q=nothing-like-this")); !strings.Contains(body, "No rule matches this search.") {
+		t.Error("an empty search result says nothing")
+	}
+	if body := bodyText(alice.get(t, "/rules?enabled=enabled")); strings.Contains(body, "Payments down") {
+		t.Error("the enabled filter shows disabled rules")
+	}
+}

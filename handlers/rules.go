@@ -80,11 +80,41 @@ func (s *Server) rulesList(c echo.Context) error {
 	for _, r := range robots {
 		names[r.ID] = robotLabel(r)
 	}
-	d := views.RulesPageData{Page: s.page(c, "Rules", "rules"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite()}
+	d := views.RulesPageData{Page: s.page(c, "Rules", "rules"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite(),
+		Query: strings.TrimSpace(c.QueryParam("q")), Enabled: c.QueryParam("enabled"), Total: len(rules)}
+	if d.Enabled != "enabled" && d.Enabled != "disabled" {
+		d.Enabled = ""
+	}
+	q := strings.ToLower(d.Query)
+	var ids []int64
 	for _, r := range rules {
-		d.Rows = append(d.Rows, ruleRow(r, names, u.CanWrite()))
+		row := ruleRow(r, names, u.CanWrite())
+		hay := strings.ToLower(row.Name + " " + row.Team + " " + row.Matchers + " " + strings.Join(row.Robots, " "))
+		if (q != "" && !strings.Contains(hay, q)) || (d.Enabled == "enabled" && !r.Enabled) || (d.Enabled == "disabled" && r.Enabled) {
+			continue
+		}
+		d.Rows = append(d.Rows, row)
+		ids = append(ids, r.ID)
+	}
+	states, err := s.deps.DB.RuleStates(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range d.Rows {
+		ruleStateInto(&d.Rows[i], states[d.Rows[i].ID])
 	}
 	return render(c, http.StatusOK, views.RulesPage(d))
+}
+
+// ruleStateInto writes what the rule is doing into its list row.
+func ruleStateInto(row *views.RuleRow, st db.RuleState) {
+	switch {
+	case st.Firing >= db.RuleStateFiringCap:
+		row.Firing = fmt.Sprintf("%d+ firing", db.RuleStateFiringCap)
+	case st.Firing > 0:
+		row.Firing = fmt.Sprintf("%d firing", st.Firing)
+	}
+	row.LastFired, row.LastDelivered = when(st.LastFired), when(st.LastDelivered)
 }
 
 func ruleRow(r db.Rule, robotNames map[int64]string, canWrite bool) views.RuleRow {
@@ -709,7 +739,13 @@ func (s *Server) rulesSetEnabled(c echo.Context) error {
 		for _, rb := range robots {
 			names[rb.ID] = robotLabel(rb)
 		}
-		return render(c, http.StatusOK, views.RuleRowView(ruleRow(r, names, true), currentUser(c).Role != db.RoleMember, session(c).csrf()))
+		row := ruleRow(r, names, true)
+		states, err := s.deps.DB.RuleStates(c.Request().Context(), []int64{r.ID})
+		if err != nil {
+			return err
+		}
+		ruleStateInto(&row, states[r.ID])
+		return render(c, http.StatusOK, views.RuleRowView(row, currentUser(c).Role != db.RoleMember, session(c).csrf()))
 	}
 	state := "disabled"
 	if on {
