@@ -225,3 +225,24 @@ func TestRulesListSearchAndState(t *testing.T) {
 		t.Error("the enabled filter shows disabled rules")
 	}
 }
+
+// The robots list searches by name, team or platform and filters by status.
+func TestRobotsListSearch(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	for _, r := range []db.RobotInput{
+		{TeamID: ts.TeamA.ID, Name: "payments group", Platform: "wecom", WebhookURL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=a", WebhookHint: "…", Enabled: true},
+		{TeamID: ts.TeamA.ID, Name: "infra group", Platform: "dingtalk", WebhookURL: "https://oapi.dingtalk.com/robot/send?access_token=b", WebhookHint: "…", Enabled: false},
+	} {
+		if _, err := ts.DB.CreateRobot(ctx, db.SystemActor, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice := ts.login(t, "alice", testPassword)
+	if body := bodyText(alice.get(t, "/robots?q=wecom")); !strings.Contains(body, "payments group") || strings.Contains(body, "infra group") {
+		t.Error("searching robots for wecom does not show exactly the WeCom robot")
+	}
+	if body := bodyText(alice.get(t, "/robots?status=disabled")); strings.Contains(body, "payments group") || !strings.Contains(body, "infra group") {
+		t.Error("the disabled filter does not show exactly the disabled robot")
+	}
+}

@@ -67,9 +67,28 @@ func (s *Server) robotsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.RobotsPageData{Page: s.page(c, "Robots", "robots"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite()}
+	d := views.RobotsPageData{Page: s.page(c, "Robots", "robots"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite(),
+		Query: strings.TrimSpace(c.QueryParam("q")), Status: c.QueryParam("status"), Total: len(robots)}
+	q := strings.ToLower(d.Query)
 	for _, r := range robots {
-		d.Rows = append(d.Rows, robotRow(r, health[r.ID], now, u.CanWrite()))
+		row := robotRow(r, health[r.ID], now, u.CanWrite())
+		if q != "" && !strings.Contains(strings.ToLower(row.Name+" "+row.Team+" "+row.PlatformLabel), q) {
+			continue
+		}
+		switch d.Status {
+		case "":
+		case "disabled":
+			if r.Enabled {
+				continue
+			}
+		case db.RobotVerified, db.RobotUnverified, db.RobotFailing:
+			if r.Status != d.Status {
+				continue
+			}
+		default:
+			d.Status = ""
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	return render(c, http.StatusOK, views.RobotsPage(d))
 }
