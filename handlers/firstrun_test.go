@@ -246,3 +246,49 @@ func TestRobotsListSearch(t *testing.T) {
 		t.Error("the disabled filter does not show exactly the disabled robot")
 	}
 }
+
+// Bulk actions on the robots and rules lists: the ticked objects of the user's team are
+// switched or deleted; another team's id and a rule without robots are refused in words.
+func TestBulkActions(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	mk := func(team int64, name string) db.Robot {
+		r, err := ts.DB.CreateRobot(ctx, db.SystemActor, db.RobotInput{TeamID: team, Name: name, Platform: "wecom",
+			WebhookURL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + name, WebhookHint: "…", Enabled: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a1, a2, b1 := mk(ts.TeamA.ID, "a1"), mk(ts.TeamA.ID, "a2"), mk(ts.TeamB.ID, "b1")
+	alice := ts.login(t, "alice", testPassword)
+	if body := bodyText(alice.get(t, "/robots")); !strings.Contains(body, `form="robots-bulk"`) {
+		t.Fatal("the robots list has no bulk selection")
+	}
+	rec := alice.postForm(t, "/robots/bulk", url.Values{"action": {"disable"}, "id": {idStr(a1.ID), idStr(a2.ID), idStr(b1.ID)}}, false)
+	wantStatus(t, rec, http.StatusSeeOther)
+	for _, r := range []db.Robot{a1, a2} {
+		if got, _ := ts.DB.RobotByID(ctx, db.AllTeams, r.ID); got.Enabled {
+			t.Errorf("%s still enabled after bulk disable", r.Name)
+		}
+	}
+	if got, _ := ts.DB.RobotByID(ctx, db.AllTeams, b1.ID); !got.Enabled {
+		t.Error("bulk disable reached another team's robot")
+	}
+	if body := bodyText(alice.get(t, "/robots")); !strings.Contains(body, "Disabled 2 robots. Not done: robot #"+idStr(b1.ID)+" is not one of yours.") {
+		t.Errorf("bulk report missing:\n%s", body)
+	}
+
+	rule, err := ts.DB.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: ts.TeamA.ID, Name: "lonely", Severity: "info"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, alice.postForm(t, "/rules/bulk", url.Values{"action": {"enable"}, "id": {idStr(rule.ID)}}, false), http.StatusSeeOther)
+	if body := bodyText(alice.get(t, "/rules")); !strings.Contains(body, "lonely has no robot to send to") {
+		t.Error("enabling a rule without robots in bulk is not refused in words")
+	}
+	wantStatus(t, alice.postForm(t, "/rules/bulk", url.Values{"action": {"delete"}, "id": {idStr(rule.ID)}}, false), http.StatusSeeOther)
+	if _, err := ts.DB.RuleByID(ctx, db.AllTeams, rule.ID); err == nil {
+		t.Error("bulk delete left the rule")
+	}
+}

@@ -745,7 +745,7 @@ func (s *Server) rulesSetEnabled(c echo.Context) error {
 			return err
 		}
 		ruleStateInto(&row, states[r.ID])
-		return render(c, http.StatusOK, views.RuleRowView(row, currentUser(c).Role != db.RoleMember, session(c).csrf()))
+		return render(c, http.StatusOK, views.RuleRowView(row, currentUser(c).Role != db.RoleMember, session(c).csrf(), true))
 	}
 	state := "disabled"
 	if on {

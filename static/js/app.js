@@ -23,6 +23,11 @@
     var msg = f.getAttribute && f.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { ev.preventDefault(); ev.stopImmediatePropagation(); }
   }, true);
+  // Bulk forms ask only before deleting: <form data-confirm-delete="Delete the ticked robots?">.
+  document.addEventListener("submit", function (ev) {
+    var f = ev.target, msg = f.getAttribute && f.getAttribute("data-confirm-delete");
+    if (msg && ev.submitter && ev.submitter.value === "delete" && !window.confirm(msg)) { ev.preventDefault(); ev.stopImmediatePropagation(); }
+  }, true);
   document.addEventListener("htmx:confirm", function (ev) {
     var f = ev.target.closest && ev.target.closest("[data-confirm]");
     if (f && ev.detail && ev.detail.elt === f && !window.confirm(f.getAttribute("data-confirm"))) ev.preventDefault();
