@@ -292,3 +292,26 @@ func TestBulkActions(t *testing.T) {
 		t.Error("bulk delete left the rule")
 	}
 }
+
+// The audit log says what happened in words, field by field, with the object linked.
+func TestAuditInWords(t *testing.T) {
+	ts := newTestServer(t)
+	ctx := context.Background()
+	in := db.RuleInput{TeamID: ts.TeamA.ID, Name: "DiskFull", Severity: "warning"}
+	rule, err := ts.DB.CreateRule(ctx, db.SystemActor, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Severity = "critical"
+	if _, err := ts.DB.UpdateRule(ctx, db.Actor{UserID: ts.MemberA.ID, Name: "alice"}, db.AllTeams, rule.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.login(t, "admin", testPassword)
+	body := bodyText(admin.get(t, "/audit"))
+	for _, want := range []string{"changed rule", `<a href="/rules/` + idStr(rule.ID) + `"><em>DiskFull</em></a>`,
+		"<strong>severity</strong>: warning → critical"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("audit log lacks %q", want)
+		}
+	}
+}
