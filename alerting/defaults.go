@@ -29,7 +29,7 @@ const dingTalkBody = `### {{if eq .Kind "test"}}[TEST] {{end}}{{if eq .Status "f
 {{- end}}
 {{- with .Annotations.description}}
 
-> {{markdownEscape .}}
+{{markdownEscape . | quote}}
 {{- end}}
 
 Labels: {{range $i, $p := sortedPairs .Labels}}{{if $i}}, {{end}}{{markdownEscape $p}}{{end}}
@@ -103,7 +103,7 @@ const weComBody = `{{if eq .Kind "test"}}[TEST] {{end}}{{if eq .Status "firing"}
 
 {{if eq .Status "firing"}}<font color="warning">**{{markdownEscape .Name}}**</font>{{else}}<font color="info">**{{markdownEscape .Name}}**</font>{{end}}{{with .Annotations.summary}} {{markdownEscape .}}{{end}}
 {{- with .Annotations.description}}
-> {{markdownEscape .}}
+{{markdownEscape . | quote}}
 {{- end}}
 > Labels: <font color="comment">{{range $i, $p := sortedPairs .Labels}}{{if $i}}, {{end}}{{markdownEscape $p}}{{end}}</font>
 {{- if .Values}}

@@ -531,6 +531,7 @@ func (st *renderState) funcs() template.FuncMap {
 		"truncate":       truncateRunes,
 		"default":        defaultValue,
 		"markdownEscape": s1(MarkdownEscape),
+		"quote":          s1(Quote),
 		"safeURL":        s1(SafeURL),
 		"print":          func(args ...any) (string, error) { return st.check(fmt.Sprint(args...)) },
 		"println":        func(args ...any) (string, error) { return st.check(fmt.Sprintln(args...)) },
@@ -588,7 +589,28 @@ func since(now, t time.Time) string {
 	if d < 0 {
 		d = 0
 	}
-	return ShortDuration(d)
+	return HumanDuration(d)
+}
+
+// HumanDuration writes days for long spans: 3d4h rather than 76h0m0s, 2d, 5m12s.
+func HumanDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d < day {
+		return ShortDuration(d)
+	}
+	days, rest := d/day, (d % day).Round(time.Minute)
+	out := strconv.FormatInt(int64(days), 10) + "d"
+	if rest > 0 {
+		out += strings.TrimSuffix(ShortDuration(rest), "0s")
+	}
+	return out
+}
+
+// Quote makes every line of s a markdown quote line, so a multi-line description stays
+// quoted whole instead of only its first line.
+func Quote(s string) string {
+	s = strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	return "> " + strings.ReplaceAll(s, "\n", "\n> ")
 }
 
 // ShortDuration writes 4h instead of 4h0m0s and 5m instead of 5m0s.

@@ -390,3 +390,15 @@ func mustMatchers(t *testing.T, exprs ...string) Matchers {
 	}
 	return ms
 }
+
+func TestHumanDurationAndQuote(t *testing.T) {
+	for d, want := range map[time.Duration]string{5 * time.Minute: "5m", 26 * time.Hour: "1d2h",
+		76*time.Hour + 30*time.Minute: "3d4h30m", 48 * time.Hour: "2d", 90 * time.Second: "1m30s"} {
+		if got := HumanDuration(d); got != want {
+			t.Errorf("HumanDuration(%s) = %q, want %q", d, got, want)
+		}
+	}
+	if got := Quote("disk full\non /var\n"); got != "> disk full\n> on /var" {
+		t.Errorf("Quote = %q", got)
+	}
+}

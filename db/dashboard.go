@@ -135,3 +135,50 @@ func (d *DB) DashboardSummary(ctx context.Context, s Scope, now time.Time, lates
 	}
 	return out, err
 }
+
+// FirstRun is how far a team (or, for admins and auditors, the console) has come through
+// the first-run steps: each count is of live objects in scope.
+type FirstRun struct {
+	Teams          int // teams in scope (a member always has one)
+	Robots         int
+	VerifiedRobots int // robots that ever delivered (a test-send or a real alert)
+	Rules          int
+	Tokens         int // live API tokens of the scope's teams, or global ones
+	Alerts         int // alerts received (capped at 1: only "any?" matters)
+	Delivered      int // non-test notifications the platform took (capped at 1)
+}
+
+// FirstRunState counts what the dashboard's first-run checklist ticks off.
+func (d *DB) FirstRunState(ctx context.Context, s Scope) (FirstRun, error) {
+	var f FirstRun
+	cond, args := s.clause("team_id")
+	teamsQ := `SELECT COUNT(*) FROM teams WHERE deleted_at IS NULL`
+	var teamArgs []any
+	if !s.All {
+		teamsQ += ` AND id = ?`
+		teamArgs = []any{s.TeamID}
+	}
+	tokenCond := cond
+	if !s.All {
+		tokenCond = "(" + cond + " OR team_id IS NULL)"
+	}
+	for _, q := range []struct {
+		sql  string
+		args []any
+		dst  *int
+	}{
+		{teamsQ, teamArgs, &f.Teams},
+		{`SELECT COUNT(*) FROM robots WHERE deleted_at IS NULL AND ` + cond, args, &f.Robots},
+		{`SELECT COUNT(*) FROM robots WHERE deleted_at IS NULL AND last_success_at IS NOT NULL AND ` + cond, args, &f.VerifiedRobots},
+		{`SELECT COUNT(*) FROM rules WHERE deleted_at IS NULL AND ` + cond, args, &f.Rules},
+		{`SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL AND ` + tokenCond, args, &f.Tokens},
+		{`SELECT COUNT(*) FROM (SELECT 1 FROM alerts WHERE ` + cond + ` LIMIT 1) x`, args, &f.Alerts},
+		{`SELECT COUNT(*) FROM (SELECT 1 FROM delivery_attempts WHERE outcome = 'delivered' AND kind != 'test' AND ` +
+			cond + ` LIMIT 1) x`, args, &f.Delivered},
+	} {
+		if err := d.read.QueryRowContext(ctx, q.sql, q.args...).Scan(q.dst); err != nil {
+			return f, fmt.Errorf("db: first run: %w", err)
+		}
+	}
+	return f, nil
+}

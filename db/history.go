@@ -59,6 +59,7 @@ type HistoryRow struct {
 	TeamDeleted  bool
 	// IncidentID is the incident the message spoke of (0: none).
 	IncidentID int64
+	AlertName  string // the first alert the notification carried, "" for test-sends and digests
 }
 
 func (f HistoryFilter) where(dia dialect) (string, []any) {
@@ -106,7 +107,9 @@ const historyCols = `a.id, a.notification_id, a.team_id, a.robot_id, a.rule_id, 
 	a.outcome, a.http_status, a.code, a.message, a.summary, a.latency_ms, COALESCE(t.name, ''), COALESCE(r.name, ''),
 	COALESCE(ru.name, ''), r.id IS NULL OR r.deleted_at IS NOT NULL, a.rule_id != 0 AND (ru.id IS NULL OR ru.deleted_at IS NOT NULL),
 	t.deleted_at IS NOT NULL,
-	COALESCE((SELECT n.incident_id FROM notifications n WHERE n.id = a.notification_id), 0)`
+	COALESCE((SELECT n.incident_id FROM notifications n WHERE n.id = a.notification_id), 0),
+	COALESCE((SELECT al.name FROM notification_alerts na JOIN alerts al ON al.id = na.alert_id
+		WHERE na.notification_id = a.notification_id ORDER BY na.alert_id LIMIT 1), '')`
 
 // LEFT JOINs keep delivery_attempts the outer loop, so the filters' indexes drive the plan.
 const historyFrom = ` FROM delivery_attempts a
@@ -133,7 +136,7 @@ func scanHistory(rows *sql.Rows) (HistoryRow, error) {
 	var at int64
 	err := rows.Scan(&h.ID, &h.NotificationID, &h.TeamID, &h.RobotID, &h.RuleID, &h.Platform, &h.Kind, &h.Attempt.Attempt,
 		&at, &h.Outcome, &h.HTTPStatus, &h.Code, &h.Message, &h.Summary, &h.LatencyMS, &h.TeamName, &h.RobotName, &h.RuleName,
-		&h.RobotDeleted, &h.RuleDeleted, &h.TeamDeleted, &h.IncidentID)
+		&h.RobotDeleted, &h.RuleDeleted, &h.TeamDeleted, &h.IncidentID, &h.AlertName)
 	h.At = fromMS(at)
 	return h, err
 }

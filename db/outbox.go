@@ -541,7 +541,7 @@ func digestStats(ctx context.Context, q querier, digestID int64) (DigestStats, e
 	}
 	rows.Close()
 	st.ByRule, st.BySeverity = sortedCounts(byRule), sortedCounts(bySev)
-	names, err := q.QueryContext(ctx, `SELECT al.name, al.status FROM notifications n
+	names, err := q.QueryContext(ctx, `SELECT al.name, al.status, al.labels FROM notifications n
 		JOIN notification_alerts na ON na.notification_id = n.id JOIN alerts al ON al.id = na.alert_id
 		WHERE n.digest_id = ? ORDER BY n.id, al.id LIMIT ?`, digestID, DigestTitleLimit)
 	if err != nil {
@@ -549,16 +549,35 @@ func digestStats(ctx context.Context, q querier, digestID int64) (DigestStats, e
 	}
 	defer names.Close()
 	for names.Next() {
-		var name, status string
-		if err := names.Scan(&name, &status); err != nil {
+		var name, status, labels string
+		if err := names.Scan(&name, &status, &labels); err != nil {
 			return st, err
 		}
 		if name == "" {
 			name = "(unnamed alert)"
 		}
+		// Fifty lines of one alert name say nothing; the instance tells them apart.
+		if inst := instanceOf(labels); inst != "" {
+			name += " on " + inst
+		}
 		st.AlertNames = append(st.AlertNames, name+" ("+status+")")
 	}
 	return st, names.Err()
+}
+
+// instanceOf picks the label that names where an alert fires (instance, host, pod, node,
+// service or job) from an alert's labels JSON; "" when it has none.
+func instanceOf(labelsJSON string) string {
+	var labels map[string]string
+	if json.Unmarshal([]byte(labelsJSON), &labels) != nil {
+		return ""
+	}
+	for _, k := range []string{"instance", "host", "hostname", "pod", "node", "service", "job"} {
+		if v := labels[k]; v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func sortedCounts(m map[string]int) []NameCount {

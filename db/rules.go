@@ -534,3 +534,40 @@ func (d *DB) RuleNamesMentioningGroup(ctx context.Context, groupID int64) ([]str
 	return d.strings(ctx, `SELECT r.name FROM rule_contact_groups l JOIN rules r ON r.id = l.rule_id
 		WHERE l.group_id = ? AND r.deleted_at IS NULL ORDER BY lower(r.name)`, groupID)
 }
+
+// RuleState is what a rule is doing: alerts firing in its groups now, when it last sent a
+// firing message and when a message of it was last delivered.
+type RuleState struct {
+	Firing        int // capped at RuleStateFiringCap
+	LastFired     time.Time
+	LastDelivered time.Time
+}
+
+// RuleStateFiringCap bounds the count of firing alerts per rule on the rules list: in a
+// storm the list says "10000+" rather than counting every alert.
+const RuleStateFiringCap = 10000
+
+// RuleStates reads the state of each rule; the queries walk the rule's own index ranges.
+func (d *DB) RuleStates(ctx context.Context, ids []int64) (map[int64]RuleState, error) {
+	out := make(map[int64]RuleState, len(ids))
+	for _, id := range ids {
+		var st RuleState
+		var fired, delivered sql.NullInt64
+		if err := d.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM alert_groups g
+			JOIN group_alerts ga ON ga.group_id = g.id WHERE g.rule_id = ? AND ga.status = 'firing' LIMIT ?) x`,
+			id, RuleStateFiringCap).Scan(&st.Firing); err != nil {
+			return nil, fmt.Errorf("db: rule state: %w", err)
+		}
+		if err := d.read.QueryRowContext(ctx, `SELECT MAX(at) FROM (SELECT at FROM delivery_attempts
+			WHERE rule_id = ? AND kind = 'firing' ORDER BY at DESC LIMIT 1) x`, id).Scan(&fired); err != nil {
+			return nil, fmt.Errorf("db: rule state: %w", err)
+		}
+		if err := d.read.QueryRowContext(ctx, `SELECT MAX(at) FROM (SELECT at FROM delivery_attempts
+			WHERE rule_id = ? AND outcome = 'delivered' ORDER BY at DESC LIMIT 1) x`, id).Scan(&delivered); err != nil {
+			return nil, fmt.Errorf("db: rule state: %w", err)
+		}
+		st.LastFired, st.LastDelivered = nullMS(fired), nullMS(delivered)
+		out[id] = st
+	}
+	return out, nil
+}

@@ -25,8 +25,11 @@ type User struct {
 	TeamName       string
 	Disabled       bool
 	SessionVersion int64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// MustChangePassword: the password was generated and printed in the log; the console
+	// asks for a new one until it is changed.
+	MustChangePassword bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // Scope is what the user may see.
@@ -41,13 +44,13 @@ func (u User) Scope() Scope {
 func (u User) CanWrite() bool { return u.Role == RoleAdmin || u.Role == RoleMember }
 
 const userCols = `u.id, u.username, u.display_name, u.password_hash, u.role, COALESCE(u.team_id, 0),
-	COALESCE(t.name, ''), u.disabled, u.session_version, u.created_at, u.updated_at`
+	COALESCE(t.name, ''), u.disabled, u.session_version, u.must_change_password, u.created_at, u.updated_at`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created, updated int64
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.TeamID, &u.TeamName,
-		&u.Disabled, &u.SessionVersion, &created, &updated)
+		&u.Disabled, &u.SessionVersion, &u.MustChangePassword, &created, &updated)
 	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
 	return u, err
 }
@@ -102,6 +105,8 @@ type NewUser struct {
 	PasswordHash string
 	Role         string
 	TeamID       int64
+	// MustChangePassword marks a generated password (the first administrator's).
+	MustChangePassword bool
 }
 
 // userAudit is what the audit log records of a user; never the password hash.
@@ -119,8 +124,10 @@ func auditOfUser(u User) userAudit {
 }
 
 func insertUser(ctx context.Context, q querier, now time.Time, in NewUser) (int64, error) {
-	res, err := insertReturningID(ctx, q, `INSERT INTO users (username, display_name, password_hash, role, team_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, in.Username, in.DisplayName, in.PasswordHash, in.Role, nullID(in.TeamID), ms(now), ms(now))
+	res, err := insertReturningID(ctx, q, `INSERT INTO users (username, display_name, password_hash, role, team_id,
+		must_change_password, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, in.Username, in.DisplayName, in.PasswordHash, in.Role, nullID(in.TeamID),
+		in.MustChangePassword, ms(now), ms(now))
 	if err != nil {
 		return 0, err
 	}
@@ -151,7 +158,7 @@ type UserUpdate struct {
 	Role         *string
 	TeamID       *int64 // 0 = no team
 	Disabled     *bool
-	PasswordHash *string // also ends the user's sessions (except KeepSession)
+	PasswordHash *string // also ends the user's sessions (except KeepSession) and clears MustChangePassword
 	// KeepSession is the session that stays signed in when a password change ends the
 	// others: the one the user changed it from (0 = end all).
 	KeepSession int64
@@ -183,6 +190,7 @@ func (d *DB) UpdateUser(ctx context.Context, a Actor, id int64, upd UserUpdate) 
 		}
 		if upd.PasswordHash != nil {
 			n.PasswordHash = *upd.PasswordHash
+			n.MustChangePassword = false
 			bump = true
 		}
 		if bump {
@@ -194,8 +202,9 @@ func (d *DB) UpdateUser(ctx context.Context, a Actor, id int64, upd UserUpdate) 
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE users SET display_name = ?, role = ?, team_id = ?, disabled = ?,
-			password_hash = ?, session_version = ?, updated_at = ? WHERE id = ?`,
-			n.DisplayName, n.Role, nullID(n.TeamID), n.Disabled, n.PasswordHash, n.SessionVersion, ms(now), id)
+			password_hash = ?, session_version = ?, must_change_password = ?, updated_at = ? WHERE id = ?`,
+			n.DisplayName, n.Role, nullID(n.TeamID), n.Disabled, n.PasswordHash, n.SessionVersion,
+			n.MustChangePassword, ms(now), id)
 		if err != nil {
 			return err
 		}

@@ -45,22 +45,22 @@ func contactsNewestMsg(t *testing.T, api *client, robotName string) contactsSand
 	return contactsSandboxMsg{}
 }
 
-// contactsPickMention selects, in the robot page's test-send mention picker, the option whose label
+// contactsPickMention ticks, in the robot page's test-send mention picker, the tag whose label
 // starts with label (a contact's label carries their IDs after the name) and returns its value.
 func contactsPickMention(b *browser, label string) string {
 	b.t.Helper()
-	b.waitVisible("select[name=mention]")
+	// The picker is tap-to-pick tags (checkboxes), not a Ctrl-click list.
+	b.waitVisible("[data-testid=test-mention] input[name=mention]")
 	v := b.eval(`(() => {
-		const s = document.querySelector("select[name=mention]");
-		const o = [...s.options].find(o => o.label.trim().startsWith(` + jsString(label) + `));
-		if (!o) return "";
-		o.selected = true;
-		s.dispatchEvent(new Event("change", {bubbles: true}));
-		return o.value;
+		const l = [...document.querySelectorAll("[data-testid=test-mention] label.tag")].find(l => l.innerText.trim().startsWith(` + jsString(label) + `));
+		if (!l) return "";
+		const box = l.querySelector("input[name=mention]");
+		if (!box.checked) box.click();
+		return box.value;
 	})()`)
 	if v == "" {
-		b.fail("no option %q in the mention picker; it offers: %s", label,
-			b.eval(`[...document.querySelectorAll("select[name=mention] option")].map(o => o.label).join(" | ")`))
+		b.fail("no tag %q in the mention picker; it offers: %s", label,
+			b.eval(`[...document.querySelectorAll("[data-testid=test-mention] label.tag")].map(l => l.innerText.trim()).join(" | ")`))
 	}
 	return v
 }

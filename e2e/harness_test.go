@@ -125,10 +125,13 @@ const testAdminPassword = "admin-e2e-Passw0rd"
 
 // consoleOpts tunes startConsole. The zero value is a fresh console.
 type consoleOpts struct {
-	DataDir       string   // reuse this data directory (a restart after a crash); default: a fresh t.TempDir()
-	AdminPassword string   // default testAdminPassword
-	Env           []string // extra KEY=VALUE pairs, e.g. "ALERTDESK_ALLOWED_WEBHOOK_HOSTS=127.0.0.1:9999"
-	Args          []string // extra flags, e.g. "-demo"
+	DataDir       string // reuse this data directory (a restart after a crash); default: a fresh t.TempDir()
+	AdminPassword string // default testAdminPassword
+	// GeneratePassword starts without ALERTDESK_ADMIN_PASSWORD: the console generates the
+	// first admin's password and prints it in its log, as on a real first start.
+	GeneratePassword bool
+	Env              []string // extra KEY=VALUE pairs, e.g. "ALERTDESK_ALLOWED_WEBHOOK_HOSTS=127.0.0.1:9999"
+	Args             []string // extra flags, e.g. "-demo"
 	// BaseHost, when set, makes ALERTDESK_BASE_URL http://<BaseHost>:<port>: an address
 	// other than the loopback default, as a real deployment has (e.g. "localhost").
 	BaseHost string
@@ -156,7 +159,7 @@ func startConsole(t testing.TB, opts consoleOpts) *console {
 	if opts.DataDir == "" {
 		opts.DataDir = t.TempDir()
 	}
-	if opts.AdminPassword == "" {
+	if opts.AdminPassword == "" && !opts.GeneratePassword {
 		opts.AdminPassword = testAdminPassword
 	}
 	addr := freeAddr(t)
@@ -201,9 +204,11 @@ func (c *console) start() {
 	cmd.Env = append(os.Environ(),
 		"ALERTDESK_ADDR="+c.Addr,
 		"ALERTDESK_DATA_DIR="+c.DataDir,
-		"ALERTDESK_ADMIN_PASSWORD="+c.AdminPassword,
 		"ALERTDESK_LOG_LEVEL=debug",
 	)
+	if !c.opts.GeneratePassword {
+		cmd.Env = append(cmd.Env, "ALERTDESK_ADMIN_PASSWORD="+c.AdminPassword)
+	}
 	if c.opts.BaseHost != "" {
 		_, port, _ := net.SplitHostPort(c.Addr)
 		cmd.Env = append(cmd.Env, "ALERTDESK_BASE_URL=http://"+net.JoinHostPort(c.opts.BaseHost, port))

@@ -88,6 +88,7 @@ func TestDeliveryHistory(t *testing.T) {
 		t.Errorf("the platform's answer is %q, want Feishu's JSON with its code", resp)
 	}
 	admin.waitText("[data-testid=notification-state]", "failed")
+	admin.click("[data-testid=notification-request] details summary") // the Raw tab
 	if req := admin.textOf("[data-testid=request]"); !strings.HasPrefix(req, "POST ") || strings.Contains(req, "/hook/"+"demo") {
 		t.Errorf("request as sent = %q", req)
 	}

@@ -164,6 +164,9 @@ func TestRuleIntakeAndWhy(t *testing.T) {
 	admin.eval(`(() => { document.querySelector("#rule-preview").dataset.e2eStale = "1"; return ""; })()`)
 	admin.click("[data-testid=rule-preview-button]")
 	admin.waitJS(`(() => { const e = document.querySelector("#rule-preview"); return !!e && !e.dataset.e2eStale; })()`, "the preview swapped in")
+	// The preview shows the chat look-alike; the exact request is behind its Raw tab.
+	admin.waitText("#rule-preview [data-testid=chat-body]", "disk alerts")
+	admin.click("#rule-preview details.chat-raw summary")
 	req := admin.waitText("#rule-preview [data-testid=preview-request]", "@13900000009")
 	if !strings.Contains(req, `"atMobiles"`) || !strings.Contains(req, "disk alerts") {
 		t.Errorf("preview request lacks atMobiles or the rule name:\n%s", req)

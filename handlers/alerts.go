@@ -84,7 +84,7 @@ func (s *Server) alertsList(c echo.Context) error {
 	for _, a := range alerts {
 		d.Rows = append(d.Rows, views.AlertRow{ID: a.ID, Name: a.Name, Status: a.Status, Source: a.Source,
 			Labels: labelLine(a.Labels), Received: a.ReceivedAt.Local().Format("2006-01-02 15:04:05"),
-			Matched: len(a.MatchedRules), URL: "/alerts/" + itoa(a.ID), Incident: incidents[a.ID]})
+			Matched: len(a.MatchedRules), URL: "/alerts/" + itoa(a.ID), Incident: incidents[a.ID], Severity: a.Labels["severity"]})
 	}
 	if more && len(alerts) > 0 {
 		last := alerts[len(alerts)-1]

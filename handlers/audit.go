@@ -112,8 +112,10 @@ func (s *Server) auditList(c echo.Context) error {
 	}
 	d := views.AuditPageData{Page: s.page(c, "Audit log", "audit"), Filter: fd, Errors: errs}
 	for _, e := range events {
+		verb, changes := auditInWords(e)
 		d.Rows = append(d.Rows, views.AuditRow{At: e.At.Local().Format("2006-01-02 15:04:05"), Actor: e.Actor,
-			Action: e.Action, ObjectType: e.ObjectType, ObjectName: e.ObjectName, IP: e.IP, Before: e.Before, After: e.After})
+			Action: e.Action, ObjectType: e.ObjectType, ObjectName: e.ObjectName, IP: e.IP, Before: e.Before, After: e.After,
+			Verb: verb, Changes: changes, ObjectURL: auditObjectURL(e.ObjectType, e.ObjectID)})
 	}
 	base := url.Values{}
 	for k, v := range map[string]string{"actor": fd.Actor, "action": fd.Action, "object": fd.ObjectType, "from": fd.From, "to": fd.To} {

@@ -48,6 +48,14 @@ func (s *Server) dashboard(c echo.Context) error {
 	if d.OnCall, err = s.scheduleRows(c); err != nil {
 		return err
 	}
+	fr, err := s.deps.DB.FirstRunState(ctx, scope(c))
+	if err != nil {
+		return err
+	}
+	d.RobotCount = fr.Robots
+	if u.CanWrite() {
+		d.FirstRun = firstRunSteps(fr, u.Role == db.RoleAdmin)
+	}
 	return render(c, http.StatusOK, views.DashboardPage(d))
 }
 
@@ -116,4 +124,37 @@ func (s *Server) stuckGroups(c echo.Context, ruleID int64) ([]views.StuckGroup, 
 			Why: g.LastError, Retry: fmtTime(g.FlushAt.Local()), Tries: g.FlushFailures})
 	}
 	return out, nil
+}
+
+// firstRunSteps lays out the checklist from an empty console to a delivered alert; nil
+// once every step is done. Only admins create teams; a member always has one.
+func firstRunSteps(f db.FirstRun, isAdmin bool) []views.FirstRunStep {
+	steps := []views.FirstRunStep{
+		{Label: "Create a team", Hint: "Every robot, contact, rule and token belongs to a team.",
+			URL: "/admin/teams", Action: "Create a team", Done: f.Teams > 0},
+		{Label: "Register a robot", Hint: "Add a custom robot to your DingTalk, Feishu/Lark or WeCom group and paste its webhook URL here.",
+			URL: "/robots/new", Action: "New robot", Done: f.Robots > 0},
+		{Label: "Test-send it", Hint: "Proves the webhook, signing secret and keywords work: a sample message lands in the group.",
+			URL: "/robots", Action: "Go to robots and press Test-send", Done: f.VerifiedRobots > 0},
+		{Label: "Write an alert rule", Hint: "Which alerts matter, and which robots they go to.",
+			URL: "/rules/new", Action: "New rule", Done: f.Rules > 0},
+		{Label: "Create an API token", Hint: "Alertmanager, Grafana or your scripts send alerts with it.",
+			URL: "/tokens", Action: "Create a token", Done: f.Tokens > 0},
+		{Label: "Send a first alert", Hint: "The token page shows a sample request shaped to hit your rule; it is done when the chat group got it.",
+			URL: "/tokens", Action: "Send the sample alert", Done: f.Delivered > 0},
+	}
+	if !isAdmin && f.Teams == 0 {
+		steps[0].Hint = "Ask an administrator to put you in a team."
+	}
+	all := true
+	for i := range steps {
+		if !steps[i].Done && all {
+			steps[i].Next = true
+			all = false
+		}
+	}
+	if all {
+		return nil
+	}
+	return steps
 }

@@ -198,7 +198,14 @@ func historyRow(h db.HistoryRow) views.HistoryRow {
 	}
 	if h.RuleID != 0 {
 		r.Rule = shownName("rule", h.RuleName, h.RuleID, h.RuleDeleted)
+		if !h.RuleDeleted {
+			r.RuleURL = "/rules/" + itoa(h.RuleID)
+		}
 	}
+	if !h.RobotDeleted {
+		r.RobotURL = "/robots/" + itoa(h.RobotID)
+	}
+	r.AlertName = h.AlertName
 	return r
 }
 
@@ -410,6 +417,9 @@ func (s *Server) historyShow(c echo.Context) error {
 		if a.RequestURL != "" {
 			v.Request = "POST " + a.RequestURL + "\n\n" + a.RequestBody
 			d.Request = v.Request
+			chat := views.ChatFromRequest(nd.Platform, d.Platform, []byte(a.RequestBody))
+			chat.Robot, chat.Raw = nd.RobotName, "" // the raw request has its own section
+			d.Chat = &chat
 			d.Sends++
 		}
 		if a.Response != "" {

@@ -39,7 +39,7 @@ func newStepKey() string {
 }
 
 func policySummary(p db.EscalationPolicy) string {
-	out := fmt.Sprintf("%d %s", len(p.Steps), plural(len(p.Steps), "step", "steps"))
+	out := fmt.Sprintf("%d %s", len(p.Steps), plural(len(p.Steps), "step"))
 	var waits []string
 	for _, st := range p.Steps {
 		waits = append(waits, alerting.ShortDuration(st.After()))
@@ -48,16 +48,9 @@ func policySummary(p db.EscalationPolicy) string {
 		out += " (after " + strings.Join(waits, ", ") + ")"
 	}
 	if p.Repeats > 0 {
-		out += fmt.Sprintf(", repeated %d more %s", p.Repeats, plural(p.Repeats, "time", "times"))
+		out += fmt.Sprintf(", repeated %d more %s", p.Repeats, plural(p.Repeats, "time"))
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func (s *Server) policiesList(c echo.Context) error {

@@ -67,9 +67,28 @@ func (s *Server) robotsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.RobotsPageData{Page: s.page(c, "Robots", "robots"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite()}
+	d := views.RobotsPageData{Page: s.page(c, "Robots", "robots"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite(),
+		Query: strings.TrimSpace(c.QueryParam("q")), Status: c.QueryParam("status"), Total: len(robots)}
+	q := strings.ToLower(d.Query)
 	for _, r := range robots {
-		d.Rows = append(d.Rows, robotRow(r, health[r.ID], now, u.CanWrite()))
+		row := robotRow(r, health[r.ID], now, u.CanWrite())
+		if q != "" && !strings.Contains(strings.ToLower(row.Name+" "+row.Team+" "+row.PlatformLabel), q) {
+			continue
+		}
+		switch d.Status {
+		case "":
+		case "disabled":
+			if r.Enabled {
+				continue
+			}
+		case db.RobotVerified, db.RobotUnverified, db.RobotFailing:
+			if r.Status != d.Status {
+				continue
+			}
+		default:
+			d.Status = ""
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	return render(c, http.StatusOK, views.RobotsPage(d))
 }
@@ -80,7 +99,7 @@ func (s *Server) robotEditData(c echo.Context, title string) (views.RobotEditDat
 		return views.RobotEditData{}, err
 	}
 	return views.RobotEditData{Page: s.page(c, title, "robots"), Teams: teams, Platforms: platformOptions,
-		CanWrite: currentUser(c).CanWrite()}, nil
+		CanWrite: currentUser(c).CanWrite(), CanCreateTeam: currentUser(c).Role == db.RoleAdmin}, nil
 }
 
 func (s *Server) robotsNew(c echo.Context) error {
@@ -112,7 +131,8 @@ type robotForm struct {
 func readRobotForm(c echo.Context) robotForm {
 	f := robotForm{RobotFormData: views.RobotFormData{TeamID: form(c, "team_id"), Name: form(c, "name"),
 		Platform: form(c, "platform"), WebhookURL: form(c, "webhook_url"), Keywords: c.FormValue("keywords"),
-		Enabled: c.FormValue("enabled") == "1", PerMinute: form(c, "per_minute"), PerSecond: form(c, "per_second")},
+		Enabled: c.FormValue("enabled") == "1", PerMinute: form(c, "per_minute"), PerSecond: form(c, "per_second"),
+		NewTeam: form(c, "new_team")},
 		Secret: strings.TrimSpace(c.FormValue("secret")), ClearSecret: c.FormValue("clear_secret") == "1"}
 	return f
 }
@@ -225,9 +245,16 @@ func webhookHint(raw string) string {
 func (s *Server) robotsCreate(c echo.Context) error {
 	f := readRobotForm(c)
 	errs := views.FieldErrors{}
-	teamID := s.teamFromForm(c, errs, "team_id")
+	team := s.pickTeam(c, errs, "team_id")
 	f.validate(errs, s.deps.Webhooks, true, false)
 	if len(errs) == 0 {
+		teamID, err := s.commitTeam(c, errs, team)
+		if err != nil {
+			return err
+		}
+		if teamID == 0 {
+			return s.robotsCreateFailed(c, f, errs)
+		}
 		r, err := s.deps.DB.CreateRobot(c.Request().Context(), actor(c), f.input(teamID))
 		switch {
 		case errors.Is(err, db.ErrConflict):
@@ -239,12 +266,18 @@ func (s *Server) robotsCreate(c echo.Context) error {
 			return redirect(c, "/robots/"+itoa(r.ID))
 		}
 	}
+	return s.robotsCreateFailed(c, f, errs)
+}
+
+// robotsCreateFailed shows the form again with everything typed, the webhook URL and
+// secret included: they are the user's own input of this request, never stored values.
+func (s *Server) robotsCreateFailed(c echo.Context, f robotForm, errs views.FieldErrors) error {
 	d, err := s.robotEditData(c, "New robot")
 	if err != nil {
 		return err
 	}
 	d.IsNew = true
-	f.WebhookURL = "" // never echo a credential back into the page
+	f.RobotFormData.Secret = f.Secret
 	return render(c, http.StatusUnprocessableEntity, views.RobotEditPage(d, f.RobotFormData, errs))
 }
 
@@ -352,7 +385,9 @@ func (s *Server) robotsUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f.WebhookURL = ""
+	// What the user typed comes back (empty still means "unchanged"); the stored
+	// credentials never do.
+	f.RobotFormData.Secret = f.Secret
 	return render(c, http.StatusUnprocessableEntity, views.RobotEditPage(d, f.RobotFormData, errs))
 }
 
@@ -469,6 +504,13 @@ func (s *Server) robotsTest(c echo.Context) error {
 		r = fresh
 	}
 	res.RobotID, res.Status, res.Enabled = r.ID, r.Status, r.Enabled
+	now := s.deps.DB.Now()
+	health, err := s.deps.DB.RobotHealth24h(ctx, db.TeamScope(r.TeamID), now.Add(-24*time.Hour))
+	if err != nil {
+		return err
+	}
+	row := robotRow(r, health[r.ID], now, true)
+	res.Health = &row
 	if !isHTMX(c) {
 		d, err := s.robotPage(c, r)
 		if err != nil {

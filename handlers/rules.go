@@ -80,11 +80,41 @@ func (s *Server) rulesList(c echo.Context) error {
 	for _, r := range robots {
 		names[r.ID] = robotLabel(r)
 	}
-	d := views.RulesPageData{Page: s.page(c, "Rules", "rules"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite()}
+	d := views.RulesPageData{Page: s.page(c, "Rules", "rules"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite(),
+		Query: strings.TrimSpace(c.QueryParam("q")), Enabled: c.QueryParam("enabled"), Total: len(rules)}
+	if d.Enabled != "enabled" && d.Enabled != "disabled" {
+		d.Enabled = ""
+	}
+	q := strings.ToLower(d.Query)
+	var ids []int64
 	for _, r := range rules {
-		d.Rows = append(d.Rows, ruleRow(r, names, u.CanWrite()))
+		row := ruleRow(r, names, u.CanWrite())
+		hay := strings.ToLower(row.Name + " " + row.Team + " " + row.Matchers + " " + strings.Join(row.Robots, " "))
+		if (q != "" && !strings.Contains(hay, q)) || (d.Enabled == "enabled" && !r.Enabled) || (d.Enabled == "disabled" && r.Enabled) {
+			continue
+		}
+		d.Rows = append(d.Rows, row)
+		ids = append(ids, r.ID)
+	}
+	states, err := s.deps.DB.RuleStates(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i := range d.Rows {
+		ruleStateInto(&d.Rows[i], states[d.Rows[i].ID])
 	}
 	return render(c, http.StatusOK, views.RulesPage(d))
+}
+
+// ruleStateInto writes what the rule is doing into its list row.
+func ruleStateInto(row *views.RuleRow, st db.RuleState) {
+	switch {
+	case st.Firing >= db.RuleStateFiringCap:
+		row.Firing = fmt.Sprintf("%d+ firing", db.RuleStateFiringCap)
+	case st.Firing > 0:
+		row.Firing = fmt.Sprintf("%d firing", st.Firing)
+	}
+	row.LastFired, row.LastDelivered = when(st.LastFired), when(st.LastDelivered)
 }
 
 func ruleRow(r db.Rule, robotNames map[int64]string, canWrite bool) views.RuleRow {
@@ -371,7 +401,9 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 		errs["source"] = "Pick any source, Alertmanager, Grafana or API."
 	}
 
+	// Every row is checked and every bad one reported at once, not only the first.
 	used := 0
+	var rowErrs []string
 	for i, m := range f.Matchers {
 		if m.Name == "" {
 			continue
@@ -379,10 +411,13 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 		used++
 		cm, err := alerting.NewMatcher(m.Name, alerting.MatchOp(m.Op), m.Value)
 		if err != nil {
-			errs["matchers"] = fmt.Sprintf("row %d: %v", i+1, err)
-			break
+			rowErrs = append(rowErrs, fmt.Sprintf("row %d: %v", i+1, err))
+			continue
 		}
 		in.Matchers = append(in.Matchers, cm)
+	}
+	if len(rowErrs) > 0 {
+		errs["matchers"] = strings.Join(rowErrs, "; ")
 	}
 	if used > maxRuleMatchers && errs["matchers"] == "" {
 		errs["matchers"] = fmt.Sprintf("At most %d matchers.", maxRuleMatchers)
@@ -450,6 +485,7 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 	}
 
 	n := 0
+	var quietErrs []string
 	for _, q := range f.QuietHours {
 		if quietRowEmpty(q) {
 			continue
@@ -462,16 +498,19 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 			}
 		}
 		if err := w.Validate(); err != nil {
-			errs["quiet_hours"] = fmt.Sprintf("window %d: %v", n, err)
-			break
+			quietErrs = append(quietErrs, fmt.Sprintf("window %d: %v", n, err))
+			continue
 		}
 		if q.TZ != "" {
 			if _, err := time.LoadLocation(q.TZ); err != nil {
-				errs["quiet_hours"] = fmt.Sprintf("window %d: unknown time zone %q", n, q.TZ)
-				break
+				quietErrs = append(quietErrs, fmt.Sprintf("window %d: unknown time zone %q", n, q.TZ))
+				continue
 			}
 		}
 		in.QuietHours = append(in.QuietHours, w)
+	}
+	if len(quietErrs) > 0 {
+		errs["quiet_hours"] = strings.Join(quietErrs, "; ")
 	}
 	if n > maxRuleQuietHours && errs["quiet_hours"] == "" {
 		errs["quiet_hours"] = fmt.Sprintf("At most %d windows.", maxRuleQuietHours)
@@ -726,7 +765,13 @@ func (s *Server) rulesSetEnabled(c echo.Context) error {
 		for _, rb := range robots {
 			names[rb.ID] = robotLabel(rb)
 		}
-		return render(c, http.StatusOK, views.RuleRowView(ruleRow(r, names, true), currentUser(c).Role != db.RoleMember, session(c).csrf()))
+		row := ruleRow(r, names, true)
+		states, err := s.deps.DB.RuleStates(c.Request().Context(), []int64{r.ID})
+		if err != nil {
+			return err
+		}
+		ruleStateInto(&row, states[r.ID])
+		return render(c, http.StatusOK, views.RuleRowView(row, currentUser(c).Role != db.RoleMember, session(c).csrf(), true))
 	}
 	state := "disabled"
 	if on {
@@ -880,6 +925,8 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 		rp.Title, rp.MsgType, rp.URL, rp.Request, rp.Truncated = composed.Message.Title, prep.MsgType, prep.MaskedURL, pretty.String(), prep.Truncated
 		rp.KeywordAdd = prep.KeywordAdded
 		shown += len(rp.Request)
+		rp.Chat = views.ChatFromRequest(robot.Platform, rp.Platform, prep.MaskedBody)
+		rp.Chat.Robot, rp.Chat.Keyword, rp.Chat.Raw = robot.Name, prep.KeywordAdded, "" // the raw request is shown below it
 		rp.Mentioned, rp.Skipped = prep.Mentions.Labels, prep.Mentions.Skipped
 		p.Robots = append(p.Robots, rp)
 	}

@@ -48,14 +48,18 @@ func (s *Server) visibleSandboxRobots(c echo.Context) map[string]sandbox.RobotCo
 }
 
 func (s *Server) sandboxPage(c echo.Context) error {
-	return s.renderSandboxPage(c, "", "")
+	d, err := s.sandboxPageData(c, "", "")
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.SandboxPage(d, nil))
 }
 
-// renderSandboxPage shows the user's sandbox robots, the one just created (revealed,
-// its token) in full, with an ok message when flash is set.
-func (s *Server) renderSandboxPage(c echo.Context, revealed, flash string) error {
+// sandboxPageData is the user's sandbox robots, the one just created (revealed, its
+// token) in full, with an ok message when flash is set.
+func (s *Server) sandboxPageData(c echo.Context, revealed, flash string) (views.SandboxPageData, error) {
 	sb := s.deps.Sandbox
-	d := views.SandboxPageData{Page: s.page(c, "Sandbox", ""), Platform: "dingtalk"}
+	d := views.SandboxPageData{Page: s.page(c, "Sandbox", "sandbox"), Platform: "dingtalk"}
 	if flash != "" {
 		d.Flash, d.FlashKind = flash, "ok"
 	}
@@ -88,14 +92,16 @@ func (s *Server) renderSandboxPage(c echo.Context, revealed, flash string) error
 				body = string(b)
 			}
 		}
+		chat := views.ChatFromRequest(string(m.Platform), m.Platform.Label(), m.Body)
+		chat.Robot, chat.Raw = m.RobotName, body
 		d.Messages = append(d.Messages, views.SandboxMessage{ID: m.ID, At: m.At.Local().Format("15:04:05"),
 			Platform: m.Platform.Label(), RobotName: m.RobotName, Accepted: m.Accepted, Code: m.Code, ErrMsg: m.ErrMsg,
-			Title: m.Title, Text: m.Text, Mentions: m.Mentions, Body: body, Buttons: sandboxButtons(m.Buttons)})
+			Title: m.Title, Text: m.Text, Mentions: m.Mentions, Body: body, Buttons: sandboxButtons(m.Buttons), Chat: chat})
 		if len(d.Messages) == 200 {
 			break
 		}
 	}
-	return render(c, http.StatusOK, views.SandboxPage(d, nil))
+	return d, nil
 }
 
 // visibleSandboxMessages are the messages received by robots the user may see (of one
@@ -118,15 +124,23 @@ func (s *Server) sandboxMessages(c echo.Context) error {
 }
 
 func (s *Server) sandboxAddRobot(c echo.Context) error {
+	errs := views.FieldErrors{}
 	p, ok := notify.ParsePlatform(form(c, "platform"))
 	if !ok {
-		return userError(http.StatusUnprocessableEntity, "Pick %s.", notify.LabelList("or"))
+		errs["platform"] = "Pick " + notify.LabelList("or") + "."
 	}
 	name := form(c, "name")
-	errs := views.FieldErrors{}
 	checkName(errs, "name", name, 100)
 	if len(errs) > 0 {
-		return userError(http.StatusUnprocessableEntity, "Name: %s", errs["name"])
+		// The form comes back with its error next to the field and everything typed.
+		d, err := s.sandboxPageData(c, "", "")
+		if err != nil {
+			return err
+		}
+		d.Platform = form(c, "platform")
+		d.Form = views.SandboxRobotForm{Name: name, Sign: c.FormValue("sign") == "1", Keywords: c.FormValue("keywords"),
+			Unlimited: c.FormValue("unlimited") == "1"}
+		return render(c, http.StatusUnprocessableEntity, views.SandboxPage(d, errs))
 	}
 	cfg := sandbox.RobotConfig{Platform: p, Name: name, Unlimited: c.FormValue("unlimited") == "1",
 		TeamID: currentUser(c).TeamID}
@@ -145,8 +159,12 @@ func (s *Server) sandboxAddRobot(c echo.Context) error {
 		return err
 	}
 	// Rendered, not redirected: the full webhook URL and secret are shown this once.
-	return s.renderSandboxPage(c, cfg.Token,
+	d, err := s.sandboxPageData(c, cfg.Token,
 		"Sandbox robot "+name+" created; copy its webhook URL into a console robot now, it is shown only once.")
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.SandboxPage(d, nil))
 }
 
 // sandboxFault sets a robot's fault mode. The robot is named by its reference (or by

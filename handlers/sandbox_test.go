@@ -104,3 +104,30 @@ func TestSandboxIsPerTeamAndMasked(t *testing.T) {
 		t.Error("the admin must see all sandbox robots, credentials masked")
 	}
 }
+
+// The sandbox's robot form answered a bare "Unprocessable Entity" page; now it comes back
+// with the error next to the field and what was typed, and messages show as the group
+// sees them.
+func TestSandboxRobotFormErrorsKeepInput(t *testing.T) {
+	ts := newTestServer(t)
+	sb := sandbox.New(sandbox.Options{})
+	ts.rebuild(func(d *handlers.Deps) {
+		d.Sandbox, d.Config.SandboxBaseURL, d.Config.Demo = sb, "http://console.test", true
+	})
+	bot := sb.AddRobot(sandbox.RobotConfig{Platform: notify.DingTalk, Name: "alpha ding", TeamID: ts.TeamA.ID})
+	req, _ := http.NewRequest(http.MethodPost, "/robot/send?access_token="+bot.Token,
+		strings.NewReader(`{"msgtype":"markdown","markdown":{"title":"t","text":"### Disk **full** <script>x</script>"}}`))
+	req.Header.Set("Content-Type", "application/json")
+	sb.ServeHTTP(httptest.NewRecorder(), req)
+
+	alice := ts.login(t, "alice", testPassword)
+	rec := alice.postForm(t, "/sandbox/robots", url.Values{"platform": {"slack"}, "name": {""}, "keywords": {"kept keyword"}, "unlimited": {"1"}}, false)
+	wantStatus(t, rec, http.StatusUnprocessableEntity)
+	body := rec.Body.String()
+	for _, want := range []string{`data-testid="err-name"`, `data-testid="err-platform"`, "kept keyword", `name="unlimited" value="1" checked`,
+		`data-testid="error-summary"`, `<p class="chat-h">Disk <strong>full</strong> &lt;script&gt;x&lt;/script&gt;</p>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("refused sandbox form lacks %s", want)
+		}
+	}
+}

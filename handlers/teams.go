@@ -64,17 +64,27 @@ func (s *Server) teamsRename(c echo.Context) error {
 	name := form(c, "name")
 	errs := views.FieldErrors{}
 	checkName(errs, "name", name, 64)
+	if len(errs) == 0 {
+		_, err = s.deps.DB.RenameTeam(c.Request().Context(), actor(c), id, name)
+		switch {
+		case errors.Is(err, db.ErrConflict):
+			errs["name"] = "A team named " + name + " already exists."
+		case err != nil:
+			return err
+		}
+	}
 	if msg, bad := errs["name"]; bad {
-		s.setFlash(c, "error", "Team name: "+msg)
-		return redirect(c, "/admin/teams")
-	}
-	_, err = s.deps.DB.RenameTeam(c.Request().Context(), actor(c), id, name)
-	if errors.Is(err, db.ErrConflict) {
-		s.setFlash(c, "error", "A team named "+name+" already exists.")
-		return redirect(c, "/admin/teams")
-	}
-	if err != nil {
-		return err
+		// The table comes back with the error under the row and the name as typed.
+		d, err := s.teamsPage(c)
+		if err != nil {
+			return err
+		}
+		for i := range d.Rows {
+			if d.Rows[i].ID == id {
+				d.Rows[i].RenameTo, d.Rows[i].RenameError = name, msg
+			}
+		}
+		return render(c, http.StatusUnprocessableEntity, views.TeamsPage(d, "", nil))
 	}
 	s.setFlash(c, "ok", "Team renamed to "+name+".")
 	return redirect(c, "/admin/teams")
@@ -136,4 +146,43 @@ func (s *Server) teamFromForm(c echo.Context, errs views.FieldErrors, field stri
 		return 0
 	}
 	return id
+}
+
+// teamPick is the team a form names: an existing one, or a new one (an administrator on a
+// console without teams names it in the form) that commitTeam creates with the object.
+type teamPick struct {
+	ID      int64
+	NewName string
+}
+
+// pickTeam reads the team of a form that creates an object.
+func (s *Server) pickTeam(c echo.Context, errs views.FieldErrors, field string) teamPick {
+	u := currentUser(c)
+	if u.Role == db.RoleAdmin && form(c, field) == "" {
+		name := form(c, "new_team")
+		if name == "" {
+			errs["new_team"] = "Name a team: everything the console sends belongs to one."
+			return teamPick{}
+		}
+		checkName(errs, "new_team", name, 64)
+		return teamPick{NewName: name}
+	}
+	return teamPick{ID: s.teamFromForm(c, errs, field)}
+}
+
+// commitTeam returns the picked team's id, creating the new team first; 0 with an error
+// in errs when the name is taken.
+func (s *Server) commitTeam(c echo.Context, errs views.FieldErrors, p teamPick) (int64, error) {
+	if p.NewName == "" {
+		return p.ID, nil
+	}
+	t, err := s.deps.DB.CreateTeam(c.Request().Context(), actor(c), p.NewName)
+	if errors.Is(err, db.ErrConflict) {
+		errs["new_team"] = "A team with this name already exists."
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return t.ID, nil
 }

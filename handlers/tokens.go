@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -98,11 +99,19 @@ func (s *Server) tokensCreate(c echo.Context) error {
 		return err
 	}
 	base := s.consoleURL(c)
-	d.New = &views.NewToken{Plain: plain,
+	sampleScope := db.AllTeams
+	if teamID > 0 {
+		sampleScope = db.TeamScope(teamID)
+	}
+	sample, err := s.sampleAlertFor(c.Request().Context(), sampleScope)
+	if err != nil {
+		return err
+	}
+	d.New = &views.NewToken{Plain: plain, SampleRule: sample.Rule, SampleRuleURL: sample.URL, IntakeToken: f.Scope == db.TokenIntake,
 		Curl: fmt.Sprintf(`curl -sS -X POST %s/api/v1/alerts \
   -H 'Authorization: Bearer %s' \
   -H 'Content-Type: application/json' \
-  -d '{"status":"firing","labels":{"alertname":"AlertdeskTest","severity":"warning"},"annotations":{"summary":"Test alert sent with curl"}}'`, base, plain),
+  -d '%s'`, base, plain, strings.ReplaceAll(sample.Body, "'", `'\''`)),
 		Alertmanager: fmt.Sprintf(`# alertmanager.yml
 receivers:
   - name: alertdesk

@@ -102,6 +102,7 @@ func (s *Server) usersCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	f.Password = pw
 	if isHTMX(c) {
 		return render(c, http.StatusUnprocessableEntity, views.UserCreateForm(d.CSRF, d.Teams, f, errs))
 	}

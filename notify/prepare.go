@@ -64,7 +64,9 @@ type Prepared struct {
 // Keywords: when none of r.Keywords appears in the title or body, the first keyword is
 // prepended to the title. The title is never cut away by truncation and is part of the
 // scanned text on every platform (DingTalk and WeCom repeat it as the first line of the
-// content; Feishu scans the card header — see docs/PLATFORMS.md §2.4, not verified live).
+// content). Feishu/Lark put the title in the card header, which the keyword check may not
+// scan (docs/PLATFORMS.md §2.4, not verified live), so there the keyword also opens the
+// card's text.
 // Platforms without a keyword setting (WeCom) ignore r.Keywords.
 //
 // Actions: a message that mentions nobody carries them as buttons where the platform has
@@ -107,6 +109,13 @@ func Prepare(r Robot, m Message, now time.Time) (Prepared, error) {
 
 	if len(keywords) > 0 && !containsAny(title+"\n"+body, keywords) {
 		title = keywords[0] + " " + title
+		p.KeywordAdded = keywords[0]
+	}
+	if len(keywords) > 0 && (r.Platform == Feishu || r.Platform == Lark) && !containsAny(body, keywords) {
+		// A Feishu/Lark card's title is its header; whether the keyword check scans the
+		// header is confirmed nowhere, and a refused message (19024) is silent loss: the
+		// keyword also opens the card's text, which truncation never cuts.
+		body = keywords[0] + "\n" + body
 		p.KeywordAdded = keywords[0]
 	}
 	out, kept, truncated, err := fit(rd, title, body, marker)

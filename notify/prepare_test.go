@@ -269,3 +269,25 @@ func TestPlatformMethods(t *testing.T) {
 		t.Error("MaxBytes wrong")
 	}
 }
+
+// Whether Feishu's keyword check scans a card's header is confirmed nowhere: a Feishu or
+// Lark card carries the keyword in its text as well as in the header.
+func TestPrepareFeishuKeywordInCardText(t *testing.T) {
+	for _, plat := range []Platform{Feishu, Lark} {
+		r := Robot{Platform: plat, WebhookURL: "https://" + plat.OfficialHost() + "/x", Keywords: []string{"Monitoring"}}
+		p, err := Prepare(r, Message{Title: "CPU high", Body: "cpu at 97%"}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		card := decode(t, p.Body)["card"].(map[string]any)
+		header := card["header"].(map[string]any)["title"].(map[string]any)["content"].(string)
+		text := card["elements"].([]any)[0].(map[string]any)["text"].(map[string]any)["content"].(string)
+		if !strings.Contains(header, "Monitoring") || !strings.HasPrefix(text, "Monitoring\n") {
+			t.Errorf("%s: header %q, text %q: want the keyword in both", plat, header, text)
+		}
+		p, _ = Prepare(r, Message{Title: "CPU high", Body: "Monitoring: cpu"}, time.Now())
+		if bytes.Contains(p.Body, []byte(`Monitoring\nMonitoring`)) {
+			t.Errorf("%s: keyword added to a text that has it: %s", plat, p.Body)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package notify
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -88,7 +89,8 @@ func weComMarkdownRenderer(plan MentionPlan, actions []Action) renderer {
 	}}
 }
 
-// weComTextRenderer measures text.content, as the platform does.
+// weComTextRenderer measures text.content, as the platform does. A text message renders
+// no markup, so the markdown the templates write is turned into plain text first.
 func weComTextRenderer(plan MentionPlan, actions []Action) renderer {
 	suffix := actionLines(actions)
 	users := append([]string(nil), plan.WeComUserIDs...)
@@ -98,7 +100,7 @@ func weComTextRenderer(plan MentionPlan, actions []Action) renderer {
 	return renderer{limit: weComMaxText, render: func(title, text string) ([]byte, int) {
 		var b weComTextBody
 		b.MsgType = "text"
-		b.Text.Content = title + "\n\n" + text + suffix
+		b.Text.Content = title + "\n\n" + PlainText(text) + suffix
 		b.Text.MentionedList = users
 		b.Text.MentionedMobileList = plan.WeComMobiles
 		return marshal(b), len(b.Text.Content)
@@ -135,4 +137,29 @@ func classifyWeCom(s Spec, o *Outcome, c int) {
 	case 40007, 41006:
 		set(Rejected, "refused an invalid or expired media_id")
 	}
+}
+
+var (
+	fontTag      = regexp.MustCompile(`</?font[^>]*>`)
+	markdownLink = regexp.MustCompile(`\[([^\]\n]*)\]\(([^)\s]+)\)`)
+	escaped      = regexp.MustCompile(`\\([\\*_\x60\[\]~|#+=.-])`)
+)
+
+// PlainText turns the markdown of the default templates into what a platform that renders
+// none should show: no <font> tags, no ** or heading marks, links as "label: URL",
+// markdown escapes and HTML entities undone. Quote marks stay: "> " reads fine as text.
+func PlainText(md string) string {
+	s := fontTag.ReplaceAllString(md, "")
+	s = markdownLink.ReplaceAllString(s, "$1: $2")
+	s = strings.ReplaceAll(s, "**", "")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		l = strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(l, "### "), "## "), "# ")
+		if l == "---" {
+			l = ""
+		}
+		lines[i] = l
+	}
+	s = escaped.ReplaceAllString(strings.Join(lines, "\n"), "$1")
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }

@@ -68,3 +68,22 @@ func TestPrepareWeCom(t *testing.T) {
 		}
 	})
 }
+
+// A WeCom text message (forced by mobiles or @all) renders no markup: the markdown of the
+// default template arrives as plain text.
+func TestWeComTextIsPlain(t *testing.T) {
+	md := "<font color=\"warning\">**FIRING**</font> **Disk\\_full**\n> Labels: <font color=\"comment\">host=db\\-1</font>\n" +
+		"[Why this message](https://console.example/alerts/1)\n---\n&lt;none&gt;"
+	want := "FIRING Disk_full\n> Labels: host=db-1\nWhy this message: https://console.example/alerts/1\n\n<none>"
+	if got := PlainText(md); got != want {
+		t.Errorf("PlainText =\n%q\nwant\n%q", got, want)
+	}
+	r := Robot{Platform: WeCom, WebhookURL: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}
+	p, err := Prepare(r, Message{Title: "t", Body: md, AtAll: true}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.MsgType != "text" || bytes.Contains(p.Body, []byte("font")) || bytes.Contains(p.Body, []byte("**")) {
+		t.Errorf("WeCom text message carries markup: %s", p.Body)
+	}
+}

@@ -49,6 +49,21 @@ type DashboardData struct {
 	StuckGroups []StuckGroup
 	// OnCall is who is on call now in each schedule visible to the user.
 	OnCall []ScheduleRow
+	// FirstRun is the first-run checklist, empty once every step is done (or for auditors).
+	FirstRun []FirstRunStep
+	// RobotCount is every robot in scope: "every robot is fine" only when there are some.
+	RobotCount int
+}
+
+// FirstRunStep is one step of the dashboard's first-run checklist; it is ticked off from
+// what exists, not from what was clicked.
+type FirstRunStep struct {
+	Label  string
+	Hint   string
+	URL    string
+	Action string // the link's text
+	Done   bool
+	Next   bool // the first step not done yet
 }
 
 // StuckGroup is a notification group whose flush failed.

@@ -27,7 +27,10 @@ type HistoryRow struct {
 	Summary      string
 	Latency      string // "120 ms", "" when no request was made
 	DetailURL    string
-	IncidentID   int64 // 0: the message spoke of no incident
+	IncidentID   int64  // 0: the message spoke of no incident
+	AlertName    string // the first alert it carried, "" when none
+	RobotURL     string // "" when the robot was deleted
+	RuleURL      string // "" for test-sends and deleted rules
 }
 
 // HistoryPageData is the history page and its results fragment.
@@ -100,7 +103,8 @@ type HistoryDetailData struct {
 	Created     string
 	NextAttempt string // for queued notifications
 	Sends       int
-	Request     string // of the latest attempt that made a request
+	Request     string    // of the latest attempt that made a request
+	Chat        *ChatView // that request as the group saw it; nil when none was made
 	Response    string
 	Summary     string
 	Timeline    []AttemptView

@@ -13,6 +13,11 @@ type RuleRow struct {
 	Matchers string   // `job=~"node.*", severity="critical"`, "" = every alert
 	Source   string   // "any source", "Alertmanager", …
 	CanWrite bool
+	// Firing ("3 firing", "" when none), LastFired and LastDelivered ("" = never) are the
+	// rule's state.
+	Firing        string
+	LastFired     string
+	LastDelivered string
 }
 
 // RulesPageData is the /rules list.
@@ -21,6 +26,9 @@ type RulesPageData struct {
 	Rows      []RuleRow
 	ShowTeam  bool
 	CanCreate bool
+	Query     string // search in names, matchers and robots
+	Enabled   string // "", "enabled" or "disabled"
+	Total     int    // rules before the search
 }
 
 // MatcherRowData is one matcher row of the rule form.
@@ -148,6 +156,7 @@ type RobotPreview struct {
 	KeywordAdd string // the keyword inserted into the title, "" when none was needed
 	Mentioned  []string
 	Skipped    []string
+	Chat       ChatView // the message as the group will see it
 }
 
 // RuleTestOutcome is the result of one robot's test-send of a rule.

@@ -26,6 +26,11 @@ type NewToken struct {
 	Plain        string
 	Curl         string
 	Alertmanager string
+	// SampleRule is the rule the sample alert of Curl hits ("" when no rule of the token's
+	// team would take an alert yet); SampleRuleURL is its page.
+	SampleRule    string
+	SampleRuleURL string
+	IntakeToken   bool
 }
 
 // TokensPageData is /tokens and /admin/tokens.

@@ -2,6 +2,11 @@
 // It never imports db or handlers: handlers translate rows into these structs.
 package views
 
+import (
+	"sort"
+	"strings"
+)
+
 // Page is what every full page needs: who is signed in, the CSRF token, the flash.
 type Page struct {
 	Title       string
@@ -13,6 +18,12 @@ type Page struct {
 	FlashKind   string // "ok" or "error"
 	Demo        bool
 	AssetV      string // cache-buster for static files
+	// MustChangePassword: the signed-in user's password was generated and printed in the
+	// log; every page asks for a new one until it is changed.
+	MustChangePassword bool
+	// BaseURLWarning says why links in chat messages would be dead (ALERTDESK_BASE_URL is
+	// an address phones cannot reach), "" when it is fine. Shown to administrators.
+	BaseURLWarning string
 }
 
 // CurrentUser is the signed-in user as the layout shows them.
@@ -30,6 +41,19 @@ type CurrentUser struct {
 // FieldErrors maps a form field's name to its error message.
 type FieldErrors map[string]string
 
+// Fields lists the names of the fields with an error (not "_form" or "_ok"), sorted so
+// the summary is stable.
+func (f FieldErrors) Fields() []string {
+	var names []string
+	for k := range f {
+		if !strings.HasPrefix(k, "_") {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
 // Has reports whether any error is set.
 func (f FieldErrors) Has() bool { return len(f) > 0 }
 
@@ -42,7 +66,7 @@ type navItem struct {
 	Key, Label, URL string
 }
 
-func navItems(u *CurrentUser) []navItem {
+func navItems(u *CurrentUser, demo bool) []navItem {
 	items := []navItem{
 		{"dashboard", "Dashboard", "/"},
 		{"robots", "Robots", "/robots"},
@@ -54,6 +78,9 @@ func navItems(u *CurrentUser) []navItem {
 		{"intake", "Intake errors", "/intake-errors"},
 		{"history", "History", "/history"},
 		{"reports", "Reports", "/reports"},
+	}
+	if demo {
+		items = append(items, navItem{"sandbox", "Sandbox", "/sandbox"})
 	}
 	if u != nil && u.CanAudit {
 		items = append(items, navItem{"audit", "Audit", "/audit"})

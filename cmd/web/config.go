@@ -61,13 +61,13 @@ Environment (flags override):
   ALERTDESK_DATABASE_URL            postgres://user@host:5432/db to keep the data in PostgreSQL (default: SQLite
                                     in the data directory); one console per database for now
   ALERTDESK_ADMIN_PASSWORD          first admin's password, first start only (12+ characters, not a common one)
-  ALERTDESK_BASE_URL                external URL for links; messages carry incident action links only when it is set
-                                    to an address other than the loopback default
+  ALERTDESK_BASE_URL                external URL for links (default http://<listen address>); messages carry incident
+                                    action links only when it is set to an address other than the loopback default
   ALERTDESK_LINK_TTL                how long incident action links in messages work (default 7d)
   ALERTDESK_INCIDENT_REOPEN         a group firing again this soon after its incident ended reopens it (default 1h)
   ALERTDESK_ESCALATION_MIN_STEP     shortest delay of an escalation step (default 1m; tests lower it, e.g. 5s)
-  ALERTDESK_SECURE_COOKIES          true behind HTTPS
-  ALERTDESK_DEMO                    sandbox + demo team
+  ALERTDESK_SECURE_COOKIES          true behind HTTPS (default false)
+  ALERTDESK_DEMO                    sandbox + demo team (default false)
   ALERTDESK_ALLOWED_WEBHOOK_HOSTS   extra webhook hosts (host:port, comma-separated); may be internal
   ALERTDESK_WEBHOOK_PROXY           outbound proxy URL for webhook requests (HTTP(S)_PROXY is ignored)
   ALERTDESK_INTAKE_TOKEN            global intake bearer token
@@ -80,8 +80,8 @@ Environment (flags override):
   ALERTDESK_MAX_NOTIFICATION_AGE    undelivered notifications expire after (default 24h)
   ALERTDESK_SESSION_KEY             hex, 32 or 64 bytes (default: generated into the data directory)
   ALERTDESK_ENCRYPTION_KEY          hex, 32 bytes (default: generated into the data directory)
-  ALERTDESK_LOG_FORMAT              text | json
-  ALERTDESK_LOG_LEVEL               debug | info | warn | error
+  ALERTDESK_LOG_FORMAT              text | json (default text)
+  ALERTDESK_LOG_LEVEL               debug | info | warn | error (default info)
 `
 
 func loadConfig(args []string, getenv func(string) string) (config, error) {
@@ -166,7 +166,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return cfg, errors.New(help.String() + envHelp)
+		return cfg, helpRequested{help.String() + envHelp}
 	} else if err != nil {
 		return cfg, fmt.Errorf("flags: %w", err)
 	}
@@ -204,6 +204,12 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	return cfg, nil
 }
+
+// helpRequested carries the -h text: run prints it to stdout and the command exits 0,
+// as asking for help is not a failure.
+type helpRequested struct{ text string }
+
+func (h helpRequested) Error() string { return h.text }
 
 func envBool(getenv func(string) string, key string) (bool, error) {
 	v := getenv(key)

@@ -168,3 +168,44 @@ func TestChatActionsNeedABaseURL(t *testing.T) {
 		t.Errorf("bad TTL: %v", err)
 	}
 }
+
+// alertdesk -h printed "flag: help requested" and exited 1; now it prints every flag and
+// every environment variable with its default to stdout and run returns nil (exit 0).
+func TestHelpExitsZero(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-h"}, env(nil), &out, nil); err != nil {
+		t.Fatalf("run -h = %v, want nil (exit 0)", err)
+	}
+	text := out.String()
+	if strings.Contains(text, "help requested") {
+		t.Errorf("-h output mentions the flag package's error:\n%s", text)
+	}
+	for _, want := range []string{"-addr", "-data", "-demo", "-base-url", "-intake-max-bytes", "(default \"127.0.0.1:8080\")",
+		"ALERTDESK_ADDR", "ALERTDESK_DATA_DIR", "ALERTDESK_BASE_URL", "ALERTDESK_LOG_LEVEL", "(default info)", "(default 90d)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("-h output lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// A generated first-admin password is flagged, so the console asks for a new one until it
+// is changed; a password from the environment is the operator's own and is not.
+func TestGeneratedAdminPasswordIsFlagged(t *testing.T) {
+	for _, tc := range []struct {
+		pw   string
+		want bool
+	}{{"", true}, {"admin-e2e-Passw0rd", false}} {
+		d, err := db.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), db.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ensureAdmin(context.Background(), d, config{AdminPassword: tc.pw}, slog.New(slog.DiscardHandler)); err != nil {
+			t.Fatal(err)
+		}
+		u, err := d.UserByUsername(context.Background(), "admin")
+		if err != nil || u.MustChangePassword != tc.want {
+			t.Errorf("password %q: MustChangePassword = %v (%v), want %v", tc.pw, u.MustChangePassword, err, tc.want)
+		}
+		d.Close()
+	}
+}

@@ -46,6 +46,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return runCopyToPostgres(ctx, args[1:], getenv, stdout)
 	}
 	cfg, err := loadConfig(args, getenv)
+	var help helpRequested
+	if errors.As(err, &help) {
+		_, err = io.WriteString(stdout, help.text)
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -229,7 +234,7 @@ func ensureAdmin(ctx context.Context, d *db.DB, cfg config, log *slog.Logger) er
 		return err
 	}
 	if _, err := d.CreateUser(ctx, db.SystemActor, db.NewUser{Username: "admin", DisplayName: "Administrator",
-		PasswordHash: hash, Role: db.RoleAdmin}); err != nil {
+		PasswordHash: hash, Role: db.RoleAdmin, MustChangePassword: generated}); err != nil {
 		return fmt.Errorf("create first admin: %w", err)
 	}
 	if generated {
