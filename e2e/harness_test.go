@@ -638,6 +638,9 @@ func (b *browser) visit(path string) int {
 
 // fill types value into an input or textarea after clearing it; for a <select>
 // it picks the option whose value or label is value.
+// pasteOver is the length above which fill pastes a value instead of typing it.
+const pasteOver = 200
+
 func (b *browser) fill(sel, value string) {
 	b.t.Helper()
 	b.waitVisible(sel)
@@ -658,7 +661,13 @@ func (b *browser) fill(sel, value string) {
 		return
 	}
 	b.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%s); e.focus(); e.value = ""; return ""; })()`, jsString(sel)))
-	if err := b.do(chromedp.SendKeys(chromedp.CSS(sel), value)); err != nil {
+	if len(value) > pasteOver {
+		// A long text (a sample payload) is pasted, as a person would: typed key by key it
+		// can outlast a step's deadline on a loaded machine.
+		b.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%s); e.value = %s;
+			e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); return ""; })()`,
+			jsString(sel), jsString(value)))
+	} else if err := b.do(chromedp.SendKeys(chromedp.CSS(sel), value)); err != nil {
 		b.fail("type into %s: %v", sel, err)
 	}
 	if got := b.value(sel); got != value {
