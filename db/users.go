@@ -114,8 +114,8 @@ type NewUser struct {
 
 // userAudit is what the audit log records of a user; never the password hash.
 type userAudit struct {
-	Language string `json:"language,omitempty"`
-	TimeZone string `json:"time_zone,omitempty"`
+	Language    string `json:"language,omitempty"`
+	TimeZone    string `json:"time_zone,omitempty"`
 	Username    string `json:"username"`
 	DisplayName string `json:"display_name"`
 	Role        string `json:"role"`
