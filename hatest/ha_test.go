@@ -48,8 +48,9 @@ func TestConsolesSurviveKills(t *testing.T) {
 		traffic    = 60 * time.Second // how long the steady stream runs
 		steadyTick = 150 * time.Millisecond
 		stormAt    = 20 * time.Second // the storm starts this far into the stream
-		stormSize  = 5000
-		stormBody  = 50 // alerts per storm body
+		stormSize  = 12000
+		stormBody  = 50   // alerts per storm body
+		stormRate  = 1000 // alerts/s at most: the storm lasts about 12 s, several group waits
 		kills      = 3
 	)
 	robots := []haRobot{
@@ -83,6 +84,11 @@ func TestConsolesSurviveKills(t *testing.T) {
 	}
 	t.Logf("%d consoles on %s: %s", n, redact(dbURL), strings.Join(addrs, ", "))
 	snd := newSender(consoles, token)
+	pg, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
 
 	// Every alert sent, by alert name; each is acknowledged before the next of its
 	// sender goroutine goes out (or the test fails).
@@ -143,6 +149,8 @@ func TestConsolesSurviveKills(t *testing.T) {
 					if first >= stormSize {
 						return
 					}
+					// Paced: body n goes out no sooner than n bodies' worth of the rate.
+					time.Sleep(time.Until(began.Add(time.Duration(first) * time.Second / stormRate)))
 					inst := make([]string, 0, stormBody)
 					for i := first; i < min(first+stormBody, stormSize); i++ {
 						inst = append(inst, fmt.Sprintf("storm-%d:9100", i))
@@ -167,6 +175,14 @@ func TestConsolesSurviveKills(t *testing.T) {
 		for k := range kills {
 			at := 5*time.Second + time.Duration(k)*slot + time.Duration(rng.Int64N(int64(slot/2)))
 			victim := consoles[rng.IntN(len(consoles))]
+			// Every other kill hits the console that holds a role's lease (delivery, then
+			// pipeline), when the database says which: the takeover is what is on trial.
+			roleOf := []string{"delivery", "pipeline"}
+			if k%2 == 0 {
+				if v := leaseHolder(pg, consoles, roleOf[(k/2)%2]); v != nil {
+					victim = v
+				}
+			}
 			pause := time.Second + time.Duration(rng.Int64N(int64(3*time.Second)))
 			select {
 			case <-stop:
@@ -175,7 +191,7 @@ func TestConsolesSurviveKills(t *testing.T) {
 			}
 			victim.Kill()
 			killed++
-			killLog = append(killLog, fmt.Sprintf("%s killed at %s, down %s", victim.Name, time.Since(start).Round(100*time.Millisecond), pause.Round(100*time.Millisecond)))
+			killLog = append(killLog, fmt.Sprintf("%s (held %s) killed at %s, down %s", victim.Name, rolesOf(pg, victim), time.Since(start).Round(100*time.Millisecond), pause.Round(100*time.Millisecond)))
 			time.Sleep(pause)
 			if err := victim.start(); err != nil {
 				chaosErr = err
@@ -216,11 +232,6 @@ func TestConsolesSurviveKills(t *testing.T) {
 	// outbox holds nothing still to send, and nothing new arrived for a while (a taken-over
 	// in-flight send arrives after its lease has expired).
 	t.Log("waiting until every group's latest message counts every acknowledged alert and the outbox is empty")
-	pg, err := sql.Open("pgx", dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pg.Close()
 	deadline := time.Now().Add(150 * time.Second)
 	lastTotal, stableSince := -1, time.Now()
 	for {
@@ -330,6 +341,43 @@ func pendingNotifications(t *testing.T, pg *sql.DB) int {
 		t.Fatalf("count pending notifications: %v", err)
 	}
 	return n
+}
+
+// leaseHolder is the console whose process holds role's lease now (nil: none known, or a
+// database without leases).
+func leaseHolder(pg *sql.DB, consoles []*console, role string) *console {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var pid int
+	if err := pg.QueryRowContext(ctx, `SELECT c.pid FROM leases l JOIN consoles c ON c.id = l.holder
+		WHERE l.role = $1 AND l.expires_at > floor(extract(epoch FROM clock_timestamp()) * 1000)`, role).Scan(&pid); err != nil {
+		return nil
+	}
+	for _, c := range consoles {
+		if cmd, _, ok := c.running(); ok && cmd.Process.Pid == pid {
+			return c
+		}
+	}
+	return nil
+}
+
+// rolesOf is what the database says c holds ("?" when it cannot tell).
+func rolesOf(pg *sql.DB, c *console) string {
+	cmd, _, _ := c.running()
+	if cmd == nil {
+		return "?"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var roles string
+	if err := pg.QueryRowContext(ctx, `SELECT roles FROM consoles WHERE pid = $1 AND stopped_at IS NULL ORDER BY started_at DESC LIMIT 1`,
+		cmd.Process.Pid).Scan(&roles); err != nil {
+		return "?"
+	}
+	if roles == "" {
+		return "nothing"
+	}
+	return roles
 }
 
 func redact(u string) string {
