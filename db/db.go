@@ -168,6 +168,12 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	defer tx.Rollback()
+	if d.dia.postgres {
+		// One writer at a time across every console on the database (see cluster.go).
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, writerLockKey); err != nil {
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -190,6 +196,9 @@ func (d *DB) migrate(ctx context.Context) error {
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx,
 		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	if err := d.refuseNewerSchema(ctx, conn); err != nil {
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
