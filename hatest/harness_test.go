@@ -201,6 +201,9 @@ type haRobot struct {
 	AlertName string
 	Unlimited bool
 	GroupWait time.Duration
+	PerMinute int      // the console's send budget for the robot; 0: the platform's limit
+	Matchers  []string // extra label=value matchers besides the alert name ("" AlertName: none)
+	GroupBy   []string // default: alertname
 }
 
 // haTemplate makes every message say when it was composed and how many alerts of its
@@ -231,16 +234,32 @@ func setupTeam(t testing.TB, dbURL, encKey string, sb *platformSandbox, robots [
 	for _, r := range robots {
 		sb.AddRobot(sandbox.RobotConfig{Platform: r.Platform, Name: r.Name, Token: r.Token, Unlimited: r.Unlimited})
 		robot, err := d.CreateRobot(ctx, db.SystemActor, db.RobotInput{TeamID: team.ID, Name: r.Name, Platform: string(r.Platform),
-			WebhookURL: sb.webhook(r.Platform, r.Token), WebhookHint: r.Name, Enabled: true})
+			WebhookURL: sb.webhook(r.Platform, r.Token), WebhookHint: r.Name, Enabled: true, PerMinute: r.PerMinute})
 		if err != nil {
 			t.Fatalf("robot %s: %v", r.Name, err)
 		}
-		m, err := alerting.NewMatcher("alertname", alerting.MatchEqual, r.AlertName)
-		if err != nil {
-			t.Fatal(err)
+		var ms alerting.Matchers
+		if r.AlertName != "" {
+			m, err := alerting.NewMatcher("alertname", alerting.MatchEqual, r.AlertName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms = append(ms, m)
 		}
-		if _, err := d.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: team.ID, Name: r.AlertName + " to " + r.Name,
-			Enabled: true, Severity: "warning", Matchers: alerting.Matchers{m}, GroupBy: []string{"alertname"},
+		for _, kv := range r.Matchers {
+			k, v, _ := strings.Cut(kv, "=")
+			m, err := alerting.NewMatcher(k, alerting.MatchEqual, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms = append(ms, m)
+		}
+		groupBy := r.GroupBy
+		if groupBy == nil {
+			groupBy = []string{"alertname"}
+		}
+		if _, err := d.CreateRule(ctx, db.SystemActor, db.RuleInput{TeamID: team.ID, Name: r.AlertName + strings.Join(r.Matchers, ",") + " to " + r.Name,
+			Enabled: true, Severity: "warning", Matchers: ms, GroupBy: groupBy,
 			GroupWait: r.GroupWait, RepeatInterval: 4 * time.Hour, TitleTemplate: haTitle, BodyTemplate: haBody,
 			RobotIDs: []int64{robot.ID}}); err != nil {
 			t.Fatalf("rule for %s: %v", r.Name, err)
@@ -276,8 +295,13 @@ type console struct {
 // hosts) and waits until it answers /healthz. It is stopped with SIGTERM when t ends.
 func startConsole(t testing.TB, name string, env []string) *console {
 	t.Helper()
+	return startConsoleIn(t, name, t.TempDir(), env)
+}
+
+// startConsoleIn is startConsole on data directory dir (SQLite keeps its database there).
+func startConsoleIn(t testing.TB, name, dir string, env []string) *console {
+	t.Helper()
 	addr := freeAddr(t)
-	dir := t.TempDir()
 	c := &console{Name: name, URL: "http://" + addr, Addr: addr, DataDir: dir, LogPath: filepath.Join(dir, "console.log"), env: env, t: t}
 	t.Cleanup(func() {
 		if t.Failed() {
