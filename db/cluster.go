@@ -130,12 +130,13 @@ func (d *DB) refuseNewerSchema(ctx context.Context, q querier) error {
 	return nil
 }
 
-// coord is the pool for coordination statements (heartbeats, leases): on PostgreSQL the
-// reader pool, so that a renewal never waits behind this console's writer transaction;
-// on SQLite the writer (the reader is read-only), where only one console runs anyway.
+// coord is the pool for coordination statements (heartbeats, leases): on PostgreSQL a
+// pool of their own, so that a renewal never waits behind this console's writer
+// transaction or its readers; on SQLite the writer (the reader is read-only), where only
+// one console runs anyway.
 func (d *DB) coord() *sql.DB {
-	if d.dia.postgres {
-		return d.read
+	if d.coordPool != nil {
+		return d.coordPool
 	}
 	return d.write
 }
@@ -147,7 +148,7 @@ func (d *DB) ClusterNow(ctx context.Context) (time.Time, error) {
 		return d.now(), nil
 	}
 	var v int64
-	if err := d.read.QueryRowContext(ctx, `SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint`).Scan(&v); err != nil {
+	if err := d.coord().QueryRowContext(ctx, `SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint`).Scan(&v); err != nil {
 		return time.Time{}, fmt.Errorf("db: cluster clock: %w", err)
 	}
 	return fromMS(v), nil
