@@ -35,10 +35,10 @@ type DB struct {
 	read  *sql.DB
 	// coordPool carries heartbeats and lease renewals on PostgreSQL; nil on SQLite.
 	coordPool *sql.DB
-	now   func() time.Time
-	path  string
-	dia   dialect
-	seal  *sealer
+	now       func() time.Time
+	path      string
+	dia       dialect
+	seal      *sealer
 	// writerStmts caches statements prepared on the writer pool (query → *sql.Stmt).
 	writerStmts sync.Map
 }

@@ -34,10 +34,10 @@ type Pipeline struct {
 	// externalTimers: the caller runs RunTimers and RunJobs under the roles (several consoles).
 	externalTimers bool
 	fencePtr       atomic.Pointer[db.Fence]
-	jobs  chan *job
-	wake  chan struct{}
-	stop  chan struct{}
-	done  sync.WaitGroup
+	jobs           chan *job
+	wake           chan struct{}
+	stop           chan struct{}
+	done           sync.WaitGroup
 }
 
 // Waker is woken after notifications were written to the outbox (the delivery engine).
@@ -150,7 +150,7 @@ type ruleSet struct {
 func New(d *db.DB, composer *Composer, log *slog.Logger, opts Options) *Pipeline {
 	p := &Pipeline{db: d, log: log, now: opts.Now, composer: composer, waker: opts.Waker, observer: opts.Observer,
 		reopenWindow: opts.ReopenWindow, externalTimers: opts.ExternalTimers,
-		jobs:         make(chan *job, 4096), wake: make(chan struct{}, 1), stop: make(chan struct{})}
+		jobs: make(chan *job, 4096), wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	if p.now == nil {
 		p.now = time.Now
 	}
