@@ -260,30 +260,13 @@ func TestConsolesSurviveKills(t *testing.T) {
 
 	// The proof.
 	for _, r := range robots {
-		msgs := sb.accepted(r.Token)
 		acc, rej := sb.Count(r.Token)
-		seen := map[string]bool{}
-		dups, lastComposed, lastCount := 0, int64(-1), -1
-		for _, m := range msgs {
-			composed, count, ok := parseMessage(m)
-			if !ok {
-				t.Errorf("%s: a message without the test template's marks: %q", r.Name, m.Text)
-				continue
-			}
-			key := fmt.Sprint(composed, "/", count)
-			if seen[key] {
-				dups++
-				continue
-			}
-			seen[key] = true
-			if composed <= lastComposed || count < lastCount {
-				t.Errorf("%s: out of order: a message composed at %d counting %d arrived after one composed at %d counting %d",
-					r.Name, composed, count, lastComposed, lastCount)
-			}
-			lastComposed, lastCount = composed, count
-		}
+		v := judge(sb.accepted(r.Token))
 		t.Logf("%s: %d messages accepted (%d duplicates), %d refused; latest counts %d of %d acknowledged",
-			r.Name, acc, dups, rej, lastCount, want[r.AlertName])
+			r.Name, acc, v.dups, rej, v.last, want[r.AlertName])
+		for _, p := range v.problems {
+			t.Errorf("%s: %s", r.Name, p)
+		}
 		if rej > 0 {
 			for _, m := range sb.MessagesFor(r.Token) {
 				if !m.Accepted {
@@ -291,11 +274,11 @@ func TestConsolesSurviveKills(t *testing.T) {
 				}
 			}
 		}
-		if lastCount != want[r.AlertName] {
-			t.Errorf("%s: its latest message counts %d alerts, want the %d acknowledged: acknowledged alerts were lost", r.Name, lastCount, want[r.AlertName])
+		if v.last != want[r.AlertName] {
+			t.Errorf("%s: its latest message counts %d alerts, want the %d acknowledged: acknowledged alerts were lost", r.Name, v.last, want[r.AlertName])
 		}
-		if dups > killed {
-			t.Errorf("%s: %d messages sent twice, want at most one in flight per kill (%d kills)", r.Name, dups, killed)
+		if v.dups > killed {
+			t.Errorf("%s: %d messages sent twice, want at most one in flight per kill (%d kills)", r.Name, v.dups, killed)
 		}
 	}
 
@@ -303,6 +286,41 @@ func TestConsolesSurviveKills(t *testing.T) {
 	for _, c := range consoles {
 		c.Stop()
 	}
+}
+
+// verdict is what one robot's accepted messages (oldest first) show.
+type verdict struct {
+	dups     int      // messages that repeat an earlier one (same composition)
+	last     int      // the count of the last new message (-1: none)
+	problems []string // out of order, or not the test template's
+}
+
+// judge reads one robot's accepted messages in arrival order: a message whose marks
+// (composed at, count) were seen before is a duplicate; every other one must have been
+// composed after, and count no fewer alerts than, the one before it.
+func judge(msgs []sandbox.Received) verdict {
+	v := verdict{last: -1}
+	seen := map[string]bool{}
+	lastComposed := int64(-1)
+	for _, m := range msgs {
+		composed, count, ok := parseMessage(m)
+		if !ok {
+			v.problems = append(v.problems, fmt.Sprintf("a message without the test template's marks: %q", m.Text))
+			continue
+		}
+		key := fmt.Sprint(composed, "/", count)
+		if seen[key] {
+			v.dups++
+			continue
+		}
+		seen[key] = true
+		if composed <= lastComposed || count < v.last {
+			v.problems = append(v.problems, fmt.Sprintf("out of order: a message composed at %d counting %d arrived after one composed at %d counting %d",
+				composed, count, lastComposed, v.last))
+		}
+		lastComposed, v.last = composed, count
+	}
+	return v
 }
 
 var messageMarks = regexp.MustCompile(`composed=(\d+) firing=(\d+)`)
