@@ -3,8 +3,8 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"io"
+	"log/slog"
 	"os"
 	"sync/atomic"
 	"testing"
