@@ -177,9 +177,13 @@ func TestConsolesSurviveKills(t *testing.T) {
 			victim := consoles[rng.IntN(len(consoles))]
 			// Most kills hit the console that holds a role's lease, when the database says
 			// which: the takeover is what is on trial. One hits any console.
+			aim := "any console"
 			if role := []string{"delivery", "pipeline", "", "delivery"}[k%4]; role != "" {
-				if v := leaseHolder(pg, consoles, role); v != nil {
-					victim = v
+				v, err := leaseHolder(pg, consoles, role)
+				if v != nil {
+					victim, aim = v, "the "+role+" holder"
+				} else {
+					aim = fmt.Sprintf("the %s holder, not found (%v): any console", role, err)
 				}
 			}
 			pause := time.Second + time.Duration(rng.Int64N(int64(3*time.Second)))
@@ -190,7 +194,7 @@ func TestConsolesSurviveKills(t *testing.T) {
 			}
 			victim.Kill()
 			killed++
-			killLog = append(killLog, fmt.Sprintf("%s (held %s) killed at %s, down %s", victim.Name, rolesOf(pg, victim), time.Since(start).Round(100*time.Millisecond), pause.Round(100*time.Millisecond)))
+			killLog = append(killLog, fmt.Sprintf("aimed at %s: %s (held %s) killed at %s, down %s", aim, victim.Name, rolesOf(pg, victim), time.Since(start).Round(100*time.Millisecond), pause.Round(100*time.Millisecond)))
 			time.Sleep(pause)
 			if err := victim.start(); err != nil {
 				chaosErr = err
@@ -361,21 +365,21 @@ func pendingNotifications(t *testing.T, pg *sql.DB) int {
 }
 
 // leaseHolder is the console whose process holds role's lease now (nil: none known, or a
-// database without leases).
-func leaseHolder(pg *sql.DB, consoles []*console, role string) *console {
+// database without leases, and why).
+func leaseHolder(pg *sql.DB, consoles []*console, role string) (*console, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var pid int
 	if err := pg.QueryRowContext(ctx, `SELECT c.pid FROM leases l JOIN consoles c ON c.id = l.holder
 		WHERE l.role = $1 AND l.expires_at > floor(extract(epoch FROM clock_timestamp()) * 1000)`, role).Scan(&pid); err != nil {
-		return nil
+		return nil, err
 	}
 	for _, c := range consoles {
 		if cmd, _, ok := c.running(); ok && cmd.Process.Pid == pid {
-			return c
+			return c, nil
 		}
 	}
-	return nil
+	return nil, fmt.Errorf("pid %d is none of the running consoles", pid)
 }
 
 // rolesOf is what the database says c holds ("?" when it cannot tell).
