@@ -166,6 +166,11 @@ func TestConsolesSurviveKills(t *testing.T) {
 	// The chaos: kills at seeded random moments spread over the stream, one console at a
 	// time, each started again after a seeded random pause.
 	var killLog []string
+	// A dead console's leases must end and be taken over: promised within about 6 s (TTL
+	// 5 s, renewal 1 s); a generous bound for a loaded machine fails the test past it.
+	const maxTakeover = 20 * time.Second
+	var takeoverMu sync.Mutex
+	var takeovers, takeoverErrs []string
 	killed := 0
 	var chaosErr error
 	wg.Add(1)
@@ -192,9 +197,42 @@ func TestConsolesSurviveKills(t *testing.T) {
 				return
 			case <-time.After(time.Until(start.Add(at))):
 			}
+			var deadPID int
+			if cmd, _, ok := victim.running(); ok {
+				deadPID = cmd.Process.Pid
+			}
 			victim.Kill()
+			killedAt := time.Now()
 			killed++
 			killLog = append(killLog, fmt.Sprintf("aimed at %s: %s (held %s) killed at %s, down %s", aim, victim.Name, rolesOf(pg, victim), time.Since(start).Round(100*time.Millisecond), pause.Round(100*time.Millisecond)))
+			// Takeover: how long the dead process's console still names a lease holder.
+			wg.Add(1)
+			go func(name string, pid int) {
+				defer wg.Done()
+				for {
+					var n int
+					ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+					err := pg.QueryRowContext(ctx, `SELECT COUNT(*) FROM leases l JOIN consoles c ON c.id = l.holder
+						WHERE c.pid = $1 AND l.expires_at > floor(extract(epoch FROM clock_timestamp()) * 1000)`, pid).Scan(&n)
+					cancel()
+					if err == nil && n == 0 {
+						takeoverMu.Lock()
+						takeovers = append(takeovers, fmt.Sprintf("%s's leases gone %s after its death", name, time.Since(killedAt).Round(100*time.Millisecond)))
+						if d := time.Since(killedAt); d > maxTakeover {
+							takeoverErrs = append(takeoverErrs, fmt.Sprintf("%s (pid %d) still held a lease %s after it was killed (%s)", name, pid, d.Round(100*time.Millisecond), leaseTable(pg)))
+						}
+						takeoverMu.Unlock()
+						return
+					}
+					if time.Since(killedAt) > 2*maxTakeover {
+						takeoverMu.Lock()
+						takeoverErrs = append(takeoverErrs, fmt.Sprintf("%s (pid %d) still held a lease %s after it was killed (%s)", name, pid, time.Since(killedAt).Round(100*time.Millisecond), leaseTable(pg)))
+						takeoverMu.Unlock()
+						return
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+			}(victim.Name, deadPID)
 			time.Sleep(pause)
 			if err := victim.start(); err != nil {
 				chaosErr = err
@@ -203,10 +241,57 @@ func TestConsolesSurviveKills(t *testing.T) {
 		}
 	}()
 
+	// The leases: how long each role's lease stood ended before a console took it over (a
+	// dead holder's lease ends within 5 s, and a takeover is promised within about a
+	// second after that; a gap past maxGap fails the test).
+	const maxGap = 30 * time.Second
+	gaps := map[string]time.Duration{}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		since := map[string]time.Time{}
+		tick := time.NewTicker(250 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			live, err := liveRoles(pg)
+			if err != nil {
+				continue // the database is busy; the next tick asks again
+			}
+			for _, role := range []string{"pipeline", "delivery", "jobs"} {
+				if live[role] {
+					delete(since, role)
+				} else if _, ok := since[role]; !ok {
+					since[role] = time.Now()
+				} else if d := time.Since(since[role]); d > gaps[role] {
+					gaps[role] = d
+				}
+			}
+		}
+	}()
+
 	time.Sleep(traffic)
 	close(stop)
 	wg.Wait()
 	t.Logf("kills: %s", strings.Join(killLog, "; "))
+	t.Logf("longest time a role's lease stood ended and not yet taken over: %v", gaps)
+	t.Logf("takeovers: %s", strings.Join(takeovers, "; "))
+	if n > 1 {
+		for _, e := range takeoverErrs {
+			t.Error(e)
+		}
+	}
+	if n > 1 { // one console restarting leaves every role without a holder until it is back
+		for role, d := range gaps {
+			if d > maxGap {
+				t.Errorf("the %s role's lease stood ended for %s: a takeover is promised within about 6 s of a death", role, d.Round(100*time.Millisecond))
+			}
+		}
+	}
 	t.Logf("intake: %s", snd.summary())
 	if chaosErr != nil {
 		t.Fatalf("a killed console did not start again: %v", chaosErr)
@@ -379,7 +464,56 @@ func leaseHolder(pg *sql.DB, consoles []*console, role string) (*console, error)
 			return c, nil
 		}
 	}
-	return nil, fmt.Errorf("pid %d is none of the running consoles", pid)
+	var pids []string
+	for _, c := range consoles {
+		if cmd, _, ok := c.running(); ok {
+			pids = append(pids, fmt.Sprintf("%s=%d", c.Name, cmd.Process.Pid))
+		}
+	}
+	return nil, fmt.Errorf("pid %d is none of the running consoles (%s); leases: %s", pid, strings.Join(pids, " "), leaseTable(pg))
+}
+
+// leaseTable describes the leases and the consoles that hold them, for the log.
+func leaseTable(pg *sql.DB) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rows, err := pg.QueryContext(ctx, `SELECT l.role, l.holder, l.epoch, l.expires_at - floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint,
+		COALESCE(c.pid, 0), COALESCE(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint - c.heartbeat_at, -1)
+		FROM leases l LEFT JOIN consoles c ON c.id = l.holder ORDER BY l.role`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var role, holder string
+		var epoch, left, pid, beat int64
+		if err := rows.Scan(&role, &holder, &epoch, &left, &pid, &beat); err != nil {
+			return err.Error()
+		}
+		out = append(out, fmt.Sprintf("%s held by %s (pid %d, heartbeat %d ms ago) epoch %d, ends in %d ms", role, holder, pid, beat, epoch, left))
+	}
+	return strings.Join(out, "; ")
+}
+
+// liveRoles are the roles whose lease has not ended (none on a database without leases).
+func liveRoles(pg *sql.DB) (map[string]bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	rows, err := pg.QueryContext(ctx, `SELECT role FROM leases WHERE expires_at > floor(extract(epoch FROM clock_timestamp()) * 1000)`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	live := map[string]bool{}
+	for rows.Next() {
+		var role string
+		if err := rows.Scan(&role); err != nil {
+			return nil, err
+		}
+		live[role] = true
+	}
+	return live, rows.Err()
 }
 
 // rolesOf is what the database says c holds ("?" when it cannot tell).
