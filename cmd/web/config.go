@@ -84,6 +84,7 @@ Environment (flags override):
   ALERTDESK_MAX_NOTIFICATION_AGE    undelivered notifications expire after (default 24h)
   ALERTDESK_SESSION_KEY             hex, 32 or 64 bytes (default: generated into the data directory)
   ALERTDESK_ENCRYPTION_KEY          hex, 32 bytes (default: generated into the data directory)
+                                    several consoles on one PostgreSQL database: set both keys, the same on every console
   ALERTDESK_LOG_FORMAT              text | json (default text)
   ALERTDESK_LOG_LEVEL               debug | info | warn | error (default info)
 `

@@ -273,7 +273,9 @@ func ensureAdmin(ctx context.Context, d *db.DB, cfg config, log *slog.Logger) er
 		return err
 	}
 	if _, err := d.CreateUser(ctx, db.SystemActor, db.NewUser{Username: "admin", DisplayName: "Administrator",
-		PasswordHash: hash, Role: db.RoleAdmin, MustChangePassword: generated}); err != nil {
+		PasswordHash: hash, Role: db.RoleAdmin, MustChangePassword: generated}); errors.Is(err, db.ErrConflict) {
+		return nil // another console sharing the database created it at the same moment
+	} else if err != nil {
 		return fmt.Errorf("create first admin: %w", err)
 	}
 	if generated {
