@@ -204,7 +204,7 @@ func TestConsolesSurviveKills(t *testing.T) {
 			victim.Kill()
 			killedAt := time.Now()
 			killed++
-			killLog = append(killLog, fmt.Sprintf("aimed at %s: %s (held %s) killed at %s, down %s", aim, victim.Name, rolesOf(pg, victim), time.Since(start).Round(100*time.Millisecond), pause.Round(100*time.Millisecond)))
+			killLog = append(killLog, fmt.Sprintf("aimed at %s: %s (pid %d, held %s) killed at %s, down %s", aim, victim.Name, deadPID, rolesOf(pg, victim), time.Since(start).Round(100*time.Millisecond), pause.Round(100*time.Millisecond)))
 			// Takeover: how long the dead process's console still names a lease holder.
 			wg.Add(1)
 			go func(name string, pid int) {
