@@ -620,6 +620,9 @@ type GroupFlush struct {
 	NextFlush time.Time
 	// Again is when the group is due if members joined or changed while it flushed.
 	Again time.Time
+	// Fence, when set, is the pipeline role's tenure the flush runs under: the flush is
+	// refused (ErrFenced) once another console took the pipeline over.
+	Fence Fence
 }
 
 // FlushGroup writes the notifications of a group flush into the outbox and accounts for
@@ -633,6 +636,9 @@ type GroupFlush struct {
 func (d *DB) FlushGroup(ctx context.Context, f GroupFlush) error {
 	now := d.now()
 	return mapErr(d.WithTx(ctx, func(tx *sql.Tx) error {
+		if err := checkFence(ctx, tx, f.Fence); err != nil {
+			return err
+		}
 		for _, o := range f.Outgoing {
 			n := o.Notification
 			n.CreatedAt, n.UpdatedAt = now, now

@@ -33,12 +33,12 @@ var (
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
-	now   func() time.Time
-	path  string
-	dia   dialect
-	seal  *sealer
-	// soleConsole holds PostgreSQL's one-console lock (HoldSoleConsole); nil on SQLite.
-	soleConsole *sql.Conn
+	// coordPool carries heartbeats and lease renewals on PostgreSQL; nil on SQLite.
+	coordPool *sql.DB
+	now       func() time.Time
+	path      string
+	dia       dialect
+	seal      *sealer
 	// writerStmts caches statements prepared on the writer pool (query → *sql.Stmt).
 	writerStmts sync.Map
 }
@@ -108,8 +108,18 @@ func openPG(ctx context.Context, url string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	n := max(4, runtime.NumCPU())
-	r.SetMaxOpenConns(n + 1) // one more: HoldSoleConsole keeps a connection for the console's life
-	r.SetMaxIdleConns(n + 1)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	// Heartbeats and lease renewals get a pool of their own, so that they never wait
+	// behind this console's writer or a slow page's reads (a late renewal costs a role).
+	c, err := openPostgres(url)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	c.SetMaxOpenConns(3)
+	c.SetMaxIdleConns(3)
 	key := opts.DataKey
 	if key == nil {
 		key = make([]byte, 32)
@@ -121,7 +131,7 @@ func openPG(ctx context.Context, url string, opts Options) (*DB, error) {
 		r.Close()
 		return nil, err
 	}
-	d := &DB{write: w, read: r, now: time.Now, path: url, seal: sl, dia: dialect{postgres: true}}
+	d := &DB{write: w, read: r, coordPool: c, now: time.Now, path: url, seal: sl, dia: dialect{postgres: true}}
 	return d.start(ctx, opts)
 }
 
@@ -139,10 +149,11 @@ func (d *DB) start(ctx context.Context, opts Options) (*DB, error) {
 // Close closes both pools.
 func (d *DB) Close() error {
 	d.writerStmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
-	if d.soleConsole != nil {
-		d.soleConsole.Close()
+	var cerr error
+	if d.coordPool != nil {
+		cerr = d.coordPool.Close()
 	}
-	return errors.Join(d.read.Close(), d.write.Close())
+	return errors.Join(d.read.Close(), d.write.Close(), cerr)
 }
 
 // Ping checks that the database answers a query (for /readyz).
@@ -168,6 +179,12 @@ func (d *DB) WithTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	defer tx.Rollback()
+	if d.dia.postgres {
+		// One writer at a time across every console on the database (see cluster.go).
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, writerLockKey); err != nil {
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}
@@ -190,6 +207,9 @@ func (d *DB) migrate(ctx context.Context) error {
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx,
 		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	if err := d.refuseNewerSchema(ctx, conn); err != nil {
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {

@@ -31,6 +31,9 @@ func (d *DB) migratePG(ctx context.Context) error {
 		`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return err
 	}
+	if err := d.refuseNewerSchema(ctx, conn); err != nil {
+		return err
+	}
 	names, err := fs.Glob(migrations.Postgres, "postgres/*.sql")
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -69,32 +70,57 @@ func (d *DB) Enqueue(ctx context.Context, items []OutboxItem) ([]int64, error) {
 // between claiming and recording) back into the queue. At-least-once: a message that
 // was sent but not recorded is sent again.
 func (d *DB) RecoverSending(ctx context.Context, now time.Time) (int, error) {
-	var n int64
+	robots, err := d.RecoverSendingByRobot(ctx, now)
+	n := 0
+	for _, k := range robots {
+		n += k
+	}
+	return n, err
+}
+
+// RecoverSendingByRobot is RecoverSending saying how many notifications of each robot it
+// queued again. The console that takes delivery over runs it: every claim left in state
+// sending belongs to the previous holder, which stopped (or died) before its lease ended.
+func (d *DB) RecoverSendingByRobot(ctx context.Context, now time.Time) (map[int64]int, error) {
+	out := map[int64]int{}
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'queued', claimed_at = NULL, updated_at = ?
-			WHERE state = 'sending'`, ms(now))
+		rows, err := tx.QueryContext(ctx, `UPDATE notifications SET state = 'queued', claimed_at = NULL, claimed_by = NULL,
+			lease_until = NULL, updated_at = ? WHERE state = 'sending' RETURNING robot_id`, ms(now))
 		if err != nil {
 			return err
 		}
-		n, _ = res.RowsAffected()
-		return nil
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			out[id]++
+		}
+		return rows.Err()
 	})
 	if err != nil {
-		return 0, fmt.Errorf("db: recover sending: %w", err)
+		return nil, fmt.Errorf("db: recover sending: %w", err)
 	}
-	return int(n), nil
+	return out, nil
 }
 
 // ReleaseClaimed puts claimed notifications that were not sent back into the queue
 // (graceful shutdown, or a worker that stopped early).
 func (d *DB) ReleaseClaimed(ctx context.Context, ids []int64, now time.Time) error {
+	return d.ReleaseClaimedBy(ctx, ids, now, "")
+}
+
+// ReleaseClaimedBy is ReleaseClaimed for the claims holder made (ClaimFenced): rows another
+// console claimed since are left alone.
+func (d *DB) ReleaseClaimedBy(ctx context.Context, ids []int64, now time.Time, holder string) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
 		q, args := inList(ids)
-		_, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'queued', claimed_at = NULL, updated_at = ?
-			WHERE state = 'sending' AND id IN (`+q+`)`, append([]any{ms(now)}, args...)...)
+		_, err := tx.ExecContext(ctx, `UPDATE notifications SET state = 'queued', claimed_at = NULL, claimed_by = NULL,
+			lease_until = NULL, updated_at = ? WHERE state = 'sending' AND COALESCE(claimed_by, '') = ? AND id IN (`+q+`)`, append([]any{ms(now), holder}, args...)...)
 		return err
 	})
 	if err != nil {
@@ -208,15 +234,36 @@ func scanOutboxNotification(row interface{ Scan(...any) error }) (Notification, 
 // transaction, and returns them in queue order. Rows that stopped being pending in the
 // meantime are left out.
 func (d *DB) Claim(ctx context.Context, robotID int64, ids []int64, now time.Time) ([]Notification, error) {
+	return d.ClaimFenced(ctx, robotID, ids, now, Fence{}, 0)
+}
+
+// ErrFenced: the role's lease was taken over by another console; the caller must stop.
+var ErrFenced = errors.New("db: this console no longer holds the role")
+
+// ClaimFenced is Claim by the holder of a role tenure: the claim records the console
+// (claimed_by) and how long it holds (lease_until = now+lease), and is refused with
+// ErrFenced, claiming nothing, when the fence's epoch is no longer the role's (another
+// console took delivery over). On PostgreSQL the rows are locked with FOR UPDATE SKIP
+// LOCKED, so a row some other transaction holds is skipped rather than waited for. A zero
+// fence checks nothing.
+func (d *DB) ClaimFenced(ctx context.Context, robotID int64, ids []int64, now time.Time, f Fence, lease time.Duration) ([]Notification, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	var out []Notification
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
+		if err := checkFence(ctx, tx, f); err != nil {
+			return err
+		}
 		q, args := inList(ids)
-		rows, err := tx.QueryContext(ctx, `UPDATE notifications SET state = 'sending', claimed_at = ?, updated_at = ?
-			WHERE robot_id = ? AND state IN ('queued', 'retrying') AND id IN (`+q+`) RETURNING `+outboxCols,
-			append([]any{ms(now), ms(now), robotID}, args...)...)
+		pick := `id IN (` + q + `)`
+		if d.dia.postgres {
+			pick = `id IN (SELECT id FROM notifications WHERE id IN (` + q + `) FOR UPDATE SKIP LOCKED)`
+		}
+		rows, err := tx.QueryContext(ctx, `UPDATE notifications SET state = 'sending', claimed_at = ?, updated_at = ?,
+			claimed_by = ?, lease_until = ?
+			WHERE robot_id = ? AND state IN ('queued', 'retrying') AND `+pick+` RETURNING `+outboxCols,
+			append([]any{ms(now), ms(now), f.Holder, ms(now.Add(lease)), robotID}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -230,6 +277,9 @@ func (d *DB) Claim(ctx context.Context, robotID int64, ids []int64, now time.Tim
 		}
 		return rows.Err()
 	})
+	if errors.Is(err, ErrFenced) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("db: claim: %w", err)
 	}
@@ -276,6 +326,7 @@ type DeliveryResult struct {
 	State          string    // StateDelivered, StateRetrying, StateFailed or StateExpired
 	NextAttemptAt  time.Time // when State is StateRetrying
 	ThrottledUntil time.Time // for rate-limited outcomes
+	ClaimedBy      string    // the fence holder the notification was claimed under ("" without a fence)
 }
 
 // RecordResults writes many results in one transaction (the engine's group commit):
@@ -288,7 +339,8 @@ func (d *DB) RecordResults(ctx context.Context, rs []DeliveryResult) error {
 	}
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
 		upd, err := tx.PrepareContext(ctx, `UPDATE notifications SET state = ?, attempts = attempts + ?, next_attempt_at = ?,
-			claimed_at = NULL, last_outcome = ?, last_summary = ?, updated_at = ? WHERE id = ? AND state = 'sending'`)
+			claimed_at = NULL, claimed_by = NULL, lease_until = NULL, last_outcome = ?, last_summary = ?, updated_at = ?
+			WHERE id = ? AND state = 'sending' AND COALESCE(claimed_by, '') = ?`)
 		if err != nil {
 			return err
 		}
@@ -319,7 +371,9 @@ func (d *DB) RecordResults(ctx context.Context, rs []DeliveryResult) error {
 			if r.State == StateRetrying {
 				next = r.NextAttemptAt
 			}
-			res, err := upd.ExecContext(ctx, r.State, inc, ms(next), a.Outcome, a.Summary, ms(a.At), n.ID)
+			// Only the claim's own console records it: a console that lost delivery and
+			// answers late finds the row queued again or claimed by its successor.
+			res, err := upd.ExecContext(ctx, r.State, inc, ms(next), a.Outcome, a.Summary, ms(a.At), n.ID, r.ClaimedBy)
 			if err != nil {
 				return err
 			}

@@ -3,11 +3,9 @@ package db_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"alertdesk/db"
 	"alertdesk/db/dbtest"
@@ -59,40 +57,6 @@ func TestPostgresUsernameIgnoresCase(t *testing.T) {
 	}
 	if _, err := d.TeamByName(ctx, "nobody"); err == nil {
 		t.Error("TeamByName found a team that does not exist")
-	}
-}
-
-// A second console on one PostgreSQL database refuses to start while the first runs, and
-// starts once the first has closed.
-func TestPostgresSoleConsole(t *testing.T) {
-	url := dbtest.NewPostgres(t)
-	ctx := context.Background()
-	first, err := db.Open(ctx, url, db.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.HoldSoleConsole(ctx); err != nil {
-		t.Fatal(err)
-	}
-	second := dbtest.OpenAt(t, url, db.Options{})
-	if err := second.HoldSoleConsole(ctx); !errors.Is(err, db.ErrAnotherConsole) {
-		t.Fatalf("second console: err = %v, want ErrAnotherConsole", err)
-	}
-	first.Close()
-	// PostgreSQL drops the lock when the first console's backend has gone, which may be a
-	// moment after the client closed its connection.
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := second.HoldSoleConsole(ctx)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, db.ErrAnotherConsole) || time.Now().After(deadline) {
-			t.Fatalf("second console after the first closed: %v", err)
-		}
-		<-tick.C
 	}
 }
 

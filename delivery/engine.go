@@ -75,6 +75,15 @@ type Options struct {
 	DepthInterval  time.Duration // how often the queue-depth gauge is refreshed; default 15s
 	DigestTitles   int           // titles listed in a digest before "… and N more"; default 50
 	Rand           func() float64
+
+	// Fence, when set, is this console's tenure of the delivery role (several consoles on
+	// one PostgreSQL database): claims are made under it and refused once another console
+	// took the role over, and results are recorded only for this console's claims.
+	Fence db.Fence
+	// ClaimLease is how long a claim holds (lease_until) before another console may take
+	// it over; default 30s. Informative: the console taking delivery over requeues every
+	// claim of its predecessor, whose lease on the role has ended.
+	ClaimLease time.Duration
 }
 
 // Minimum waits after a rate-limit answer (docs/PLATFORMS.md §4.3).
@@ -100,6 +109,7 @@ type Engine struct {
 	paced    chan struct{}
 	stopCh   chan struct{}
 	stopping atomic.Bool
+	fenced   atomic.Bool // a claim was refused: another console holds delivery
 	loopDone chan struct{}
 	exited   chan workerExit
 	workers  sync.WaitGroup
@@ -176,6 +186,9 @@ func New(d *db.DB, s Sender, opts Options) *Engine {
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
 	}
+	if opts.ClaimLease <= 0 {
+		opts.ClaimLease = 30 * time.Second
+	}
 	sendCtx, cancel := context.WithCancel(context.Background())
 	return &Engine{db: d, sender: s, opts: opts, clock: opts.Clock, log: opts.Log, obs: opts.Observer,
 		kick: make(chan struct{}, 1), idleReq: make(chan chan struct{}), paced: make(chan struct{}, 1), stopCh: make(chan struct{}), loopDone: make(chan struct{}),
@@ -196,9 +209,13 @@ func (e *Engine) Start(ctx context.Context) error {
 
 func (e *Engine) start(ctx context.Context) error {
 	now := e.clock.Now()
-	n, err := e.db.RecoverSending(ctx, now)
+	recovered, err := e.db.RecoverSendingByRobot(ctx, now)
 	if err != nil {
 		return err
+	}
+	n := 0
+	for _, k := range recovered {
+		n += k
 	}
 	if n > 0 {
 		e.log.Warn("outbox: queued again notifications a previous run claimed but did not record; "+
@@ -213,6 +230,12 @@ func (e *Engine) start(ctx context.Context) error {
 		for _, t := range ts {
 			g.record(t)
 		}
+	}
+	// A recovered robot may have had one request in flight that the platform counted but
+	// nobody recorded (its console died mid-send): count it as sent now, so the budget of
+	// a robot taken over from a dead console is never overrun.
+	for id := range recovered {
+		e.governor(id).record(now)
 	}
 	e.expire(ctx)
 	e.started.Store(true)
@@ -229,6 +252,10 @@ func (e *Engine) Wake() {
 	default:
 	}
 }
+
+// Fenced reports whether the engine stopped sending because another console took the
+// delivery role over (a claim was refused under its fence).
+func (e *Engine) Fenced() bool { return e.fenced.Load() }
 
 // Close stops claiming, waits for the sends in flight to finish and be recorded
 // (until ctx ends; then they are cancelled and recorded as retries) and leaves

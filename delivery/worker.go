@@ -69,7 +69,14 @@ func (e *Engine) runRobot(id int64) time.Time {
 			for _, d := range chunk {
 				ids = append(ids, d.ID)
 			}
-			claimed, err := e.db.Claim(ctx, id, ids, e.clock.Now())
+			claimed, err := e.db.ClaimFenced(ctx, id, ids, e.clock.Now(), e.opts.Fence, e.opts.ClaimLease)
+			if errors.Is(err, db.ErrFenced) {
+				// Another console took delivery over: this one sends nothing more.
+				e.log.Warn("outbox: delivery was taken over by another console; this one stops sending", "robot_id", id)
+				e.fenced.Store(true)
+				e.stopping.Store(true)
+				return time.Time{}
+			}
 			if err != nil {
 				e.log.Error("outbox: claiming notifications failed", "robot_id", id, "error", err)
 				return e.clock.Now().Add(30 * time.Second)
@@ -95,7 +102,7 @@ func (e *Engine) sendAll(r db.Robot, lim notify.Limit, g *governor, claimed []db
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := e.db.ReleaseClaimed(ctx, ids, e.clock.Now()); err != nil {
+		if err := e.db.ReleaseClaimedBy(ctx, ids, e.clock.Now(), e.opts.Fence.Holder); err != nil {
 			e.log.Error("outbox: releasing claimed notifications failed; they are queued again at the next start",
 				"robot_id", r.ID, "error", err)
 		}
@@ -112,7 +119,7 @@ func (e *Engine) sendAll(r db.Robot, lim notify.Limit, g *governor, claimed []db
 			if n.LastSummary != "" {
 				summary += " (last attempt: " + n.LastSummary + ")"
 			}
-			res := db.DeliveryResult{Notification: n, Platform: r.Platform, State: db.StateExpired,
+			res := db.DeliveryResult{Notification: n, Platform: r.Platform, State: db.StateExpired, ClaimedBy: e.opts.Fence.Holder,
 				Attempt: db.Attempt{At: now, Outcome: db.OutcomeExpired, Summary: summary}}
 			if err := e.record(res); err != nil {
 				release(claimed[i+1:])
@@ -164,7 +171,7 @@ func (e *Engine) send(r db.Robot, nr notify.Robot, n db.Notification) db.Deliver
 		Actions: n.Actions}
 	prep, out := e.sender.Send(e.sendCtx, nr, msg)
 	now := e.clock.Now()
-	res := db.DeliveryResult{Notification: n, Platform: r.Platform, Attempt: db.Attempt{At: now, Outcome: string(out.Class),
+	res := db.DeliveryResult{Notification: n, Platform: r.Platform, ClaimedBy: e.opts.Fence.Holder, Attempt: db.Attempt{At: now, Outcome: string(out.Class),
 		HTTPStatus: out.HTTPStatus, Code: out.Code, Message: out.PlatformMessage, Summary: out.Summary,
 		LatencyMS: out.Latency.Milliseconds(), RequestURL: prep.MaskedURL, RequestBody: string(prep.MaskedBody), Response: out.Response}}
 	switch out.Class {

@@ -37,14 +37,14 @@ type intakeAPI struct {
 
 // knownToken caches a token lookup for a few seconds: intake runs thousands of requests a
 // second and the token table rarely changes. Revoking a token in the console clears the
-// cache at once; a revocation made outside the console takes effect within tokenCacheFor.
+// cache at once; a revocation made elsewhere (another console on the database) takes effect within tokenCacheFor.
 type knownToken struct {
 	teamID  int64
 	id      int64
 	checked time.Time
 }
 
-const tokenCacheFor = 10 * time.Second
+const tokenCacheFor = time.Second // short: a revocation on another console sharing the database takes effect within it
 
 // forgetTokens drops cached token lookups (after a token is revoked).
 func (api *intakeAPI) forgetTokens() {

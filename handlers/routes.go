@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -270,10 +272,26 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
+// readyz says whether this console can serve: 200 when it reaches the database, 503
+// otherwise, with its console id and the roles it holds (a load balancer needs only the
+// status; an operator sees which console flushes, sends and runs the jobs).
 func (s *Server) readyz(c echo.Context) error {
-	if err := s.deps.DB.Ping(c.Request().Context()); err != nil {
-		logger(c).Error("readyz: database unreachable", "error", err)
-		return c.String(http.StatusServiceUnavailable, "database unreachable\n")
+	type ready struct {
+		Console  string   `json:"console"`
+		Database string   `json:"database"` // "reachable" or "unreachable"
+		Engine   string   `json:"engine"`
+		Roles    []string `json:"roles"`
 	}
-	return c.String(http.StatusOK, "ready\n")
+	r := ready{Database: "reachable", Engine: s.deps.DB.Engine(), Roles: []string{}}
+	if s.deps.Console != nil {
+		r.Console, r.Roles = s.deps.Console.ID(), s.deps.Console.Roles()
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.deps.DB.Ping(ctx); err != nil {
+		logger(c).Error("readyz: database unreachable", "error", err)
+		r.Database = "unreachable"
+		return c.JSON(http.StatusServiceUnavailable, r)
+	}
+	return c.JSON(http.StatusOK, r)
 }

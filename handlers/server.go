@@ -79,6 +79,9 @@ type Deps struct {
 	// SaveSandbox persists its robots after a change.
 	Sandbox     *sandbox.Sandbox
 	SaveSandbox func() error
+	// Console is this console's membership of the database's consoles (its id and the
+	// roles it holds), for /readyz; nil: a bare console with no roles (tests).
+	Console Console
 	// Clock is the time for session lifetimes and sign-in throttling (nil = time.Now; tests).
 	Clock func() time.Time
 }
@@ -95,6 +98,12 @@ type Delivery interface {
 	TestSend(ctx context.Context, a db.Actor, robot db.Robot, ruleID int64, msg notify.Message) (delivery.TestSendResult, error)
 	// Wake: notifications were queued (a resend).
 	Wake()
+}
+
+// Console is what handlers need of the console registry (db.Console is one).
+type Console interface {
+	ID() string
+	Roles() []string
 }
 
 // Server bundles the Echo instance and what the handlers share.

@@ -104,13 +104,41 @@ var (
 		Name: "alertdesk_throttle_waits_total",
 		Help: "Times the send governor made a robot wait to stay within its rate limit, by platform.",
 	}, []string{"platform"})
+
+	// ConsoleRole says which roles this console holds (1) or not (0), labelled with the
+	// console's id, so that several consoles scraped side by side tell which one flushes,
+	// sends and runs the jobs.
+	ConsoleRole = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "alertdesk_console_role_held",
+		Help: "1 when this console holds the role (pipeline, delivery, jobs), else 0.",
+	}, []string{"console", "role"})
+	// ConsoleHeartbeat is the time of this console's last heartbeat in the database.
+	ConsoleHeartbeat = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "alertdesk_console_heartbeat_timestamp_seconds",
+		Help: "Unix time of this console's last heartbeat written to the database.",
+	}, []string{"console"})
 )
+
+// Console reports this console's roles and heartbeat (called after every heartbeat).
+func Console(id string, all, held []string, at time.Time) {
+	for _, r := range all {
+		v := 0.0
+		for _, h := range held {
+			if h == r {
+				v = 1
+			}
+		}
+		ConsoleRole.WithLabelValues(id, r).Set(v)
+	}
+	ConsoleHeartbeat.WithLabelValues(id).Set(float64(at.UnixMilli()) / 1000)
+}
 
 func init() {
 	Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		AlertsReceived, IntakeRefused, IntakeClamped, IntakeTruncated, GroupFlushFailures, Notifications, QueueDepth, SendLatency, Retries, Digests, Folded, ThrottleWaits,
+		ConsoleRole, ConsoleHeartbeat,
 	)
 	for _, s := range []string{"queued", "retrying", "sending"} {
 		QueueDepth.WithLabelValues(s)

@@ -43,28 +43,40 @@ func (p *Pipeline) flushLoop() {
 			}
 			lastSilences = p.now()
 		}
-		if err := p.tickSeries(ctx); err != nil {
-			p.log.Error("threshold timers", "error", err)
-		}
-		if err := p.autoResolve(ctx); err != nil {
-			p.log.Error("auto-resolve", "error", err)
-		}
-		if err := p.FlushDue(ctx); err != nil {
-			p.log.Error("group flush", "error", err)
-		}
-		if err := p.Escalate(ctx); err != nil {
-			p.log.Error("escalation", "error", err)
-		}
+		p.timerPass(ctx)
 		if p.now().Sub(lastSummaries) > 20*time.Second {
-			if err := p.PostSummaries(ctx); err != nil {
-				p.log.Error("daily summaries", "error", err)
-			}
-			if err := p.PostHandoffs(ctx); err != nil {
-				p.log.Error("hand-off notices", "error", err)
-			}
+			p.jobsPass(ctx)
 			lastSummaries = p.now()
 		}
 		cancel()
+	}
+}
+
+// timerPass is one round of the pipeline role's timed work: threshold timers,
+// auto-resolve, due group flushes, escalation steps and repeat-until-ack.
+func (p *Pipeline) timerPass(ctx context.Context) {
+	if err := p.tickSeries(ctx); err != nil {
+		p.log.Error("threshold timers", "error", err)
+	}
+	if err := p.autoResolve(ctx); err != nil {
+		p.log.Error("auto-resolve", "error", err)
+	}
+	if err := p.FlushDue(ctx); err != nil {
+		p.log.Error("group flush", "error", err)
+	}
+	if err := p.Escalate(ctx); err != nil {
+		p.log.Error("escalation", "error", err)
+	}
+}
+
+// jobsPass is one round of the jobs role's pipeline work: daily summaries and shift
+// hand-off notices.
+func (p *Pipeline) jobsPass(ctx context.Context) {
+	if err := p.PostSummaries(ctx); err != nil {
+		p.log.Error("daily summaries", "error", err)
+	}
+	if err := p.PostHandoffs(ctx); err != nil {
+		p.log.Error("hand-off notices", "error", err)
 	}
 }
 
@@ -187,6 +199,9 @@ func (p *Pipeline) FlushDue(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
+				if errors.Is(err, db.ErrFenced) {
+					return err // another console flushes now: not this group's failure
+				}
 				p.flushFailed(ctx, g, err)
 				continue
 			}
@@ -225,7 +240,7 @@ func (p *Pipeline) flushGroup(ctx context.Context, g db.AlertGroup) (bool, error
 	if r == nil {
 		// Rule disabled or deleted: nothing is said and nothing is marked; the group waits
 		// with its changes for the rule to return (Reload makes it due again).
-		return false, p.db.FlushGroup(ctx, db.GroupFlush{GroupID: g.ID, Version: -1})
+		return false, p.db.FlushGroup(ctx, db.GroupFlush{GroupID: g.ID, Version: -1, Fence: p.fence()})
 	}
 	snap, err := p.db.SnapshotGroup(ctx, g.ID, ShownAlerts)
 	if errors.Is(err, db.ErrNotFound) {
@@ -241,6 +256,7 @@ func (p *Pipeline) flushGroup(ctx context.Context, g db.AlertGroup) (bool, error
 	d := decide(r, g, snap, now, incident)
 	flush := db.GroupFlush{GroupID: g.ID, Version: snap.Version, NextFlush: d.next, Again: now.Add(r.GroupWait)}
 	if d.kind == "" {
+		flush.Fence = p.fence()
 		return false, p.db.FlushGroup(ctx, flush)
 	}
 	// Silences mute single alerts; a notification whose alerts are all silenced is muted.
@@ -266,6 +282,7 @@ func (p *Pipeline) flushGroup(ctx context.Context, g db.AlertGroup) (bool, error
 		return false, err
 	}
 	flush.Outgoing = out
+	flush.Fence = p.fence()
 	if err := p.db.FlushGroup(ctx, flush); err != nil {
 		return false, err
 	}

@@ -31,10 +31,13 @@ type Pipeline struct {
 	reopenWindow time.Duration
 
 	rules atomic.Pointer[ruleSet]
-	jobs  chan *job
-	wake  chan struct{}
-	stop  chan struct{}
-	done  sync.WaitGroup
+	// externalTimers: the caller runs RunTimers and RunJobs under the roles (several consoles).
+	externalTimers bool
+	fencePtr       atomic.Pointer[db.Fence]
+	jobs           chan *job
+	wake           chan struct{}
+	stop           chan struct{}
+	done           sync.WaitGroup
 }
 
 // Waker is woken after notifications were written to the outbox (the delivery engine).
@@ -65,6 +68,9 @@ type Options struct {
 	// ReopenWindow: a group firing again this soon after its incident resolved or was
 	// closed reopens it, later it opens a new one (default DefaultReopenWindow).
 	ReopenWindow time.Duration
+	// ExternalTimers: Start runs only the intake writer and the rules sync; the timed work
+	// runs when the caller calls RunTimers and RunJobs (under the console's roles).
+	ExternalTimers bool
 }
 
 // IngestResult says what happened to the alerts of one request.
@@ -143,8 +149,8 @@ type ruleSet struct {
 // New builds a pipeline that composes its messages with composer; call Start to run it.
 func New(d *db.DB, composer *Composer, log *slog.Logger, opts Options) *Pipeline {
 	p := &Pipeline{db: d, log: log, now: opts.Now, composer: composer, waker: opts.Waker, observer: opts.Observer,
-		reopenWindow: opts.ReopenWindow,
-		jobs:         make(chan *job, 4096), wake: make(chan struct{}, 1), stop: make(chan struct{})}
+		reopenWindow: opts.ReopenWindow, externalTimers: opts.ExternalTimers,
+		jobs: make(chan *job, 4096), wake: make(chan struct{}, 1), stop: make(chan struct{})}
 	if p.now == nil {
 		p.now = time.Now
 	}
@@ -165,7 +171,11 @@ func (p *Pipeline) Start(ctx context.Context) error {
 	}
 	p.done.Add(2)
 	go p.writeLoop()
-	go p.flushLoop()
+	if p.externalTimers {
+		go p.syncLoop()
+	} else {
+		go p.flushLoop()
+	}
 	return nil
 }
 
@@ -205,11 +215,15 @@ func (p *Pipeline) Reload(ctx context.Context) error {
 	return nil
 }
 
-// ReloadAsync reloads in the background (for handlers that must not wait).
+// ReloadAsync reloads in the background (for handlers that must not wait), and tells
+// the other consoles on the database to reload theirs (the rules version).
 func (p *Pipeline) ReloadAsync() {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
+		if err := p.db.BumpVersion(ctx, rulesVersion); err != nil {
+			p.log.Error("rules version", "error", err)
+		}
 		if err := p.Reload(ctx); err != nil {
 			p.log.Error("reload rules", "error", err)
 		}

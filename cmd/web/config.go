@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -47,7 +49,9 @@ type config struct {
 	TrustedProxies  []*net.IPNet  // ALERTDESK_TRUSTED_PROXIES: addresses or CIDRs whose X-Forwarded-For is believed
 	MetricsToken    string        // ALERTDESK_METRICS_TOKEN: bearer token for /metrics (none = open)
 	WebhookProxy    *url.URL      // ALERTDESK_WEBHOOK_PROXY: outbound proxy for webhook requests (none = direct)
-	LinkKey         []byte        // generated into the data dir: signs chat action links
+	LinkKey         []byte        // generated into the data dir (derived from ALERTDESK_SESSION_KEY on PostgreSQL): signs chat action links
+	envSessionKey   bool          // ALERTDESK_SESSION_KEY came from the environment
+	envDataKey      bool          // ALERTDESK_ENCRYPTION_KEY came from the environment
 	LinkTTL         time.Duration // ALERTDESK_LINK_TTL: how long chat action links work, default 7 days
 	ReopenWindow    time.Duration // ALERTDESK_INCIDENT_REOPEN: firing again this soon reopens an incident, default 1h
 	// EscalationMinStep: ALERTDESK_ESCALATION_MIN_STEP, the shortest delay an escalation
@@ -87,6 +91,7 @@ Environment (flags override):
   ALERTDESK_MAX_NOTIFICATION_AGE    undelivered notifications expire after (default 24h)
   ALERTDESK_SESSION_KEY             hex, 32 or 64 bytes (default: generated into the data directory)
   ALERTDESK_ENCRYPTION_KEY          hex, 32 bytes (default: generated into the data directory)
+                                    several consoles on one PostgreSQL database: set both keys, the same on every console
   ALERTDESK_LOG_FORMAT              text | json (default text)
   ALERTDESK_LOG_LEVEL               debug | info | warn | error (default info)
 `
@@ -205,11 +210,13 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		return cfg, fmt.Errorf("ALERTDESK_LOG_FORMAT: want text or json, got %q", cfg.LogFormat)
 	}
 	if v := getenv("ALERTDESK_SESSION_KEY"); v != "" {
+		cfg.envSessionKey = true
 		if cfg.SessionAuthKey, err = hex.DecodeString(v); err != nil || (len(cfg.SessionAuthKey) != 32 && len(cfg.SessionAuthKey) != 64) {
 			return cfg, errors.New("ALERTDESK_SESSION_KEY: want 32 or 64 bytes as hex")
 		}
 	}
 	if v := getenv("ALERTDESK_ENCRYPTION_KEY"); v != "" {
+		cfg.envDataKey = true
 		if cfg.DataKey, err = hex.DecodeString(v); err != nil || len(cfg.DataKey) != 32 {
 			return cfg, errors.New("ALERTDESK_ENCRYPTION_KEY: want 32 bytes as hex")
 		}
@@ -333,8 +340,27 @@ func (cfg *config) loadKeys() error {
 		cfg.DataKey = k.Data
 	}
 	cfg.LinkKey = k.Links
+	if cfg.DatabaseURL != "" && cfg.envSessionKey {
+		// Several consoles on one PostgreSQL database: a user signs in on one and goes on
+		// on another, and a link a message carries is opened on any, so the cookie and
+		// link keys must be the same on every console. They are derived from the shared
+		// ALERTDESK_SESSION_KEY, not read from this machine's keys.json.
+		cfg.SessionEncKey = deriveKey(cfg.SessionAuthKey, "alertdesk session cookie encryption v1")
+		cfg.LinkKey = deriveKey(cfg.SessionAuthKey, "alertdesk chat action links v1")
+	}
 	return nil
 }
+
+// deriveKey derives a 32-byte key for one purpose from a shared secret.
+func deriveKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
+}
+
+// sharedKeysFromEnv reports whether the keys every console on one database must share
+// came from the environment (not from this data directory's keys.json).
+func (cfg config) sharedKeysFromEnv() bool { return cfg.envSessionKey && cfg.envDataKey }
 
 func randomHex(n int) string {
 	b := make([]byte, n)

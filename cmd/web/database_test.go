@@ -3,7 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,15 +46,18 @@ func TestMigrateCommand(t *testing.T) {
 	}
 }
 
-// On PostgreSQL: migrate, start a console, and a second console on the same database
-// refuses to start, saying why.
-func TestConsoleOnPostgres(t *testing.T) {
+// On PostgreSQL: migrate, then two consoles with the shared keys in the environment run
+// side by side; /readyz names each and the roles it holds (all on one of them); a console
+// whose keys come from its own data directory is refused while another runs, naming the
+// variables to set.
+func TestConsolesOnPostgres(t *testing.T) {
 	url := dbtest.NewPostgres(t)
-	vars := func() map[string]string {
-		return map[string]string{"ALERTDESK_ADDR": "127.0.0.1:0", "ALERTDESK_DATA_DIR": t.TempDir(), "ALERTDESK_DATABASE_URL": url}
+	shared := func() map[string]string {
+		return map[string]string{"ALERTDESK_ADDR": "127.0.0.1:0", "ALERTDESK_DATA_DIR": t.TempDir(), "ALERTDESK_DATABASE_URL": url,
+			"ALERTDESK_ENCRYPTION_KEY": strings.Repeat("ab", 32), "ALERTDESK_SESSION_KEY": strings.Repeat("cd", 32)}
 	}
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"migrate"}, env(vars()), &out, nil); err != nil {
+	if err := run(context.Background(), []string{"migrate"}, env(shared()), &out, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "migrations applied (postgres)") {
@@ -61,24 +65,68 @@ func TestConsoleOnPostgres(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	var log bytes.Buffer
-	go func() { done <- run(ctx, nil, env(vars()), &syncWriter{buf: &log}, ready) }()
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatalf("run: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("the console did not start within 30s")
+	type console struct {
+		addr string
+		done chan error
 	}
-	err := run(context.Background(), nil, env(vars()), &bytes.Buffer{}, nil)
-	if !errors.Is(err, db.ErrAnotherConsole) {
-		t.Errorf("second console: err = %v, want ErrAnotherConsole", err)
+	start := func() console {
+		ready := make(chan string, 1)
+		c := console{done: make(chan error, 1)}
+		var log bytes.Buffer
+		go func() { c.done <- run(ctx, nil, env(shared()), &syncWriter{buf: &log}, ready) }()
+		select {
+		case c.addr = <-ready:
+		case err := <-c.done:
+			t.Fatalf("run: %v", err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("the console did not start within 30s")
+		}
+		return c
+	}
+	one, two := start(), start()
+	type ready struct {
+		Console  string   `json:"console"`
+		Database string   `json:"database"`
+		Roles    []string `json:"roles"`
+	}
+	readyz := func(c console) ready {
+		resp, err := http.Get("http://" + c.addr + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var r ready
+		if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&r) != nil {
+			t.Fatalf("readyz: %d", resp.StatusCode)
+		}
+		return r
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r1, r2 := readyz(one), readyz(two)
+		if r1.Console == "" || r1.Console == r2.Console || r1.Database != "reachable" {
+			t.Fatalf("readyz: %+v %+v", r1, r2)
+		}
+		if len(r1.Roles)+len(r2.Roles) == 3 && (len(r1.Roles) == 3 || len(r2.Roles) == 3) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("roles not settled on one console: %+v %+v", r1, r2)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	vars := shared()
+	delete(vars, "ALERTDESK_ENCRYPTION_KEY")
+	delete(vars, "ALERTDESK_SESSION_KEY")
+	err := run(context.Background(), nil, env(vars), &bytes.Buffer{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "ALERTDESK_ENCRYPTION_KEY") {
+		t.Errorf("a console with keys of its own: err = %v, want a refusal naming ALERTDESK_ENCRYPTION_KEY", err)
 	}
 	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	for _, c := range []console{one, two} {
+		if err := <-c.done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -66,13 +67,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	defer database.Close()
-	if err := database.HoldSoleConsole(ctx); err != nil {
-		return err
-	}
 	if err := database.CheckKeys(ctx, cfg.sharedKeys()); err != nil {
 		return err
 	}
-	log.Info("database", "engine", database.Engine())
+	if database.Postgres() && !cfg.sharedKeysFromEnv() {
+		live, err := database.LiveConsoles(ctx, database.Now(), db.HeartbeatTimeout)
+		if err != nil {
+			return err
+		}
+		if len(live) > 0 {
+			return errKeysFromFiles
+		}
+		log.Warn("keys come from the data directory's keys.json: a second console on this database will need " +
+			"ALERTDESK_ENCRYPTION_KEY and ALERTDESK_SESSION_KEY in the environment (this one too, with the same values)")
+	}
+	log.Info("database", "engine", database.Engine(), "schema", db.SchemaVersion())
 	if err := ensureAdmin(ctx, database, cfg, log); err != nil {
 		return err
 	}
@@ -118,33 +127,44 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		log.Warn("an HTTP(S)_PROXY variable is set but webhook requests ignore it and dial directly; set ALERTDESK_WEBHOOK_PROXY to send them through a proxy",
 			"variable", p)
 	}
-	engine := delivery.New(database, sender, delivery.Options{
-		BaseURL: cfg.BaseURL, MaxAge: cfg.MaxAge, Log: log.With("component", "delivery"), Observer: metrics.Engine{}})
-	if err := engine.Start(ctx); err != nil {
-		return fmt.Errorf("delivery engine: %w", err)
+	// The delivery engine runs while this console holds the delivery role (a new engine
+	// per tenure); on PostgreSQL it polls the outbox every second, as the pipeline that
+	// queues may run on another console.
+	engineOpts := delivery.Options{BaseURL: cfg.BaseURL, MaxAge: cfg.MaxAge, Log: log.With("component", "delivery"), Observer: metrics.Engine{}}
+	if database.Postgres() {
+		engineOpts.PollInterval = time.Second
 	}
-	defer func() { // after the HTTP server has drained: finish in-flight sends, leave the rest queued
-		ectx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
-		defer cancel()
-		if err := engine.Close(ectx); err != nil {
-			log.Warn("delivery engine: sends still in flight at shutdown were cancelled; they are retried at the next start", "error", err)
-		}
-	}()
+	dr := &deliveryRole{log: log.With("component", "delivery"), shutdownWait: cfg.ShutdownWait, lostWait: time.Second,
+		standby: delivery.New(database, sender, engineOpts),
+		build: func(f db.Fence) *delivery.Engine {
+			o := engineOpts
+			o.Fence = f
+			return delivery.New(database, sender, o)
+		}}
 	alerts := pipeline.New(database, composer, log.With("component", "pipeline"),
-		pipeline.Options{Waker: engine, Observer: metrics.Pipeline{}, ReopenWindow: cfg.ReopenWindow})
+		pipeline.Options{Waker: dr, Observer: metrics.Pipeline{}, ReopenWindow: cfg.ReopenWindow, ExternalTimers: true})
 	if err := alerts.Start(ctx); err != nil {
 		return err
 	}
 	defer alerts.Close()
 
-	// Retention prunes old history in small batches; it stops with ctx, before the db closes.
-	rctx, stopRetention := context.WithCancel(ctx)
-	retentionDone := make(chan struct{})
-	go func() {
-		defer close(retentionDone)
-		database.RunRetention(rctx, cfg.Retention, time.Hour, log.With("component", "retention"))
+	// This console in the database's registry, taking its roles (all of them at once on
+	// SQLite; under leases on PostgreSQL, where another console may hold them).
+	hostname, _ := os.Hostname()
+	consoleID := db.NewConsoleID()
+	console := database.NewConsole(db.ConsoleInfo{ID: consoleID, Hostname: hostname, PID: os.Getpid(), Version: buildVersion()},
+		roleWork(dr, alerts, database, cfg.Retention, log), db.ConsoleOptions{Log: log.With("component", "console", "console", consoleID),
+			OnBeat: func(held []string, at time.Time) { metrics.Console(consoleID, db.AllRoles, held, at) }})
+	if err := console.Start(ctx); err != nil {
+		return fmt.Errorf("console: %w", err)
+	}
+	defer func() { // after the HTTP server has drained: stop the roles' work, hand the roles on
+		dr.shuttingDown.Store(true)
+		cctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait+5*time.Second)
+		defer cancel()
+		console.Close(cctx)
 	}()
-	defer func() { stopRetention(); <-retentionDone }()
+	log.Info("console registered", "console", consoleID, "roles", console.Roles())
 
 	deps := handlers.Deps{
 		DB:     database,
@@ -159,7 +179,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		Composer:  composer,
 		Links:     links,
 		Explainer: alerts.Explainer(),
-		Delivery:  engine,
+		Delivery:  dr,
+		Console:   console,
 		Webhooks:  hosts,
 		Metrics:   metrics.Handler(),
 
@@ -190,6 +211,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// buildVersion names this binary in the consoles table: its module version when built
+// from a tagged module, else its VCS revision, else "dev".
+func buildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	for _, st := range bi.Settings {
+		if st.Key == "vcs.revision" && len(st.Value) >= 12 {
+			return st.Value[:12]
+		}
+	}
+	return "dev"
 }
 
 // assetVersion busts browser caches of /static when the binary changes.
@@ -234,7 +273,9 @@ func ensureAdmin(ctx context.Context, d *db.DB, cfg config, log *slog.Logger) er
 		return err
 	}
 	if _, err := d.CreateUser(ctx, db.SystemActor, db.NewUser{Username: "admin", DisplayName: "Administrator",
-		PasswordHash: hash, Role: db.RoleAdmin, MustChangePassword: generated}); err != nil {
+		PasswordHash: hash, Role: db.RoleAdmin, MustChangePassword: generated}); errors.Is(err, db.ErrConflict) {
+		return nil // another console sharing the database created it at the same moment
+	} else if err != nil {
 		return fmt.Errorf("create first admin: %w", err)
 	}
 	if generated {
@@ -299,8 +340,10 @@ func runCopyToPostgres(ctx context.Context, args []string, getenv func(string) s
 		return err
 	}
 	defer dst.Close()
-	if err := dst.HoldSoleConsole(ctx); err != nil {
+	if live, err := dst.LiveConsoles(ctx, dst.Now(), db.HeartbeatTimeout); err != nil {
 		return fmt.Errorf("copy-to-postgres: %w", err)
+	} else if len(live) > 0 {
+		return fmt.Errorf("copy-to-postgres: %d console(s) are running on the PostgreSQL database; stop them first", len(live))
 	}
 	if err := dst.CheckKeys(ctx, cfg.sharedKeys()); err != nil {
 		return fmt.Errorf("copy-to-postgres: %w", err)
