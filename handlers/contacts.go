@@ -26,6 +26,7 @@ var (
 // contactForm is the input of the contact form and of "My contact card".
 type contactForm struct {
 	TeamID         string
+	NewTeam        string // an administrator on a console without teams names one here
 	Name           string
 	Mobile         string
 	Email          string
@@ -35,7 +36,7 @@ type contactForm struct {
 }
 
 func contactFormFrom(c echo.Context) contactForm {
-	return contactForm{TeamID: form(c, "team_id"), Name: form(c, "name"), Mobile: form(c, "mobile"), Email: form(c, "email"),
+	return contactForm{TeamID: form(c, "team_id"), NewTeam: form(c, "new_team"), Name: form(c, "name"), Mobile: form(c, "mobile"), Email: form(c, "email"),
 		DingTalkUserID: form(c, "dingtalk_user_id"), FeishuOpenID: form(c, "feishu_open_id"), WeComUserID: form(c, "wecom_user_id")}
 }
 
@@ -106,7 +107,7 @@ func (f contactForm) input(teamID int64) db.ContactInput {
 }
 
 func (f contactForm) view() views.ContactFormData {
-	return views.ContactFormData{TeamID: f.TeamID, Name: f.Name, Mobile: f.Mobile, Email: f.Email,
+	return views.ContactFormData{TeamID: f.TeamID, NewTeam: f.NewTeam, Name: f.Name, Mobile: f.Mobile, Email: f.Email,
 		DingTalkUserID: f.DingTalkUserID, FeishuOpenID: f.FeishuOpenID, WeComUserID: f.WeComUserID}
 }
 
@@ -149,20 +150,40 @@ func contactReach(ct db.Contact) string {
 }
 
 func (s *Server) contactsList(c echo.Context) error {
-	q := form(c, "q")
-	if utf8.RuneCountInString(q) > 100 {
-		q = string([]rune(q)[:100])
+	u := currentUser(c)
+	d := views.ContactsPageData{ShowTeam: u.Role != db.RoleMember, CanWrite: u.CanWrite()}
+	filters := map[string][]string{"has": {"mobile", "email", "dingtalk", "feishu", "wecom", "user", "nouser"}}
+	if d.ShowTeam {
+		filters["team"] = nil
 	}
-	cs, err := s.deps.DB.Contacts(c.Request().Context(), scope(c), q)
+	opts, st := readList(c, "/contacts", "#contacts-table", "contacts-filters", []string{"name", "team", "updated"}, filters)
+	d.List, d.Query = st, opts.Query
+	f := db.ContactFilter{Has: st.Get("has")}
+	if d.ShowTeam {
+		teams, err := s.teamOptions(c)
+		if err != nil {
+			return err
+		}
+		d.Teams = teams
+		f.TeamID = filterTeam(st.Get("team"), "")
+	}
+	ctx := c.Request().Context()
+	cs, total, err := s.deps.DB.ContactList(ctx, scope(c), f, opts)
+	if err == nil && lastPage(&opts, &d.List, total) {
+		cs, total, err = s.deps.DB.ContactList(ctx, scope(c), f, opts)
+	}
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
-	d := views.ContactsPageData{Query: q, ShowTeam: u.Role != db.RoleMember, CanWrite: u.CanWrite()}
+	d.List.Total = total
 	for _, ct := range cs {
-		d.Rows = append(d.Rows, views.ContactRow{ID: ct.ID, Name: ct.Name, Team: ct.TeamName, Mobile: ct.Mobile, Email: ct.Email,
+		row := views.ContactRow{ID: ct.ID, Name: ct.Name, Team: ct.TeamName, Mobile: ct.Mobile, Email: ct.Email,
 			DingTalkUserID: ct.DingTalkUserID, FeishuOpenID: ct.FeishuOpenID, WeComUserID: ct.WeComUserID, User: ct.Username,
-			EditURL: "/contacts/" + itoa(ct.ID)})
+			EditURL: "/contacts/" + itoa(ct.ID)}
+		if ct.UserID != 0 && u.Role == db.RoleAdmin {
+			row.UserURL = "/admin/users/" + itoa(ct.UserID)
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.ContactsTable(d))
@@ -189,6 +210,11 @@ func (s *Server) contactEditData(c echo.Context, ct db.Contact, title string) (v
 	if err != nil {
 		return d, err
 	}
+	if len(teams) == 0 {
+		// An administrator on a console without teams names one right in the form.
+		d.CanCreateTeam = u.Role == db.RoleAdmin
+		return d, nil
+	}
 	d.Teams = append([]views.Option{{Value: "", Label: "— pick a team —"}}, teams...)
 	return d, nil
 }
@@ -206,30 +232,45 @@ func (s *Server) contactsNew(c echo.Context) error {
 	if u.TeamID != 0 {
 		f.TeamID = itoa(u.TeamID)
 	}
-	errs := views.FieldErrors{}
-	if len(d.Teams) == 1 {
-		errs["team_id"] = "There are no teams yet. Create one under Admin → Teams first."
-	}
-	return render(c, http.StatusOK, views.ContactEditPage(d, f, errs))
+	return render(c, http.StatusOK, views.ContactEditPage(d, f, nil))
 }
 
 func (s *Server) contactsCreate(c echo.Context) error {
 	f := contactFormFrom(c)
 	errs := f.Validate()
-	teamID := s.teamFromForm(c, errs, "team_id")
+	d, err := s.contactEditData(c, db.Contact{}, "New contact")
+	if err != nil {
+		return err
+	}
+	var team teamPick
+	if d.CanCreateTeam {
+		team = s.pickTeam(c, errs, "team_id")
+	} else {
+		team.ID = s.teamFromForm(c, errs, "team_id")
+	}
 	if len(errs) == 0 {
-		ct, err := s.deps.DB.CreateContact(c.Request().Context(), actor(c), f.input(teamID))
-		if !contactConflict(err, errs) {
+		teamID, err := s.commitTeam(c, errs, team)
+		if err != nil {
+			return err
+		}
+		var ct db.Contact
+		if teamID != 0 {
+			ct, err = s.deps.DB.CreateContact(c.Request().Context(), actor(c), f.input(teamID))
+		}
+		if teamID != 0 && !contactConflict(err, errs) {
 			if err != nil {
 				return err
 			}
 			s.setFlash(c, "ok", "Contact "+ct.Name+" created.")
 			return redirect(c, "/contacts")
 		}
-	}
-	d, err := s.contactEditData(c, db.Contact{}, "New contact")
-	if err != nil {
-		return err
+		if team.NewName != "" && teamID != 0 {
+			// The contact was refused after its new team was made: the form now picks that team.
+			if d, err = s.contactEditData(c, db.Contact{}, "New contact"); err != nil {
+				return err
+			}
+			f.TeamID = itoa(teamID)
+		}
 	}
 	if isHTMX(c) {
 		return render(c, http.StatusUnprocessableEntity, views.ContactForm(d, f.view(), errs))

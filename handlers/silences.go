@@ -18,7 +18,6 @@ import (
 const (
 	datetimeLocal      = "2006-01-02T15:04"
 	maxSilenceDuration = 366 * 24 * time.Hour
-	maxExpiredShown    = 100
 )
 
 // silenceTeams: admins pick a team or every team; members silence their own team.
@@ -33,19 +32,41 @@ func (s *Server) silenceTeams(c echo.Context) ([]views.Option, error) {
 	return teams, nil
 }
 
+// silencesPage is the silences list as the query string searches, filters, sorts and pages
+// it (active and scheduled ones unless the status filter says otherwise), with the form's choices.
 func (s *Server) silencesPage(c echo.Context) (views.SilencesPageData, error) {
 	u := currentUser(c)
-	list, err := s.deps.DB.Silences(c.Request().Context(), scope(c))
-	if err != nil {
-		return views.SilencesPageData{}, err
-	}
 	d := views.SilencesPageData{Page: s.page(c, "Silences", "rules"), CanWrite: u.CanWrite(), ShowTeam: u.Role != db.RoleMember}
+	var err error
 	if d.CanWrite {
 		if d.Teams, err = s.silenceTeams(c); err != nil {
 			return d, err
 		}
 	}
+	if d.ShowTeam {
+		teams, err := s.teamOptions(c)
+		if err != nil {
+			return d, err
+		}
+		d.TeamFilter = append([]views.Option{{Value: "all", Label: "all teams"}}, teams...)
+	}
+	opts, st := readList(c, "/silences", "#silences-table", "silences-filters", []string{"team", "starts", "ends", "created"},
+		map[string][]string{"status": {"active", "pending", "expired", "all"}, "team": nil})
+	d.List = st
 	now := s.deps.DB.Now()
+	f := db.SilenceFilter{Status: st.Get("status"), Now: now}
+	if d.ShowTeam {
+		f.TeamID = filterTeam(st.Get("team"), "all")
+	}
+	ctx := c.Request().Context()
+	list, total, err := s.deps.DB.SilenceList(ctx, scope(c), f, opts)
+	if err == nil && lastPage(&opts, &d.List, total) {
+		list, total, err = s.deps.DB.SilenceList(ctx, scope(c), f, opts)
+	}
+	if err != nil {
+		return d, err
+	}
+	d.List.Total = total
 	for _, si := range list {
 		row := views.SilenceRow{ID: si.ID, Team: si.TeamName, Matchers: matchersText(si.Matchers),
 			Starts: when(si.StartsAt), Ends: when(si.EndsAt), Comment: si.Comment, CreatedBy: si.CreatedBy}
@@ -55,17 +76,13 @@ func (s *Server) silencesPage(c echo.Context) (views.SilencesPageData, error) {
 		switch {
 		case !si.EndsAt.After(now):
 			row.Status = "expired"
-			if len(d.Expired) < maxExpiredShown {
-				d.Expired = append(d.Expired, row)
-			}
-			continue
 		case si.StartsAt.After(now):
 			row.Status = "pending"
 		default:
 			row.Status = "active"
 		}
-		row.CanExpire = u.CanWrite() && u.Scope().Allows(si.TeamID)
-		d.Active = append(d.Active, row)
+		row.CanExpire = row.Status != "expired" && u.CanWrite() && u.Scope().Allows(si.TeamID)
+		d.Rows = append(d.Rows, row)
 	}
 	return d, nil
 }
@@ -74,6 +91,9 @@ func (s *Server) silencesList(c echo.Context) error {
 	d, err := s.silencesPage(c)
 	if err != nil {
 		return err
+	}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.SilencesTable(d))
 	}
 	f := views.SilenceFormData{Starts: s.deps.DB.Now().Local().Format(datetimeLocal), Duration: "2h"}
 	if len(d.Teams) > 1 {

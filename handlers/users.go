@@ -11,16 +11,26 @@ import (
 	"alertdesk/views"
 )
 
+// usersPage is the users list as the query string searches, filters, sorts and pages it.
 func (s *Server) usersPage(c echo.Context) (views.UsersPageData, error) {
-	users, err := s.deps.DB.Users(c.Request().Context(), db.AllTeams)
-	if err != nil {
-		return views.UsersPageData{}, err
-	}
 	teams, err := s.teamOptions(c)
 	if err != nil {
 		return views.UsersPageData{}, err
 	}
 	d := views.UsersPageData{Page: s.page(c, "Users", "admin"), Teams: teams}
+	opts, st := readList(c, "/admin/users", "#users-results", "users-filters", []string{"username", "role", "team", "created"},
+		map[string][]string{"role": {db.RoleAdmin, db.RoleMember, db.RoleAuditor}, "team": nil, "status": {"active", "disabled"}})
+	d.List = st
+	f := db.UserFilter{Role: st.Get("role"), TeamID: filterTeam(st.Get("team"), "none"), Status: st.Get("status")}
+	ctx := c.Request().Context()
+	users, total, err := s.deps.DB.UserList(ctx, f, opts)
+	if err == nil && lastPage(&opts, &d.List, total) {
+		users, total, err = s.deps.DB.UserList(ctx, f, opts)
+	}
+	if err != nil {
+		return d, err
+	}
+	d.List.Total = total
 	for _, u := range users {
 		d.Rows = append(d.Rows, views.UserRow{ID: u.ID, Username: u.Username, Name: u.DisplayName, Role: u.Role,
 			Team: u.TeamName, Disabled: u.Disabled, CreatedAt: fmtTime(u.CreatedAt.Local()), EditURL: "/admin/users/" + itoa(u.ID)})
@@ -32,6 +42,9 @@ func (s *Server) usersList(c echo.Context) error {
 	d, err := s.usersPage(c)
 	if err != nil {
 		return err
+	}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.UsersTable(d))
 	}
 	return render(c, http.StatusOK, views.UsersPage(d, views.UserFormData{Role: db.RoleMember}, nil))
 }

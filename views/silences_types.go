@@ -26,9 +26,10 @@ type SilenceFormData struct {
 // SilencesPageData is /silences.
 type SilencesPageData struct {
 	Page
-	Active   []SilenceRow
-	Expired  []SilenceRow
-	Teams    []Option
+	Rows       []SilenceRow
+	List       ListState // search, filters (status, team), sort and page
+	TeamFilter []Option  // the team filter's choices ("" when the team column is hidden)
+	Teams      []Option
 	CanWrite bool
 	ShowTeam bool
 	// Checked: the form's matchers were checked against the alerts firing now; WouldMute

@@ -16,7 +16,8 @@ type TokenRow struct {
 
 // TokenFormData is the token create form.
 type TokenFormData struct {
-	TeamID string // "global" = every team (admins)
+	TeamID  string // "global" = every team (admins)
+	NewTeam string // the team an administrator on a console without teams creates with the token
 	Name   string
 	Scope  string // "intake" or "incidents"
 }
@@ -42,4 +43,8 @@ type TokensPageData struct {
 	ShowTeam bool
 	IsAdmin  bool
 	New      *NewToken
+	// CanCreateTeam: an administrator on a console without teams, who names one in the form.
+	CanCreateTeam bool
+	List          ListState // search, filters (team, scope, status), sort and page
+	TeamFilter    []Option  // the team filter's choices ("" when the team column is hidden)
 }
