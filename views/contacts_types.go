@@ -41,14 +41,14 @@ type ContactFormData struct {
 // ContactEditData frames the contact form: new (ID 0) or edit.
 type ContactEditData struct {
 	Page
-	ID         int64
-	Teams      []Option // non-empty: show the team picker (admins creating a contact)
-	TeamName   string   // shown when there is no picker
+	ID       int64
+	Teams    []Option // non-empty: show the team picker (admins creating a contact)
+	TeamName string   // shown when there is no picker
 	// CanCreateTeam: an administrator on a console without teams, who names a new team in the form.
 	CanCreateTeam bool
-	LinkedUser string
-	CanWrite   bool
-	Action     string // form action URL
+	LinkedUser    string
+	CanWrite      bool
+	Action        string // form action URL
 }
 
 // ContactGroupMember is a contact as the group screens list it.

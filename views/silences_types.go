@@ -30,8 +30,8 @@ type SilencesPageData struct {
 	List       ListState // search, filters (status, team), sort and page
 	TeamFilter []Option  // the team filter's choices ("" when the team column is hidden)
 	Teams      []Option
-	CanWrite bool
-	ShowTeam bool
+	CanWrite   bool
+	ShowTeam   bool
 	// Checked: the form's matchers were checked against the alerts firing now; WouldMute
 	// lists those they match ("DiskFull instance=db-1 …").
 	Checked   bool

@@ -18,8 +18,8 @@ type TokenRow struct {
 type TokenFormData struct {
 	TeamID  string // "global" = every team (admins)
 	NewTeam string // the team an administrator on a console without teams creates with the token
-	Name   string
-	Scope  string // "intake" or "incidents"
+	Name    string
+	Scope   string // "intake" or "incidents"
 }
 
 // NewToken is a token just created: the only time it is shown.
