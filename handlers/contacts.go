@@ -115,6 +115,10 @@ func contactFormOf(ct db.Contact) views.ContactFormData {
 		DingTalkUserID: ct.DingTalkUserID, FeishuOpenID: ct.FeishuOpenID, WeComUserID: ct.WeComUserID}
 }
 
+// contactFieldKeys name the fields a clash can be on.
+var contactFieldKeys = map[string]string{"mobile": "contacts.field_mobile", "email": "contacts.field_email",
+	"dingtalk_user_id": "contacts.field_dingtalk_user_id", "feishu_open_id": "contacts.field_feishu_open_id",
+	"wecom_user_id": "contacts.field_wecom_user_id"}
 
 // contactConflict turns a uniqueness clash into a field error; false when err is no clash.
 func contactConflict(c echo.Context, err error, errs views.FieldErrors) bool {
@@ -123,7 +127,7 @@ func contactConflict(c echo.Context, err error, errs views.FieldErrors) bool {
 	case errors.As(err, &cc) && cc.Field == "user_id":
 		errs["_form"] = t(c, "contacts.err_user_has_card")
 	case errors.As(err, &cc):
-		errs[cc.Field] = t(c, "contacts.err_taken", "Field", t(c, "contacts.field_"+cc.Field), "Other", cc.Other)
+		errs[cc.Field] = t(c, "contacts.err_taken", "Field", t(c, contactFieldKeys[cc.Field]), "Other", cc.Other)
 	case errors.Is(err, db.ErrConflict):
 		errs["_form"] = t(c, "contacts.err_taken_any")
 	default:
@@ -309,7 +313,7 @@ func (s *Server) contactsUpdate(c echo.Context) error {
 			if err != nil {
 				return err
 			}
-			s.setFlash(c, "ok", "Contact "+nct.Name+" saved.")
+			s.setFlash(c, "ok", t(c, "contacts.saved", "Name", nct.Name))
 			return redirect(c, "/contacts")
 		}
 	}

@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"alertdesk/i18n"
+	"context"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -68,4 +71,13 @@ func filterTeam(v, special string) int64 {
 		return id
 	}
 	return 0
+}
+
+// minuteOrEmpty is t to the minute in the reader's zone, "" for the zero time (lists
+// show their own dash or leave a badge out).
+func minuteOrEmpty(ctx context.Context, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return i18n.Minute(ctx, t)
 }

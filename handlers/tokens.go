@@ -18,7 +18,7 @@ func (s *Server) tokenTeams(c echo.Context) ([]views.Option, error) {
 		return nil, err
 	}
 	if currentUser(c).Role == db.RoleAdmin {
-		teams = append(teams, views.Option{Value: "global", Label: "Global — feeds every team's rules"})
+		teams = append(teams, views.Option{Value: "global", Label: t(c, "tokens.global_option")})
 	}
 	return teams, nil
 }
@@ -34,14 +34,14 @@ func (s *Server) tokensPage(c echo.Context) (views.TokensPageData, error) {
 	if c.Path() == "/tokens" {
 		base = "/tokens"
 	}
-	d := views.TokensPageData{Page: s.page(c, "API tokens", nav), CanWrite: u.CanWrite(), ShowTeam: u.Role != db.RoleMember,
+	d := views.TokensPageData{Page: s.page(c, t(c, "common.tab.tokens"), nav), CanWrite: u.CanWrite(), ShowTeam: u.Role != db.RoleMember,
 		IsAdmin: u.Role == db.RoleAdmin}
 	teams, err := s.teamOptions(c)
 	if err != nil {
 		return d, err
 	}
 	if d.ShowTeam {
-		d.TeamFilter = append(teams, views.Option{Value: "global", Label: "global"})
+		d.TeamFilter = append(teams, views.Option{Value: "global", Label: t(c, "tokens.global")})
 	}
 	if d.CanWrite {
 		if d.IsAdmin && len(teams) == 0 {
@@ -68,10 +68,10 @@ func (s *Server) tokensPage(c echo.Context) (views.TokensPageData, error) {
 	d.List.Total = total
 	for _, k := range list {
 		row := views.TokenRow{ID: k.ID, Name: k.Name, Team: k.TeamName, Hint: k.Hint, CreatedBy: k.CreatedBy,
-			Created: when(k.CreatedAt), LastUsed: when(k.LastUsedAt), Revoked: when(k.RevokedAt),
-			Scope: map[string]string{db.TokenIntake: "post alerts", db.TokenIncidents: "act on incidents"}[k.Scope]}
+			Created: minuteOrEmpty(ctx, k.CreatedAt), LastUsed: minuteOrEmpty(ctx, k.LastUsedAt), Revoked: minuteOrEmpty(ctx, k.RevokedAt),
+			Scope: t(c, map[string]string{db.TokenIntake: "tokens.scope_intake", db.TokenIncidents: "tokens.scope_incidents"}[k.Scope])}
 		if k.TeamID == 0 {
-			row.Team = "global"
+			row.Team = t(c, "tokens.global")
 		}
 		row.CanRevoke = u.CanWrite() && k.RevokedAt.IsZero() && u.Scope().Allows(k.TeamID)
 		d.Rows = append(d.Rows, row)
@@ -108,18 +108,18 @@ func (s *Server) tokensCreate(c echo.Context) error {
 	switch {
 	case f.TeamID == "global":
 		if currentUser(c).Role != db.RoleAdmin {
-			errs["team_id"] = "Only administrators can create global tokens."
+			errs["team_id"] = t(c, "tokens.err_global")
 		}
 	case d.CanCreateTeam:
 		team = s.pickTeam(c, errs, "team_id")
 	default:
 		if team.ID = s.teamFromForm(c, errs, "team_id"); team.ID <= 0 && errs["team_id"] == "" {
-			errs["team_id"] = "Pick a team."
+			errs["team_id"] = t(c, "tokens.err_team")
 		}
 	}
 	checkName(errs, "name", f.Name, 100)
 	if f.Scope != db.TokenIntake && f.Scope != db.TokenIncidents {
-		errs["scope"] = "Pick what the token may do."
+		errs["scope"] = t(c, "tokens.err_scope")
 	}
 	var teamID int64
 	if len(errs) == 0 {
@@ -149,12 +149,21 @@ func (s *Server) tokensCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.New = &views.NewToken{Plain: plain, SampleRule: sample.Rule, SampleRuleURL: sample.URL, IntakeToken: f.Scope == db.TokenIntake,
-		Curl: fmt.Sprintf(`curl -sS -X POST %s/api/v1/alerts \
+	// The snippets are code to copy, the same in every language.
+	var curl, am strings.Builder
+	if f.Scope == db.TokenIncidents {
+		fmt.Fprintf(&curl, `curl -sS %s/api/v1/incidents?state=open -H 'Authorization: Bearer %s'
+curl -sS -X POST %s/api/v1/incidents/<id>/actions \
   -H 'Authorization: Bearer %s' \
   -H 'Content-Type: application/json' \
-  -d '%s'`, base, plain, strings.ReplaceAll(sample.Body, "'", `'\''`)),
-		Alertmanager: fmt.Sprintf(`# alertmanager.yml
+  -d '{"action":"ack","actor":"Alice"}'`, base, plain, base, plain)
+	} else {
+		fmt.Fprintf(&curl, `curl -sS -X POST %s/api/v1/alerts \
+  -H 'Authorization: Bearer %s' \
+  -H 'Content-Type: application/json' \
+  -d '%s'`, base, plain, strings.ReplaceAll(sample.Body, "'", `'\''`))
+	}
+	fmt.Fprintf(&am, `# alertmanager.yml
 receivers:
   - name: alertdesk
     webhook_configs:
@@ -163,14 +172,11 @@ receivers:
         http_config:
           authorization:
             type: Bearer
-            credentials: %s`, base, plain)}
+            credentials: %s`, base, plain)
+	d.New = &views.NewToken{Plain: plain, SampleRule: sample.Rule, SampleRuleURL: sample.URL, IntakeToken: f.Scope == db.TokenIntake,
+		Curl: curl.String(), Alertmanager: am.String()}
 	if f.Scope == db.TokenIncidents {
-		d.New.Curl = fmt.Sprintf(`curl -sS %s/api/v1/incidents?state=open -H 'Authorization: Bearer %s'
-curl -sS -X POST %s/api/v1/incidents/<id>/actions \
-  -H 'Authorization: Bearer %s' \
-  -H 'Content-Type: application/json' \
-  -d '{"action":"ack","actor":"Alice"}'`, base, plain, base, plain)
-		d.New.Alertmanager = "This token acts on incidents; it cannot post alerts. Create a token that may post alerts for Alertmanager."
+		d.New.Alertmanager = t(c, "tokens.incidents_no_am")
 	}
 	return render(c, http.StatusOK, views.TokensPage(d, views.TokenFormData{TeamID: f.TeamID}, nil))
 }
@@ -187,7 +193,7 @@ func (s *Server) tokensRevoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", "Token revoked. Alert sources using it now get 401.")
+	s.setFlash(c, "ok", t(c, "tokens.revoked_flash"))
 	if currentUser(c).Role == db.RoleAdmin {
 		return redirect(c, "/admin/tokens")
 	}
