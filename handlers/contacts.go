@@ -43,7 +43,7 @@ func contactFormFrom(c echo.Context) contactForm {
 // Validate checks the form and normalises the mobile number (spaces and dashes removed).
 func (f *contactForm) Validate(c echo.Context) views.FieldErrors {
 	errs := views.FieldErrors{}
-	checkName(errs, "name", f.Name, 100)
+	checkName(c, errs, "name", f.Name, 100)
 	if f.Mobile != "" {
 		m := strings.NewReplacer(" ", "", "-", "").Replace(f.Mobile)
 		switch {
@@ -345,7 +345,7 @@ func (s *Server) contactsDelete(c echo.Context) error {
 			s.setFlash(c, "error", t(c, "contacts.err_on_call", "Name", ct.Name, "Schedules", strings.Join(scheds, ", ")))
 			return redirect(c, "/contacts/"+itoa(id))
 		}
-		s.setFlash(c, "error", t(c, "contacts.err_mentioned", "Name", ct.Name, "Rules", ruleList(names)))
+		s.setFlash(c, "error", t(c, "contacts.err_mentioned", "Name", ct.Name, "Rules", ruleList(c, names)))
 		return redirect(c, "/contacts/"+itoa(id))
 	}
 	if err != nil {
@@ -403,7 +403,7 @@ func (s *Server) contactGroupsList(c echo.Context) error {
 func (s *Server) contactGroupsCreate(c echo.Context) error {
 	f := views.ContactGroupFormData{TeamID: form(c, "team_id"), Name: form(c, "name")}
 	errs := views.FieldErrors{}
-	checkName(errs, "name", f.Name, 100)
+	checkName(c, errs, "name", f.Name, 100)
 	teamID := s.teamFromForm(c, errs, "team_id")
 	if len(errs) == 0 {
 		g, err := s.deps.DB.CreateContactGroup(c.Request().Context(), actor(c), teamID, f.Name, nil)
@@ -534,7 +534,7 @@ func (s *Server) contactGroupsUpdate(c echo.Context) error {
 	}
 	name := form(c, "name")
 	errs := views.FieldErrors{}
-	checkName(errs, "name", name, 100)
+	checkName(c, errs, "name", name, 100)
 	ids, ok := contactMemberIDs(params["member_id"])
 	switch {
 	case !ok:
@@ -646,7 +646,7 @@ func (s *Server) contactGroupsDelete(c echo.Context) error {
 	err = s.deps.DB.DeleteContactGroup(c.Request().Context(), actor(c), scope(c), g.ID)
 	if errors.Is(err, db.ErrInUse) {
 		names, _ := s.deps.DB.RuleNamesMentioningGroup(c.Request().Context(), g.ID)
-		s.setFlash(c, "error", t(c, "contacts.err_group_mentioned", "Name", g.Name, "Rules", ruleList(names)))
+		s.setFlash(c, "error", t(c, "contacts.err_group_mentioned", "Name", g.Name, "Rules", ruleList(c, names)))
 		return redirect(c, "/contacts/groups/"+itoa(g.ID))
 	}
 	if err != nil {

@@ -137,8 +137,8 @@ func (s *Server) signup(c echo.Context) error {
 	pw, pw2 := c.FormValue("password"), c.FormValue("password2")
 	errs := views.FieldErrors{}
 	validUsername(c, errs, f.Username)
-	checkOptional(errs, "display_name", f.DisplayName, 100)
-	validatePassword(errs, pw, pw2, true)
+	checkOptional(c, errs, "display_name", f.DisplayName, 100)
+	validatePassword(c, errs, pw, pw2, true)
 	if len(errs) == 0 {
 		hash, err := password.Hash(pw)
 		if err != nil {

@@ -222,7 +222,7 @@ func (s *Server) silencesCreate(c echo.Context) error {
 	default:
 		errs["ends"] = t(c, "silences.err_no_end")
 	}
-	checkName(errs, "comment", f.Comment, 500)
+	checkName(c, errs, "comment", f.Comment, 500)
 	if errs["starts"] == "" && errs["ends"] == "" && errs["duration"] == "" {
 		switch {
 		case !ends.After(starts):

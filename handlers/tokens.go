@@ -117,7 +117,7 @@ func (s *Server) tokensCreate(c echo.Context) error {
 			errs["team_id"] = t(c, "tokens.err_team")
 		}
 	}
-	checkName(errs, "name", f.Name, 100)
+	checkName(c, errs, "name", f.Name, 100)
 	if f.Scope != db.TokenIntake && f.Scope != db.TokenIncidents {
 		errs["scope"] = t(c, "tokens.err_scope")
 	}

@@ -51,7 +51,7 @@ func (s *Server) usersList(c echo.Context) error {
 }
 
 func validUsername(c echo.Context, errs views.FieldErrors, name string) {
-	checkName(errs, "username", name, 64)
+	checkName(c, errs, "username", name, 64)
 	if _, bad := errs["username"]; bad {
 		return
 	}
@@ -91,8 +91,8 @@ func (s *Server) usersCreate(c echo.Context) error {
 	pw := c.FormValue("password")
 	errs := views.FieldErrors{}
 	validUsername(c, errs, f.Username)
-	checkOptional(errs, "display_name", f.DisplayName, 100)
-	validatePassword(errs, pw, pw, false)
+	checkOptional(c, errs, "display_name", f.DisplayName, 100)
+	validatePassword(c, errs, pw, pw, false)
 	teamID := s.optionalTeam(c, errs)
 	validRole(c, errs, f.Role, teamID)
 	if len(errs) == 0 {
@@ -169,7 +169,7 @@ func (s *Server) usersUpdate(c echo.Context) error {
 	f := views.UserFormData{Username: u.Username, DisplayName: form(c, "display_name"), Role: form(c, "role"),
 		TeamID: form(c, "team_id"), Disabled: c.FormValue("disabled") == "1"}
 	errs := views.FieldErrors{}
-	checkOptional(errs, "display_name", f.DisplayName, 100)
+	checkOptional(c, errs, "display_name", f.DisplayName, 100)
 	teamID := s.optionalTeam(c, errs)
 	validRole(c, errs, f.Role, teamID)
 	if u.Role == db.RoleAdmin && !u.Disabled && (f.Role != db.RoleAdmin || f.Disabled) {
@@ -216,7 +216,7 @@ func (s *Server) usersResetPassword(c echo.Context) error {
 	}
 	pw := c.FormValue("password")
 	errs := views.FieldErrors{}
-	validatePassword(errs, pw, pw, false)
+	validatePassword(c, errs, pw, pw, false)
 	status := http.StatusUnprocessableEntity
 	if len(errs) == 0 {
 		hash, err := password.Hash(pw)
