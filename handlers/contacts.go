@@ -215,7 +215,7 @@ func (s *Server) contactEditData(c echo.Context, ct db.Contact, title string) (v
 		d.CanCreateTeam = u.Role == db.RoleAdmin
 		return d, nil
 	}
-	d.Teams = append([]views.Option{{Value: "", Label: "— pick a team —"}}, teams...)
+	d.Teams = append([]views.Option{{Value: "", Label: t(c, "contacts.pick_team")}}, teams...)
 	return d, nil
 }
 
@@ -383,7 +383,7 @@ func (s *Server) contactGroupsPage(c echo.Context) (views.ContactGroupsPageData,
 		if err != nil {
 			return d, err
 		}
-		d.Teams = append([]views.Option{{Value: "", Label: "— pick a team —"}}, teams...)
+		d.Teams = append([]views.Option{{Value: "", Label: t(c, "contacts.pick_team")}}, teams...)
 	}
 	return d, nil
 }
