@@ -305,3 +305,29 @@ func TestInlineTeamInContactAndTokenForms(t *testing.T) {
 		t.Errorf("a global token made a team: %+v", teams)
 	}
 }
+
+// The people screens answer a Chinese reader in Chinese: their lists, filters, pager and forms.
+func TestPeopleScreensInChinese(t *testing.T) {
+	ts := newTestServer(t)
+	if _, err := ts.DB.CreateContact(context.Background(), db.SystemActor, db.ContactInput{TeamID: ts.TeamA.ID,
+		Name: "Ann", Email: "ann@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.login(t, "admin", testPassword)
+	admin.header = http.Header{"Accept-Language": {"zh-CN"}}
+	for path, want := range map[string]string{"/contacts": "搜索与筛选", "/contacts/new": "创建联系人", "/silences": "新建静默",
+		"/admin/users": "新建用户", "/admin/tokens": "新建令牌", "/invites": "新建邀请"} {
+		body := bodyText(admin.get(t, path))
+		if !strings.Contains(body, want) {
+			t.Errorf("%s in Chinese lacks %q", path, want)
+		}
+		for _, english := range []string{"Search and filter", "any team", "Create contact", "New silence", "New user", "New token", "New invite"} {
+			if strings.Contains(body, ">"+english+"<") {
+				t.Errorf("%s in Chinese still shows %q", path, english)
+			}
+		}
+	}
+	if body := bodyText(admin.get(t, "/contacts")); !strings.Contains(body, "第 1–1 条，共 1 条") {
+		t.Error("the contacts pager is not in Chinese")
+	}
+}
