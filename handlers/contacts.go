@@ -26,6 +26,7 @@ var (
 // contactForm is the input of the contact form and of "My contact card".
 type contactForm struct {
 	TeamID         string
+	NewTeam        string // an administrator on a console without teams names one here
 	Name           string
 	Mobile         string
 	Email          string
@@ -35,7 +36,7 @@ type contactForm struct {
 }
 
 func contactFormFrom(c echo.Context) contactForm {
-	return contactForm{TeamID: form(c, "team_id"), Name: form(c, "name"), Mobile: form(c, "mobile"), Email: form(c, "email"),
+	return contactForm{TeamID: form(c, "team_id"), NewTeam: form(c, "new_team"), Name: form(c, "name"), Mobile: form(c, "mobile"), Email: form(c, "email"),
 		DingTalkUserID: form(c, "dingtalk_user_id"), FeishuOpenID: form(c, "feishu_open_id"), WeComUserID: form(c, "wecom_user_id")}
 }
 
@@ -47,9 +48,9 @@ func (f *contactForm) Validate(c echo.Context) views.FieldErrors {
 		m := strings.NewReplacer(" ", "", "-", "").Replace(f.Mobile)
 		switch {
 		case utf8.RuneCountInString(f.Mobile) > 40:
-			errs["mobile"] = "Use at most 40 characters."
+			errs["mobile"] = t(c, "contacts.err_max_chars", "Max", 40)
 		case !contactMobileRe.MatchString(m):
-			errs["mobile"] = "Enter 5 to 20 digits, optionally starting with + and the country code, e.g. +86 138 0013 8000."
+			errs["mobile"] = t(c, "contacts.err_mobile")
 		default:
 			f.Mobile = m
 		}
@@ -57,30 +58,29 @@ func (f *contactForm) Validate(c echo.Context) views.FieldErrors {
 	if f.Email != "" {
 		switch {
 		case len(f.Email) > 254:
-			errs["email"] = "Use at most 254 characters."
+			errs["email"] = t(c, "contacts.err_max_chars", "Max", 254)
 		case !contactValidEmail(f.Email):
-			errs["email"] = "Enter an email address like name@example.com."
+			errs["email"] = t(c, "contacts.err_email")
 		}
 	}
-	checkContactID(errs, "dingtalk_user_id", f.DingTalkUserID, 64, contactDingTalkRe.MatchString,
-		"A DingTalk userId has only letters, digits, _ and -.")
-	checkContactID(errs, "feishu_open_id", f.FeishuOpenID, 67, func(s string) bool {
+	checkContactID(c, errs, "dingtalk_user_id", f.DingTalkUserID, 64, contactDingTalkRe.MatchString,
+		t(c, "contacts.err_dingtalk"))
+	checkContactID(c, errs, "feishu_open_id", f.FeishuOpenID, 67, func(s string) bool {
 		return contactFeishuOpenRe.MatchString(s) || contactFeishuUserRe.MatchString(s)
-	}, "Enter an open_id (ou_ followed by letters, digits, _ or -) or a user_id (4–64 lowercase letters and digits).")
-	checkContactID(errs, "wecom_user_id", f.WeComUserID, 64, contactWeComRe.MatchString,
-		"A WeCom userid has only letters, digits and _ . @ -.")
+	}, t(c, "contacts.err_feishu"))
+	checkContactID(c, errs, "wecom_user_id", f.WeComUserID, 64, contactWeComRe.MatchString,
+		t(c, "contacts.err_wecom"))
 	if f.Mobile == "" && f.Email == "" && f.DingTalkUserID == "" && f.FeishuOpenID == "" && f.WeComUserID == "" {
-		errs["_form"] = "Give at least one way to reach this person: a mobile number, an email address, " +
-			"or a DingTalk, Feishu/Lark or WeCom ID."
+		errs["_form"] = t(c, "contacts.err_no_way")
 	}
 	return errs
 }
 
-func checkContactID(errs views.FieldErrors, field, value string, max int, ok func(string) bool, msg string) {
+func checkContactID(c echo.Context, errs views.FieldErrors, field, value string, max int, ok func(string) bool, msg string) {
 	switch {
 	case value == "":
 	case utf8.RuneCountInString(value) > max:
-		errs[field] = "Use at most " + itoa(int64(max)) + " characters."
+		errs[field] = t(c, "contacts.err_max_chars", "Max", max)
 	case !ok(value):
 		errs[field] = msg
 	}
@@ -106,7 +106,7 @@ func (f contactForm) input(teamID int64) db.ContactInput {
 }
 
 func (f contactForm) view() views.ContactFormData {
-	return views.ContactFormData{TeamID: f.TeamID, Name: f.Name, Mobile: f.Mobile, Email: f.Email,
+	return views.ContactFormData{TeamID: f.TeamID, NewTeam: f.NewTeam, Name: f.Name, Mobile: f.Mobile, Email: f.Email,
 		DingTalkUserID: f.DingTalkUserID, FeishuOpenID: f.FeishuOpenID, WeComUserID: f.WeComUserID}
 }
 
@@ -115,20 +115,21 @@ func contactFormOf(ct db.Contact) views.ContactFormData {
 		DingTalkUserID: ct.DingTalkUserID, FeishuOpenID: ct.FeishuOpenID, WeComUserID: ct.WeComUserID}
 }
 
-var contactFieldLabels = map[string]string{
-	"mobile": "mobile", "dingtalk_user_id": "DingTalk userId", "feishu_open_id": "Feishu/Lark ID", "wecom_user_id": "WeCom userid",
-}
+// contactFieldKeys name the fields a clash can be on.
+var contactFieldKeys = map[string]string{"mobile": "contacts.field_mobile", "email": "contacts.field_email",
+	"dingtalk_user_id": "contacts.field_dingtalk_user_id", "feishu_open_id": "contacts.field_feishu_open_id",
+	"wecom_user_id": "contacts.field_wecom_user_id"}
 
 // contactConflict turns a uniqueness clash into a field error; false when err is no clash.
-func contactConflict(err error, errs views.FieldErrors) bool {
+func contactConflict(c echo.Context, err error, errs views.FieldErrors) bool {
 	var cc *db.ContactConflict
 	switch {
 	case errors.As(err, &cc) && cc.Field == "user_id":
-		errs["_form"] = "This user already has a contact card."
+		errs["_form"] = t(c, "contacts.err_user_has_card")
 	case errors.As(err, &cc):
-		errs[cc.Field] = "Another contact of this team already has this " + contactFieldLabels[cc.Field] + ": " + cc.Other
+		errs[cc.Field] = t(c, "contacts.err_taken", "Field", t(c, contactFieldKeys[cc.Field]), "Other", cc.Other)
 	case errors.Is(err, db.ErrConflict):
-		errs["_form"] = "Another contact of this team already has one of these numbers or IDs."
+		errs["_form"] = t(c, "contacts.err_taken_any")
 	default:
 		return false
 	}
@@ -149,25 +150,45 @@ func contactReach(ct db.Contact) string {
 }
 
 func (s *Server) contactsList(c echo.Context) error {
-	q := form(c, "q")
-	if utf8.RuneCountInString(q) > 100 {
-		q = string([]rune(q)[:100])
+	u := currentUser(c)
+	d := views.ContactsPageData{ShowTeam: u.Role != db.RoleMember, CanWrite: u.CanWrite()}
+	filters := map[string][]string{"has": {"mobile", "email", "dingtalk", "feishu", "wecom", "user", "nouser"}}
+	if d.ShowTeam {
+		filters["team"] = nil
 	}
-	cs, err := s.deps.DB.Contacts(c.Request().Context(), scope(c), q)
+	opts, st := readList(c, "/contacts", "#contacts-table", "contacts-filters", []string{"name", "team", "updated"}, filters)
+	d.List, d.Query = st, opts.Query
+	f := db.ContactFilter{Has: st.Get("has")}
+	if d.ShowTeam {
+		teams, err := s.teamOptions(c)
+		if err != nil {
+			return err
+		}
+		d.Teams = teams
+		f.TeamID = filterTeam(st.Get("team"), "")
+	}
+	ctx := c.Request().Context()
+	cs, total, err := s.deps.DB.ContactList(ctx, scope(c), f, opts)
+	if err == nil && lastPage(&opts, &d.List, total) {
+		cs, total, err = s.deps.DB.ContactList(ctx, scope(c), f, opts)
+	}
 	if err != nil {
 		return err
 	}
-	u := currentUser(c)
-	d := views.ContactsPageData{Query: q, ShowTeam: u.Role != db.RoleMember, CanWrite: u.CanWrite()}
+	d.List.Total = total
 	for _, ct := range cs {
-		d.Rows = append(d.Rows, views.ContactRow{ID: ct.ID, Name: ct.Name, Team: ct.TeamName, Mobile: ct.Mobile, Email: ct.Email,
+		row := views.ContactRow{ID: ct.ID, Name: ct.Name, Team: ct.TeamName, Mobile: ct.Mobile, Email: ct.Email,
 			DingTalkUserID: ct.DingTalkUserID, FeishuOpenID: ct.FeishuOpenID, WeComUserID: ct.WeComUserID, User: ct.Username,
-			EditURL: "/contacts/" + itoa(ct.ID)})
+			EditURL: "/contacts/" + itoa(ct.ID)}
+		if ct.UserID != 0 && u.Role == db.RoleAdmin {
+			row.UserURL = "/admin/users/" + itoa(ct.UserID)
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.ContactsTable(d))
 	}
-	d.Page = s.page(c, "Contacts", "contacts")
+	d.Page = s.page(c, t(c, "common.nav.contacts"), "contacts")
 	return render(c, http.StatusOK, views.ContactsPage(d))
 }
 
@@ -189,16 +210,21 @@ func (s *Server) contactEditData(c echo.Context, ct db.Contact, title string) (v
 	if err != nil {
 		return d, err
 	}
-	d.Teams = append([]views.Option{{Value: "", Label: "— pick a team —"}}, teams...)
+	if len(teams) == 0 {
+		// An administrator on a console without teams names one right in the form.
+		d.CanCreateTeam = u.Role == db.RoleAdmin
+		return d, nil
+	}
+	d.Teams = append([]views.Option{{Value: "", Label: t(c, "contacts.pick_team")}}, teams...)
 	return d, nil
 }
 
 func (s *Server) contactsNew(c echo.Context) error {
 	u := currentUser(c)
 	if !u.CanWrite() {
-		return userError(http.StatusForbidden, "Auditors can read everything but change nothing.")
+		return userError(http.StatusForbidden, "%s", t(c, "contacts.err_auditor"))
 	}
-	d, err := s.contactEditData(c, db.Contact{}, "New contact")
+	d, err := s.contactEditData(c, db.Contact{}, t(c, "contacts.new"))
 	if err != nil {
 		return err
 	}
@@ -206,30 +232,45 @@ func (s *Server) contactsNew(c echo.Context) error {
 	if u.TeamID != 0 {
 		f.TeamID = itoa(u.TeamID)
 	}
-	errs := views.FieldErrors{}
-	if len(d.Teams) == 1 {
-		errs["team_id"] = "There are no teams yet. Create one under Admin → Teams first."
-	}
-	return render(c, http.StatusOK, views.ContactEditPage(d, f, errs))
+	return render(c, http.StatusOK, views.ContactEditPage(d, f, nil))
 }
 
 func (s *Server) contactsCreate(c echo.Context) error {
 	f := contactFormFrom(c)
 	errs := f.Validate(c)
-	teamID := s.teamFromForm(c, errs, "team_id")
+	d, err := s.contactEditData(c, db.Contact{}, t(c, "contacts.new"))
+	if err != nil {
+		return err
+	}
+	var team teamPick
+	if d.CanCreateTeam {
+		team = s.pickTeam(c, errs, "team_id")
+	} else {
+		team.ID = s.teamFromForm(c, errs, "team_id")
+	}
 	if len(errs) == 0 {
-		ct, err := s.deps.DB.CreateContact(c.Request().Context(), actor(c), f.input(teamID))
-		if !contactConflict(err, errs) {
+		teamID, err := s.commitTeam(c, errs, team)
+		if err != nil {
+			return err
+		}
+		var ct db.Contact
+		if teamID != 0 {
+			ct, err = s.deps.DB.CreateContact(c.Request().Context(), actor(c), f.input(teamID))
+		}
+		if teamID != 0 && !contactConflict(c, err, errs) {
 			if err != nil {
 				return err
 			}
-			s.setFlash(c, "ok", "Contact "+ct.Name+" created.")
+			s.setFlash(c, "ok", t(c, "contacts.created", "Name", ct.Name))
 			return redirect(c, "/contacts")
 		}
-	}
-	d, err := s.contactEditData(c, db.Contact{}, "New contact")
-	if err != nil {
-		return err
+		if team.NewName != "" && teamID != 0 {
+			// The contact was refused after its new team was made: the form now picks that team.
+			if d, err = s.contactEditData(c, db.Contact{}, t(c, "contacts.new")); err != nil {
+				return err
+			}
+			f.TeamID = itoa(teamID)
+		}
 	}
 	if isHTMX(c) {
 		return render(c, http.StatusUnprocessableEntity, views.ContactForm(d, f.view(), errs))
@@ -246,7 +287,7 @@ func (s *Server) contactsEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.contactEditData(c, ct, "Contact "+ct.Name)
+	d, err := s.contactEditData(c, ct, t(c, "contacts.title", "Name", ct.Name))
 	if err != nil {
 		return err
 	}
@@ -268,15 +309,15 @@ func (s *Server) contactsUpdate(c echo.Context) error {
 	errs := f.Validate(c)
 	if len(errs) == 0 {
 		nct, err := s.deps.DB.UpdateContact(ctx, actor(c), scope(c), id, f.input(ct.TeamID))
-		if !contactConflict(err, errs) {
+		if !contactConflict(c, err, errs) {
 			if err != nil {
 				return err
 			}
-			s.setFlash(c, "ok", "Contact "+nct.Name+" saved.")
+			s.setFlash(c, "ok", t(c, "contacts.saved", "Name", nct.Name))
 			return redirect(c, "/contacts")
 		}
 	}
-	d, err := s.contactEditData(c, ct, "Contact "+ct.Name)
+	d, err := s.contactEditData(c, ct, t(c, "contacts.title", "Name", ct.Name))
 	if err != nil {
 		return err
 	}
@@ -301,17 +342,16 @@ func (s *Server) contactsDelete(c echo.Context) error {
 		names, _ := s.deps.DB.RuleNamesMentioningContact(c.Request().Context(), id)
 		if len(names) == 0 {
 			scheds, _ := s.deps.DB.ScheduleNamesUsingContact(ctx, ct.TeamID, id)
-			s.setFlash(c, "error", ct.Name+" is still on call in schedule "+strings.Join(scheds, ", ")+
-				". Take the contact out of its rotations, overrides and fallback first, then delete it.")
+			s.setFlash(c, "error", t(c, "contacts.err_on_call", "Name", ct.Name, "Schedules", strings.Join(scheds, ", ")))
 			return redirect(c, "/contacts/"+itoa(id))
 		}
-		s.setFlash(c, "error", ct.Name+" is still mentioned by "+ruleList(c, names)+". Remove the contact from those rules first, then delete it.")
+		s.setFlash(c, "error", t(c, "contacts.err_mentioned", "Name", ct.Name, "Rules", ruleList(c, names)))
 		return redirect(c, "/contacts/"+itoa(id))
 	}
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", "Contact "+ct.Name+" deleted.")
+	s.setFlash(c, "ok", t(c, "contacts.deleted", "Name", ct.Name))
 	return redirect(c, "/contacts")
 }
 
@@ -330,7 +370,7 @@ func (s *Server) contactGroupsPage(c echo.Context) (views.ContactGroupsPageData,
 	if err != nil {
 		return views.ContactGroupsPageData{}, err
 	}
-	d := views.ContactGroupsPageData{Page: s.page(c, "Contact groups", "contacts"), ShowTeam: u.Role != db.RoleMember, CanWrite: u.CanWrite()}
+	d := views.ContactGroupsPageData{Page: s.page(c, t(c, "contacts.groups_title"), "contacts"), ShowTeam: u.Role != db.RoleMember, CanWrite: u.CanWrite()}
 	for _, g := range groups {
 		r := views.ContactGroupRow{ID: g.ID, Name: g.Name, Team: g.TeamName, EditURL: "/contacts/groups/" + itoa(g.ID)}
 		for _, m := range g.Members {
@@ -343,7 +383,7 @@ func (s *Server) contactGroupsPage(c echo.Context) (views.ContactGroupsPageData,
 		if err != nil {
 			return d, err
 		}
-		d.Teams = append([]views.Option{{Value: "", Label: "— pick a team —"}}, teams...)
+		d.Teams = append([]views.Option{{Value: "", Label: t(c, "contacts.pick_team")}}, teams...)
 	}
 	return d, nil
 }
@@ -369,11 +409,11 @@ func (s *Server) contactGroupsCreate(c echo.Context) error {
 		g, err := s.deps.DB.CreateContactGroup(c.Request().Context(), actor(c), teamID, f.Name, nil)
 		switch {
 		case errors.Is(err, db.ErrConflict):
-			errs["name"] = "This team already has a group with this name."
+			errs["name"] = t(c, "contacts.err_group_taken")
 		case err != nil:
 			return err
 		default:
-			s.setFlash(c, "ok", "Group "+g.Name+" created. Now add its members.")
+			s.setFlash(c, "ok", t(c, "contacts.group_created", "Name", g.Name))
 			return redirect(c, "/contacts/groups/"+itoa(g.ID))
 		}
 	}
@@ -490,7 +530,7 @@ func (s *Server) contactGroupsUpdate(c echo.Context) error {
 	}
 	params, err := c.FormParams()
 	if err != nil {
-		return userError(http.StatusBadRequest, "The form could not be read.")
+		return userError(http.StatusBadRequest, "%s", t(c, "contacts.err_form"))
 	}
 	name := form(c, "name")
 	errs := views.FieldErrors{}
@@ -498,13 +538,13 @@ func (s *Server) contactGroupsUpdate(c echo.Context) error {
 	ids, ok := contactMemberIDs(params["member_id"])
 	switch {
 	case !ok:
-		errs["member_id"] = "Pick members from the list."
+		errs["member_id"] = t(c, "contacts.err_pick_members")
 	case len(ids) > maxContactGroupMembers:
-		errs["member_id"] = "A group has at most " + itoa(maxContactGroupMembers) + " members."
+		errs["member_id"] = t(c, "contacts.err_max_members", "Max", maxContactGroupMembers)
 	}
 	scheduleIDs, err := parseIDs(params["schedule_id"])
 	if err != nil {
-		errs["schedule_id"] = "Pick schedules from the list."
+		errs["schedule_id"] = t(c, "contacts.err_pick_schedules")
 	}
 	// Checked before anything is stored, so a refused schedule leaves the group as it was.
 	teamSchedules, err := s.deps.DB.Schedules(c.Request().Context(), db.TeamScope(g.TeamID))
@@ -513,7 +553,7 @@ func (s *Server) contactGroupsUpdate(c echo.Context) error {
 	}
 	for _, id := range scheduleIDs {
 		if !slices.ContainsFunc(teamSchedules, func(sc db.Schedule) bool { return sc.ID == id }) {
-			errs["schedule_id"] = "Only schedules of team " + g.TeamName + " can be mentioned by this group."
+			errs["schedule_id"] = t(c, "contacts.err_foreign_schedule", "Team", g.TeamName)
 		}
 	}
 	if len(errs) == 0 {
@@ -523,13 +563,13 @@ func (s *Server) contactGroupsUpdate(c echo.Context) error {
 		}
 		switch {
 		case errors.Is(err, db.ErrForeignMember):
-			errs["member_id"] = "Only contacts of team " + g.TeamName + " can be members of this group."
+			errs["member_id"] = t(c, "contacts.err_foreign_member", "Team", g.TeamName)
 		case errors.Is(err, db.ErrConflict):
-			errs["name"] = "This team already has a group with this name."
+			errs["name"] = t(c, "contacts.err_group_taken")
 		case err != nil:
 			return err
 		default:
-			s.setFlash(c, "ok", "Group "+ng.Name+" saved.")
+			s.setFlash(c, "ok", t(c, "contacts.group_saved", "Name", ng.Name))
 			return redirect(c, "/contacts/groups/"+itoa(g.ID))
 		}
 	}
@@ -606,13 +646,13 @@ func (s *Server) contactGroupsDelete(c echo.Context) error {
 	err = s.deps.DB.DeleteContactGroup(c.Request().Context(), actor(c), scope(c), g.ID)
 	if errors.Is(err, db.ErrInUse) {
 		names, _ := s.deps.DB.RuleNamesMentioningGroup(c.Request().Context(), g.ID)
-		s.setFlash(c, "error", "Group "+g.Name+" is still mentioned by "+ruleList(c, names)+". Remove it from those rules first, then delete it.")
+		s.setFlash(c, "error", t(c, "contacts.err_group_mentioned", "Name", g.Name, "Rules", ruleList(c, names)))
 		return redirect(c, "/contacts/groups/"+itoa(g.ID))
 	}
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", "Group "+g.Name+" deleted.")
+	s.setFlash(c, "ok", t(c, "contacts.group_deleted", "Name", g.Name))
 	return redirect(c, "/contacts/groups")
 }
 
@@ -620,7 +660,7 @@ func (s *Server) contactGroupsDelete(c echo.Context) error {
 // pre-fills the form (saving makes a new card in the current team).
 func (s *Server) myContactData(c echo.Context) (views.MyContactData, views.ContactFormData, error) {
 	u := currentUser(c)
-	d := views.MyContactData{Page: s.page(c, "My contact card", "account"), HasTeam: u.TeamID != 0, Team: u.TeamName, CanWrite: u.CanWrite()}
+	d := views.MyContactData{Page: s.page(c, t(c, "contacts.tab_mine"), "account"), HasTeam: u.TeamID != 0, Team: u.TeamName, CanWrite: u.CanWrite()}
 	name := u.DisplayName
 	if name == "" {
 		name = u.Username
@@ -654,15 +694,15 @@ func (s *Server) myContactSave(c echo.Context) error {
 	f := contactFormFrom(c)
 	errs := f.Validate(c)
 	if u.TeamID == 0 {
-		errs["_form"] = "Contact cards belong to a team, and your account is not in one."
+		errs["_form"] = t(c, "contacts.err_no_team")
 	}
 	if len(errs) == 0 {
 		_, err := s.deps.DB.SaveOwnContact(c.Request().Context(), actor(c), *u, f.input(u.TeamID))
-		if !contactConflict(err, errs) {
+		if !contactConflict(c, err, errs) {
 			if err != nil {
 				return err
 			}
-			s.setFlash(c, "ok", "Your contact card is saved.")
+			s.setFlash(c, "ok", t(c, "contacts.mine_saved"))
 			return redirect(c, "/account/contact")
 		}
 	}

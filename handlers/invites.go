@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"alertdesk/i18n"
 	"errors"
 	"net/http"
 	"strconv"
@@ -39,11 +40,11 @@ func (s *Server) invitesPage(c echo.Context) (views.InvitesPageData, error) {
 	if currentUser(c).Role == db.RoleMember {
 		nav = "account"
 	}
-	d := views.InvitesPageData{Page: s.page(c, "Invites", nav), Teams: teams}
+	d := views.InvitesPageData{Page: s.page(c, t(c, "common.tab.invites"), nav), Teams: teams}
 	now := s.deps.DB.Now()
 	for _, i := range invites {
 		d.Rows = append(d.Rows, views.InviteRow{ID: i.ID, Team: i.TeamName, Hint: i.TokenHint,
-			Expires: fmtTime(i.ExpiresAt.Local()), UsesLeft: i.UsesLeft, Status: inviteStatus(i, now), CreatedBy: i.CreatedBy})
+			Expires: i18n.Minute(ctx, i.ExpiresAt), UsesLeft: i.UsesLeft, Status: inviteStatus(i, now), CreatedBy: i.CreatedBy})
 	}
 	return d, nil
 }
@@ -62,11 +63,11 @@ func (s *Server) invitesCreate(c echo.Context) error {
 	teamID := s.teamFromForm(c, errs, "team_id")
 	days, err := strconv.Atoi(f.Days)
 	if err != nil || days < 1 || days > 90 {
-		errs["days"] = "Enter a number of days from 1 to 90."
+		errs["days"] = t(c, "invites.err_days")
 	}
 	uses, err := strconv.Atoi(f.Uses)
 	if err != nil || uses < 1 || uses > 100 {
-		errs["uses"] = "Enter a number of sign-ups from 1 to 100."
+		errs["uses"] = t(c, "invites.err_uses")
 	}
 	d, err := s.invitesPage(c)
 	if err != nil {
@@ -95,7 +96,7 @@ func (s *Server) invitesRevoke(c echo.Context) error {
 	if err := s.deps.DB.RevokeInvite(c.Request().Context(), actor(c), scope(c), id); err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", "Invite revoked.")
+	s.setFlash(c, "ok", t(c, "invites.revoked"))
 	return redirect(c, "/invites")
 }
 
@@ -103,17 +104,17 @@ func (s *Server) invitesRevoke(c echo.Context) error {
 func (s *Server) inviteFor(c echo.Context) (db.Invite, bool, error) {
 	token := c.Param("token")
 	if len(token) > 100 {
-		return db.Invite{}, false, render(c, http.StatusNotFound, views.InviteInvalidPage(s.page(c, "Invite", ""), "This invite link is not valid."))
+		return db.Invite{}, false, render(c, http.StatusNotFound, views.InviteInvalidPage(s.page(c, t(c, "invites.title"), ""), t(c, "invites.invalid")))
 	}
 	inv, err := s.deps.DB.InviteByToken(c.Request().Context(), token)
 	if errors.Is(err, db.ErrNotFound) {
-		return inv, false, render(c, http.StatusNotFound, views.InviteInvalidPage(s.page(c, "Invite", ""), "This invite link is not valid."))
+		return inv, false, render(c, http.StatusNotFound, views.InviteInvalidPage(s.page(c, t(c, "invites.title"), ""), t(c, "invites.invalid")))
 	}
 	if err != nil {
 		return inv, false, err
 	}
 	if st := inviteStatus(inv, s.deps.DB.Now()); st != "active" {
-		return inv, false, render(c, http.StatusGone, views.InviteInvalidPage(s.page(c, "Invite", ""), "This invite is "+st+"."))
+		return inv, false, render(c, http.StatusGone, views.InviteInvalidPage(s.page(c, t(c, "invites.title"), ""), t(c, map[string]string{"expired": "invites.unusable_expired", "revoked": "invites.unusable_revoked", "used up": "invites.unusable_used_up"}[st])))
 	}
 	return inv, true, nil
 }
@@ -123,7 +124,7 @@ func (s *Server) signupShow(c echo.Context) error {
 	if !ok {
 		return err
 	}
-	return render(c, http.StatusOK, views.SignupPage(s.page(c, "Join "+inv.TeamName, ""), inv.TeamName,
+	return render(c, http.StatusOK, views.SignupPage(s.page(c, t(c, "invites.join", "Team", inv.TeamName), ""), inv.TeamName,
 		views.SignupForm{Token: c.Param("token")}, nil))
 }
 
@@ -147,21 +148,21 @@ func (s *Server) signup(c echo.Context) error {
 			DisplayName: f.DisplayName, PasswordHash: hash}, c.RealIP())
 		switch {
 		case errors.Is(err, db.ErrConflict):
-			errs["username"] = "This user name is taken."
+			errs["username"] = t(c, "users.err_taken")
 		case errors.Is(err, db.ErrInviteUnusable):
-			errs["_form"] = "This invite was used up or revoked a moment ago."
+			errs["_form"] = t(c, "invites.err_gone")
 		case err != nil:
 			return err
 		default:
 			if err := s.startSession(c, u); err != nil {
 				return err
 			}
-			s.setFlash(c, "ok", "Welcome to "+inv.TeamName+"! Next: fill in your contact card so alerts can @-mention you.")
+			s.setFlash(c, "ok", t(c, "invites.welcome", "Team", inv.TeamName))
 			return redirect(c, "/")
 		}
 	}
 	if isHTMX(c) {
 		return render(c, http.StatusUnprocessableEntity, views.SignupFormView(session(c).csrf(), f, errs))
 	}
-	return render(c, http.StatusUnprocessableEntity, views.SignupPage(s.page(c, "Join "+inv.TeamName, ""), inv.TeamName, f, errs))
+	return render(c, http.StatusUnprocessableEntity, views.SignupPage(s.page(c, t(c, "invites.join", "Team", inv.TeamName), ""), inv.TeamName, f, errs))
 }

@@ -61,7 +61,7 @@ func TestQuickSilenceFromAlert(t *testing.T) {
 		}
 		return body[i:]
 	}
-	if l := mutes(body); !strings.Contains(l, "It would mute 1 alerts") || !strings.Contains(l, "DiskFull instance=db-1") {
+	if l := mutes(body); !strings.Contains(l, "It would mute 1 alert firing now") || !strings.Contains(l, "DiskFull instance=db-1") {
 		t.Errorf("would mute: %s", l)
 	}
 	// Edited to every DiskFull: both instances, still nothing created.

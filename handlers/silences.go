@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"alertdesk/i18n"
 	"errors"
 	"maps"
 	"net/http"
@@ -18,7 +19,6 @@ import (
 const (
 	datetimeLocal      = "2006-01-02T15:04"
 	maxSilenceDuration = 366 * 24 * time.Hour
-	maxExpiredShown    = 100
 )
 
 // silenceTeams: admins pick a team or every team; members silence their own team.
@@ -28,44 +28,62 @@ func (s *Server) silenceTeams(c echo.Context) ([]views.Option, error) {
 		return nil, err
 	}
 	if currentUser(c).Role == db.RoleAdmin {
-		teams = append([]views.Option{{Value: "all", Label: "All teams"}}, teams...)
+		teams = append([]views.Option{{Value: "all", Label: t(c, "silences.all_teams_option")}}, teams...)
 	}
 	return teams, nil
 }
 
+// silencesPage is the silences list as the query string searches, filters, sorts and pages
+// it (active and scheduled ones unless the status filter says otherwise), with the form's choices.
 func (s *Server) silencesPage(c echo.Context) (views.SilencesPageData, error) {
 	u := currentUser(c)
-	list, err := s.deps.DB.Silences(c.Request().Context(), scope(c))
-	if err != nil {
-		return views.SilencesPageData{}, err
-	}
-	d := views.SilencesPageData{Page: s.page(c, "Silences", "rules"), CanWrite: u.CanWrite(), ShowTeam: u.Role != db.RoleMember}
+	d := views.SilencesPageData{Page: s.page(c, t(c, "silences.title"), "rules"), CanWrite: u.CanWrite(), ShowTeam: u.Role != db.RoleMember}
+	var err error
 	if d.CanWrite {
 		if d.Teams, err = s.silenceTeams(c); err != nil {
 			return d, err
 		}
 	}
+	if d.ShowTeam {
+		teams, err := s.teamOptions(c)
+		if err != nil {
+			return d, err
+		}
+		d.TeamFilter = append([]views.Option{{Value: "all", Label: t(c, "silences.all_teams")}}, teams...)
+	}
+	opts, st := readList(c, "/silences", "#silences-table", "silences-filters", []string{"team", "starts", "ends", "created"},
+		map[string][]string{"status": {"active", "pending", "expired", "all"}, "team": nil})
+	d.List = st
 	now := s.deps.DB.Now()
+	f := db.SilenceFilter{Status: st.Get("status"), Now: now}
+	if d.ShowTeam {
+		f.TeamID = filterTeam(st.Get("team"), "all")
+	}
+	ctx := c.Request().Context()
+	list, total, err := s.deps.DB.SilenceList(ctx, scope(c), f, opts)
+	if err == nil && lastPage(&opts, &d.List, total) {
+		list, total, err = s.deps.DB.SilenceList(ctx, scope(c), f, opts)
+	}
+	if err != nil {
+		return d, err
+	}
+	d.List.Total = total
 	for _, si := range list {
 		row := views.SilenceRow{ID: si.ID, Team: si.TeamName, Matchers: matchersText(si.Matchers),
-			Starts: when(si.StartsAt), Ends: when(si.EndsAt), Comment: si.Comment, CreatedBy: si.CreatedBy}
+			Starts: i18n.Minute(ctx, si.StartsAt), Ends: i18n.Minute(ctx, si.EndsAt), Comment: si.Comment, CreatedBy: si.CreatedBy}
 		if si.TeamID == 0 {
-			row.Team = "all teams"
+			row.Team = t(c, "silences.all_teams")
 		}
 		switch {
 		case !si.EndsAt.After(now):
 			row.Status = "expired"
-			if len(d.Expired) < maxExpiredShown {
-				d.Expired = append(d.Expired, row)
-			}
-			continue
 		case si.StartsAt.After(now):
 			row.Status = "pending"
 		default:
 			row.Status = "active"
 		}
-		row.CanExpire = u.CanWrite() && u.Scope().Allows(si.TeamID)
-		d.Active = append(d.Active, row)
+		row.CanExpire = row.Status != "expired" && u.CanWrite() && u.Scope().Allows(si.TeamID)
+		d.Rows = append(d.Rows, row)
 	}
 	return d, nil
 }
@@ -75,7 +93,10 @@ func (s *Server) silencesList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := views.SilenceFormData{Starts: s.deps.DB.Now().Local().Format(datetimeLocal), Duration: "2h"}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.SilencesTable(d))
+	}
+	f := views.SilenceFormData{Starts: i18n.In(c.Request().Context(), s.deps.DB.Now()).Format(datetimeLocal), Duration: "2h"}
 	if len(d.Teams) > 1 {
 		f.TeamID = d.Teams[1].Value
 	}
@@ -103,17 +124,17 @@ func (s *Server) prefillSilence(c echo.Context, d *views.SilencesPageData, f *vi
 			return err
 		}
 		labels, teamID = a.Labels, a.TeamID
-		f.Comment = "Quick silence of alert #" + itoa(a.ID) + " " + a.Name
+		f.Comment = t(c, "silences.quick_alert", "ID", a.ID, "Name", a.Name)
 	case c.QueryParam("incident") != "":
 		inc, err := s.deps.DB.IncidentByID(ctx, scope(c), parseID(c.QueryParam("incident")))
 		if errors.Is(err, db.ErrNotFound) {
-			return userError(http.StatusNotFound, "No such incident.")
+			return userError(http.StatusNotFound, "%s", t(c, "silences.err_no_incident"))
 		}
 		if err != nil {
 			return err
 		}
 		labels, teamID = inc.GroupLabels, inc.TeamID
-		f.Comment = "Quick silence of incident #" + itoa(inc.ID) + " " + inc.Title
+		f.Comment = t(c, "silences.quick_incident", "ID", inc.ID, "Name", inc.Title)
 	default:
 		return nil
 	}
@@ -157,16 +178,16 @@ func (s *Server) silencesCreate(c echo.Context) error {
 	var teamID int64
 	if f.TeamID == "all" {
 		if u.Role != db.RoleAdmin {
-			errs["team_id"] = "Only administrators can silence every team."
+			errs["team_id"] = t(c, "silences.err_all_teams")
 		}
 	} else if teamID = s.teamFromForm(c, errs, "team_id"); teamID <= 0 && errs["team_id"] == "" {
-		errs["team_id"] = "Pick a team."
+		errs["team_id"] = t(c, "silences.err_team")
 	}
 	var matchers alerting.Matchers
 	if f.Matchers == "" {
-		errs["matchers"] = `Enter at least one matcher, e.g. severity="critical".`
+		errs["matchers"] = t(c, "silences.err_no_matcher")
 	} else if len(f.Matchers) > 4000 {
-		errs["matchers"] = "Use at most 4000 characters."
+		errs["matchers"] = t(c, "silences.err_matchers_long")
 	} else {
 		var err error
 		if matchers, err = alerting.ParseMatchers(f.Matchers); err != nil {
@@ -176,40 +197,40 @@ func (s *Server) silencesCreate(c echo.Context) error {
 	now := s.deps.DB.Now()
 	starts := now
 	if f.Starts != "" {
-		t, err := time.ParseInLocation(datetimeLocal, f.Starts, time.Local)
+		tm, err := time.ParseInLocation(datetimeLocal, f.Starts, i18n.From(c.Request().Context()).Zone)
 		if err != nil {
-			errs["starts"] = "Enter a date and time, e.g. 2026-05-01T22:00."
+			errs["starts"] = t(c, "silences.err_starts")
 		}
-		starts = t
+		starts = tm
 	}
 	var ends time.Time
 	switch {
 	case f.Ends != "" && f.Duration != "":
-		errs["ends"] = "Give either an end or a duration, not both."
+		errs["ends"] = t(c, "silences.err_both")
 	case f.Ends != "":
-		t, err := time.ParseInLocation(datetimeLocal, f.Ends, time.Local)
+		tm, err := time.ParseInLocation(datetimeLocal, f.Ends, i18n.From(c.Request().Context()).Zone)
 		if err != nil {
-			errs["ends"] = "Enter a date and time, e.g. 2026-05-02T06:00."
+			errs["ends"] = t(c, "silences.err_ends")
 		}
-		ends = t
+		ends = tm
 	case f.Duration != "":
 		d, err := time.ParseDuration(f.Duration)
 		if err != nil || d <= 0 {
-			errs["duration"] = "Enter a duration such as 30m, 2h or 72h."
+			errs["duration"] = t(c, "silences.err_duration")
 		}
 		ends = starts.Add(d)
 	default:
-		errs["ends"] = "Give an end time or a duration such as 2h."
+		errs["ends"] = t(c, "silences.err_no_end")
 	}
 	checkName(c, errs, "comment", f.Comment, 500)
 	if errs["starts"] == "" && errs["ends"] == "" && errs["duration"] == "" {
 		switch {
 		case !ends.After(starts):
-			errs["ends"] = "The end must be after the start."
+			errs["ends"] = t(c, "silences.err_end_before")
 		case !ends.After(now):
-			errs["ends"] = "The end is in the past: this silence would never mute anything."
+			errs["ends"] = t(c, "silences.err_end_past")
 		case ends.Sub(starts) > maxSilenceDuration:
-			errs["ends"] = "A silence lasts at most a year."
+			errs["ends"] = t(c, "silences.err_too_long")
 		}
 	}
 	if errs["matchers"] == "" {
@@ -234,7 +255,7 @@ func (s *Server) silencesCreate(c echo.Context) error {
 			return err
 		}
 		s.rulesChanged()
-		s.setFlash(c, "ok", "Silence created until "+when(ends)+".")
+		s.setFlash(c, "ok", t(c, "silences.created", "Time", i18n.Minute(c.Request().Context(), ends)))
 		return redirect(c, "/silences")
 	}
 	d, err := s.silencesPage(c)
@@ -254,6 +275,6 @@ func (s *Server) silencesExpire(c echo.Context) error {
 		return err
 	}
 	s.rulesChanged()
-	s.setFlash(c, "ok", "Silence expired.")
+	s.setFlash(c, "ok", t(c, "silences.expired"))
 	return redirect(c, "/silences")
 }

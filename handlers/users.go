@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"alertdesk/i18n"
 	"errors"
 	"net/http"
 
@@ -11,19 +12,29 @@ import (
 	"alertdesk/views"
 )
 
+// usersPage is the users list as the query string searches, filters, sorts and pages it.
 func (s *Server) usersPage(c echo.Context) (views.UsersPageData, error) {
-	users, err := s.deps.DB.Users(c.Request().Context(), db.AllTeams)
-	if err != nil {
-		return views.UsersPageData{}, err
-	}
 	teams, err := s.teamOptions(c)
 	if err != nil {
 		return views.UsersPageData{}, err
 	}
-	d := views.UsersPageData{Page: s.page(c, "Users", "admin"), Teams: teams}
+	d := views.UsersPageData{Page: s.page(c, t(c, "common.tab.users"), "admin"), Teams: teams}
+	opts, st := readList(c, "/admin/users", "#users-results", "users-filters", []string{"username", "role", "team", "created"},
+		map[string][]string{"role": {db.RoleAdmin, db.RoleMember, db.RoleAuditor}, "team": nil, "status": {"active", "disabled"}})
+	d.List = st
+	f := db.UserFilter{Role: st.Get("role"), TeamID: filterTeam(st.Get("team"), "none"), Status: st.Get("status")}
+	ctx := c.Request().Context()
+	users, total, err := s.deps.DB.UserList(ctx, f, opts)
+	if err == nil && lastPage(&opts, &d.List, total) {
+		users, total, err = s.deps.DB.UserList(ctx, f, opts)
+	}
+	if err != nil {
+		return d, err
+	}
+	d.List.Total = total
 	for _, u := range users {
 		d.Rows = append(d.Rows, views.UserRow{ID: u.ID, Username: u.Username, Name: u.DisplayName, Role: u.Role,
-			Team: u.TeamName, Disabled: u.Disabled, CreatedAt: fmtTime(u.CreatedAt.Local()), EditURL: "/admin/users/" + itoa(u.ID)})
+			Team: u.TeamName, Disabled: u.Disabled, CreatedAt: i18n.Minute(c.Request().Context(), u.CreatedAt), EditURL: "/admin/users/" + itoa(u.ID)})
 	}
 	return d, nil
 }
@@ -32,6 +43,9 @@ func (s *Server) usersList(c echo.Context) error {
 	d, err := s.usersPage(c)
 	if err != nil {
 		return err
+	}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.UsersTable(d))
 	}
 	return render(c, http.StatusOK, views.UsersPage(d, views.UserFormData{Role: db.RoleMember}, nil))
 }
@@ -43,23 +57,23 @@ func validUsername(c echo.Context, errs views.FieldErrors, name string) {
 	}
 	for _, r := range name {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' || r == '@') {
-			errs["username"] = "Use letters, digits and . - _ @ only."
+			errs["username"] = t(c, "users.err_username")
 			return
 		}
 	}
 }
 
-func validRole(errs views.FieldErrors, role string, teamID int64) {
+func validRole(c echo.Context, errs views.FieldErrors, role string, teamID int64) {
 	switch role {
 	case db.RoleAdmin, db.RoleAuditor:
 	case db.RoleMember:
 		if teamID == 0 {
 			if _, set := errs["team_id"]; !set {
-				errs["team_id"] = "A member must belong to a team."
+				errs["team_id"] = t(c, "users.err_member_team")
 			}
 		}
 	default:
-		errs["role"] = "Pick a role."
+		errs["role"] = t(c, "users.err_role")
 	}
 }
 
@@ -80,7 +94,7 @@ func (s *Server) usersCreate(c echo.Context) error {
 	checkOptional(c, errs, "display_name", f.DisplayName, 100)
 	validatePassword(c, errs, pw, pw, false)
 	teamID := s.optionalTeam(c, errs)
-	validRole(errs, f.Role, teamID)
+	validRole(c, errs, f.Role, teamID)
 	if len(errs) == 0 {
 		hash, err := password.Hash(pw)
 		if err != nil {
@@ -90,11 +104,11 @@ func (s *Server) usersCreate(c echo.Context) error {
 			DisplayName: f.DisplayName, PasswordHash: hash, Role: f.Role, TeamID: teamID})
 		switch {
 		case errors.Is(err, db.ErrConflict):
-			errs["username"] = "This user name is taken."
+			errs["username"] = t(c, "users.err_taken")
 		case err != nil:
 			return err
 		default:
-			s.setFlash(c, "ok", "User "+f.Username+" created.")
+			s.setFlash(c, "ok", t(c, "users.created", "Name", f.Username))
 			return redirect(c, "/admin/users")
 		}
 	}
@@ -114,7 +128,7 @@ func (s *Server) userEditData(c echo.Context, u db.User) (views.UserEditData, er
 	if err != nil {
 		return views.UserEditData{}, err
 	}
-	return views.UserEditData{Page: s.page(c, "User "+u.Username, "admin"), ID: u.ID, Username: u.Username,
+	return views.UserEditData{Page: s.page(c, t(c, "users.title_user", "Name", u.Username), "admin"), ID: u.ID, Username: u.Username,
 		Teams: teams, IsSelf: currentUser(c).ID == u.ID}, nil
 }
 
@@ -157,14 +171,14 @@ func (s *Server) usersUpdate(c echo.Context) error {
 	errs := views.FieldErrors{}
 	checkOptional(c, errs, "display_name", f.DisplayName, 100)
 	teamID := s.optionalTeam(c, errs)
-	validRole(errs, f.Role, teamID)
+	validRole(c, errs, f.Role, teamID)
 	if u.Role == db.RoleAdmin && !u.Disabled && (f.Role != db.RoleAdmin || f.Disabled) {
 		n, err := s.deps.DB.CountAdmins(ctx)
 		if err != nil {
 			return err
 		}
 		if n <= 1 {
-			errs["role"] = "This is the last active administrator; make someone else an administrator first."
+			errs["role"] = t(c, "users.err_last_admin")
 		}
 	}
 	if len(errs) == 0 {
@@ -173,7 +187,7 @@ func (s *Server) usersUpdate(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		errs["_ok"] = "Saved."
+		errs["_ok"] = t(c, "users.saved")
 		f = userForm(u)
 	}
 	d, err := s.userEditData(c, u)
@@ -212,7 +226,7 @@ func (s *Server) usersResetPassword(c echo.Context) error {
 		if u, err = s.deps.DB.UpdateUser(ctx, actor(c), id, db.UserUpdate{PasswordHash: &hash}); err != nil {
 			return err
 		}
-		errs["_ok"] = "Password reset. Tell " + u.Username + " the new password through a safe channel."
+		errs["_ok"] = t(c, "users.password_reset", "Name", u.Username)
 		status = http.StatusOK
 	}
 	d, err := s.userEditData(c, u)

@@ -11,6 +11,7 @@ type ContactRow struct {
 	FeishuOpenID   string
 	WeComUserID    string
 	User           string // linked user name: the person maintains this card themselves
+	UserURL        string // the linked user's admin page, "" when the viewer may not open it
 	EditURL        string
 }
 
@@ -18,6 +19,8 @@ type ContactRow struct {
 type ContactsPageData struct {
 	Page
 	Query    string
+	List     ListState // search, filters (team, has), sort and page
+	Teams    []Option  // the team filter's choices (admins and auditors)
 	Rows     []ContactRow
 	ShowTeam bool // admins and auditors see every team
 	CanWrite bool
@@ -26,6 +29,7 @@ type ContactsPageData struct {
 // ContactFormData is what the contact form shows (and re-shows on errors).
 type ContactFormData struct {
 	TeamID         string
+	NewTeam        string // the team an administrator on a console without teams creates with the contact
 	Name           string
 	Mobile         string
 	Email          string
@@ -37,12 +41,14 @@ type ContactFormData struct {
 // ContactEditData frames the contact form: new (ID 0) or edit.
 type ContactEditData struct {
 	Page
-	ID         int64
-	Teams      []Option // non-empty: show the team picker (admins creating a contact)
-	TeamName   string   // shown when there is no picker
-	LinkedUser string
-	CanWrite   bool
-	Action     string // form action URL
+	ID       int64
+	Teams    []Option // non-empty: show the team picker (admins creating a contact)
+	TeamName string   // shown when there is no picker
+	// CanCreateTeam: an administrator on a console without teams, who names a new team in the form.
+	CanCreateTeam bool
+	LinkedUser    string
+	CanWrite      bool
+	Action        string // form action URL
 }
 
 // ContactGroupMember is a contact as the group screens list it.

@@ -26,11 +26,12 @@ type SilenceFormData struct {
 // SilencesPageData is /silences.
 type SilencesPageData struct {
 	Page
-	Active   []SilenceRow
-	Expired  []SilenceRow
-	Teams    []Option
-	CanWrite bool
-	ShowTeam bool
+	Rows       []SilenceRow
+	List       ListState // search, filters (status, team), sort and page
+	TeamFilter []Option  // the team filter's choices ("" when the team column is hidden)
+	Teams      []Option
+	CanWrite   bool
+	ShowTeam   bool
 	// Checked: the form's matchers were checked against the alerts firing now; WouldMute
 	// lists those they match ("DiskFull instance=db-1 …").
 	Checked   bool

@@ -16,9 +16,10 @@ type TokenRow struct {
 
 // TokenFormData is the token create form.
 type TokenFormData struct {
-	TeamID string // "global" = every team (admins)
-	Name   string
-	Scope  string // "intake" or "incidents"
+	TeamID  string // "global" = every team (admins)
+	NewTeam string // the team an administrator on a console without teams creates with the token
+	Name    string
+	Scope   string // "intake" or "incidents"
 }
 
 // NewToken is a token just created: the only time it is shown.
@@ -42,4 +43,8 @@ type TokensPageData struct {
 	ShowTeam bool
 	IsAdmin  bool
 	New      *NewToken
+	// CanCreateTeam: an administrator on a console without teams, who names one in the form.
+	CanCreateTeam bool
+	List          ListState // search, filters (team, scope, status), sort and page
+	TeamFilter    []Option  // the team filter's choices ("" when the team column is hidden)
 }
