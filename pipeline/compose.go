@@ -23,6 +23,33 @@ type Composer struct {
 	// console's address is the loopback default, which phones cannot reach).
 	links *LinkSigner
 	now   func() time.Time
+	// lang is the language of messages of a team that chose none (the console's
+	// ALERTDESK_DEFAULT_LANGUAGE); "" is English.
+	lang string
+}
+
+// SetDefaultLanguage sets the language of the default templates for teams that chose
+// none ("en", "zh-CN"; "" is English). Call it before the composer is used.
+func (c *Composer) SetDefaultLanguage(lang string) { c.lang = lang }
+
+// DefaultLanguage is the language of messages of a team that chose none.
+func (c *Composer) DefaultLanguage() string {
+	if c.lang == "" {
+		return alerting.LangEnglish
+	}
+	return c.lang
+}
+
+// TeamLanguage is the language team's messages built from the default templates go out
+// in: the team's own, else the console's default. A team that cannot be read (deleted,
+// or no database in a test) gets the default.
+func (c *Composer) TeamLanguage(ctx context.Context, team int64) string {
+	if c.db != nil && team != 0 {
+		if t, err := c.db.TeamByID(ctx, team); err == nil && t.Language != "" {
+			return t.Language
+		}
+	}
+	return c.DefaultLanguage()
 }
 
 // NewComposer returns a composer whose links point at baseURL (the console's address);
@@ -106,7 +133,8 @@ func (c *Composer) Compose(ctx context.Context, rule db.Rule, robot db.Robot, gr
 // preview): its message carries the incident's action links.
 func (c *Composer) ComposeIncident(ctx context.Context, rule db.Rule, robot db.Robot, group alerting.TemplateData, notificationID, incident int64) (Composed, error) {
 	data := c.decorate(rule, group)
-	out, failure, err := renderRule(ctx, rule, robot.Platform, data)
+	lang := c.TeamLanguage(ctx, rule.TeamID)
+	out, failure, err := renderRule(ctx, rule, robot.Platform, lang, data)
 	if err != nil {
 		return Composed{}, err
 	}
@@ -139,7 +167,7 @@ func (c *Composer) RobotTest(ctx context.Context, robot db.Robot, people []notif
 	rule := db.Rule{Name: "Test-send from alertdesk", Severity: "warning", TeamID: robot.TeamID, TeamName: robot.TeamName}
 	data := c.decorate(rule, c.Sample(rule))
 	data.Kind = "test"
-	out, _, err := renderRule(ctx, rule, robot.Platform, data)
+	out, _, err := renderRule(ctx, rule, robot.Platform, c.TeamLanguage(ctx, robot.TeamID), data)
 	if err != nil {
 		return notify.Message{}, err
 	}
@@ -187,11 +215,12 @@ func (c *Composer) people(ctx context.Context, rule db.Rule) ([]notify.Person, e
 	return c.db.PeopleToMentionAt(ctx, db.TeamScope(rule.TeamID), rule.ContactIDs, rule.GroupIDs, rule.ScheduleIDs, c.now())
 }
 
-// renderRule renders the rule's templates for a platform. A template that fails on this
-// group falls back to the platform's default; failure says why. Only a failure of the
-// default itself is an error.
-func renderRule(ctx context.Context, rule db.Rule, platform string, data alerting.TemplateData) (out alerting.Rendered, failure string, err error) {
-	defTitle, defBody := alerting.DefaultTemplates(platform)
+// renderRule renders the rule's templates for a platform. A template the rule leaves
+// empty is the platform's default in lang (the team's language); the rule's own template
+// is used as written. A template that fails on this group falls back to the platform's
+// default; failure says why. Only a failure of the default itself is an error.
+func renderRule(ctx context.Context, rule db.Rule, platform, lang string, data alerting.TemplateData) (out alerting.Rendered, failure string, err error) {
+	defTitle, defBody := alerting.DefaultTemplatesIn(platform, lang)
 	title, body := rule.TitleTemplate, rule.BodyTemplate
 	if title == "" {
 		title = defTitle
