@@ -96,6 +96,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 				if ok {
 					ws.record = &rec
 					c.Set(ctxUser, &u)
+					applyUserLocale(c, &u)
 				}
 			}
 		}

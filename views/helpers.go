@@ -1,25 +1,34 @@
 package views
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+
+	"alertdesk/i18n"
 )
 
-func statusTitle(code int) string {
+func statusTitle(ctx context.Context, code int) string {
 	switch code {
 	case http.StatusNotFound:
-		return "Not found"
+		return i18n.T(ctx, "common.status.not_found")
 	case http.StatusForbidden:
-		return "Not allowed"
+		return i18n.T(ctx, "common.status.forbidden")
 	case http.StatusTooManyRequests:
-		return "Too many attempts"
+		return i18n.T(ctx, "common.status.too_many")
 	case http.StatusBadRequest:
-		return "Bad request"
+		return i18n.T(ctx, "common.status.bad_request")
 	}
-	if t := http.StatusText(code); t != "" {
-		return t
+	return i18n.T(ctx, "common.status.error", "Code", code)
+}
+
+// roleName is a role in words of the reader's language.
+func roleName(ctx context.Context, role string) string {
+	switch role {
+	case "admin", "member", "auditor":
+		return i18n.T(ctx, "common.role."+role)
 	}
-	return "Error " + strconv.Itoa(code)
+	return role
 }
 
 func orDash(s string) string {
