@@ -47,9 +47,10 @@ const (
 	codeInternal            = "internal"             // a fault of the console; logged
 )
 
-// apiErr is an apiError in the request's language: the message with id from the catalog.
-func apiErr(c echo.Context, code, field, id string, args ...any) apiError {
-	return apiError{Code: code, Error: t(c, id, args...), Field: field}
+// apiErr is an apiError; msg comes from the catalog in the request's language
+// (t(c, "api.…")).
+func apiErr(code, field, msg string) apiError {
+	return apiError{Code: code, Error: msg, Field: field}
 }
 
 // statusCode is the apiError code of an HTTP status.

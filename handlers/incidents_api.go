@@ -22,17 +22,17 @@ func (s *Server) incidentToken(next echo.HandlerFunc) echo.HandlerFunc {
 		scheme, token, _ := strings.Cut(c.Request().Header.Get("Authorization"), " ")
 		token = strings.TrimSpace(token)
 		if !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > 200 {
-			return c.JSON(http.StatusUnauthorized, apiErr(c, codeUnauthorized, "", "api.unauthorized_incidents"))
+			return c.JSON(http.StatusUnauthorized, apiErr(codeUnauthorized, "", t(c, "api.unauthorized_incidents")))
 		}
 		k, err := s.deps.DB.TokenByPlain(c.Request().Context(), token)
 		if errors.Is(err, db.ErrNotFound) {
-			return c.JSON(http.StatusUnauthorized, apiErr(c, codeUnauthorized, "", "api.unknown_token"))
+			return c.JSON(http.StatusUnauthorized, apiErr(codeUnauthorized, "", t(c, "api.unknown_token")))
 		}
 		if err != nil {
 			return err
 		}
 		if k.Scope != db.TokenIncidents {
-			return c.JSON(http.StatusForbidden, apiErr(c, codeForbidden, "", "api.token_scope"))
+			return c.JSON(http.StatusForbidden, apiErr(codeForbidden, "", t(c, "api.token_scope")))
 		}
 		c.Set(ctxToken, k)
 		return next(c)
@@ -96,10 +96,10 @@ func (s *Server) apiIncidents(c echo.Context) error {
 	q := c.QueryParams()
 	f := db.IncidentFilter{State: q.Get("state"), Severity: q.Get("severity"), Owner: q.Get("owner"), Limit: 200}
 	if !validOption(incidentStates, f.State) {
-		return c.JSON(http.StatusBadRequest, apiErr(c, codeInvalidField, "state", "api.bad_state"))
+		return c.JSON(http.StatusBadRequest, apiErr(codeInvalidField, "state", t(c, "api.bad_state")))
 	}
 	if !validOption(incidentSeverities, f.Severity) {
-		return c.JSON(http.StatusBadRequest, apiErr(c, codeInvalidField, "severity", "api.bad_severity"))
+		return c.JSON(http.StatusBadRequest, apiErr(codeInvalidField, "severity", t(c, "api.bad_severity")))
 	}
 	list, err := s.deps.DB.Incidents(c.Request().Context(), tokenScope(apiToken(c)), f)
 	if err != nil {
@@ -116,7 +116,7 @@ func (s *Server) apiIncident(c echo.Context) error {
 	ctx := c.Request().Context()
 	inc, err := s.deps.DB.IncidentByID(ctx, tokenScope(apiToken(c)), parseID(c.Param("id")))
 	if errors.Is(err, db.ErrNotFound) {
-		return c.JSON(http.StatusNotFound, apiErr(c, codeNotFound, "", "api.no_incident"))
+		return c.JSON(http.StatusNotFound, apiErr(codeNotFound, "", t(c, "api.no_incident")))
 	}
 	if err != nil {
 		return err
@@ -145,14 +145,14 @@ func (s *Server) apiIncidentAct(c echo.Context) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return c.JSON(http.StatusBadRequest, apiErr(c, codeInvalidBody, "body", "api.bad_action_body", "Detail", err.Error()))
+		return c.JSON(http.StatusBadRequest, apiErr(codeInvalidBody, "body", t(c, "api.bad_action_body", "Detail", err.Error())))
 	}
 	if req.Action != db.ActNote && pipeline.ActionLabel(req.Action) == "" {
-		return c.JSON(http.StatusBadRequest, apiErr(c, codeInvalidField, "action", "api.bad_action"))
+		return c.JSON(http.StatusBadRequest, apiErr(codeInvalidField, "action", t(c, "api.bad_action")))
 	}
 	req.Actor = strings.TrimSpace(req.Actor)
 	if len(req.Actor) > 100 {
-		return c.JSON(http.StatusBadRequest, apiErr(c, codeInvalidField, "actor", "api.actor_too_long"))
+		return c.JSON(http.StatusBadRequest, apiErr(codeInvalidField, "actor", t(c, "api.actor_too_long")))
 	}
 	k := apiToken(c)
 	name := "token " + k.Name
@@ -163,7 +163,7 @@ func (s *Server) apiIncidentAct(c echo.Context) error {
 		Action: req.Action, Actor: db.Actor{Name: name, IP: c.RealIP()}, ActorKind: "token", Via: "API", Note: req.Note})
 	switch {
 	case errors.Is(err, db.ErrNotFound):
-		return c.JSON(http.StatusNotFound, apiErr(c, codeNotFound, "", "api.no_incident"))
+		return c.JSON(http.StatusNotFound, apiErr(codeNotFound, "", t(c, "api.no_incident")))
 	case errors.Is(err, db.ErrIncidentState):
 		field := ""
 		if req.Action == db.ActNote {

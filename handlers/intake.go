@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -121,11 +120,11 @@ func (api *intakeAPI) intakeRequest(c echo.Context, source string) (teamID int64
 	teamID, ok, err = api.authenticate(ctx, c.Request().Header.Get("Authorization"))
 	if err != nil {
 		logger(c).Error("intake: token lookup failed", "error", err)
-		return 0, nil, false, c.JSON(http.StatusServiceUnavailable, apiErr(c, codeUnavailable, "", "api.tokens_unavailable"))
+		return 0, nil, false, c.JSON(http.StatusServiceUnavailable, apiErr(codeUnavailable, "", t(c, "api.tokens_unavailable")))
 	}
 	if !ok {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="alertdesk"`)
-		return 0, nil, false, c.JSON(http.StatusUnauthorized, apiErr(c, codeUnauthorized, "", "api.unauthorized_intake"))
+		return 0, nil, false, c.JSON(http.StatusUnauthorized, apiErr(codeUnauthorized, "", t(c, "api.unauthorized_intake")))
 	}
 	body, status, e := api.readBody(c)
 	if status != 0 {
@@ -147,7 +146,7 @@ func (api *intakeAPI) intakeRequest(c echo.Context, source string) (teamID int64
 // On failure status is the answer's status and e says why.
 func (api *intakeAPI) readBody(c echo.Context) (body []byte, status int, e apiError) {
 	req := c.Request()
-	tooLarge := apiErr(c, codeBodyTooLarge, "body", "api.body_too_large_intake", "Limit", humanBytes(api.maxBytes))
+	tooLarge := apiErr(codeBodyTooLarge, "body", t(c, "api.body_too_large_intake", "Limit", humanBytes(api.maxBytes)))
 	var r io.Reader = http.MaxBytesReader(c.Response(), req.Body, api.maxBytes)
 	switch enc := strings.ToLower(strings.TrimSpace(req.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
@@ -157,12 +156,12 @@ func (api *intakeAPI) readBody(c echo.Context) (body []byte, status int, e apiEr
 			if tb := new(http.MaxBytesError); errors.As(err, &tb) {
 				return nil, http.StatusRequestEntityTooLarge, tooLarge
 			}
-			return nil, http.StatusBadRequest, apiErr(c, codeInvalidBody, "body", "api.not_gzip")
+			return nil, http.StatusBadRequest, apiErr(codeInvalidBody, "body", t(c, "api.not_gzip"))
 		}
 		defer zr.Close()
 		r = io.LimitReader(zr, api.maxBytes+1)
 	default:
-		return nil, http.StatusUnsupportedMediaType, apiErr(c, codeUnsupportedEncoding, "body", "api.unsupported_encoding", "Encoding", strconv.Quote(enc))
+		return nil, http.StatusUnsupportedMediaType, apiErr(codeUnsupportedEncoding, "body", t(c, "api.unsupported_encoding", "Encoding", strconv.Quote(enc)))
 	}
 	body, err := io.ReadAll(r)
 	var tb *http.MaxBytesError
@@ -170,9 +169,9 @@ func (api *intakeAPI) readBody(c echo.Context) (body []byte, status int, e apiEr
 	case errors.As(err, &tb) || int64(len(body)) > api.maxBytes:
 		return nil, http.StatusRequestEntityTooLarge, tooLarge
 	case errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, http.StatusBadRequest, apiErr(c, codeInvalidBody, "body", "api.gzip_damaged")
+		return nil, http.StatusBadRequest, apiErr(codeInvalidBody, "body", t(c, "api.gzip_damaged"))
 	case err != nil:
-		return nil, http.StatusBadRequest, apiErr(c, codeInvalidBody, "body", "api.unreadable_body")
+		return nil, http.StatusBadRequest, apiErr(codeInvalidBody, "body", t(c, "api.unreadable_body"))
 	}
 	return body, 0, apiError{}
 }
@@ -261,12 +260,12 @@ func (api *intakeAPI) handleWebhook(source string, parse func([]byte, alerting.L
 func parseError(c echo.Context, err error) apiError {
 	var fe *alerting.FieldError
 	if errors.As(err, &fe) && fe.Field != "body" {
-		return apiErr(c, codeInvalidField, fe.Field, "api.invalid_field", "Field", fe.Field, "Detail", fe.Message)
+		return apiErr(codeInvalidField, fe.Field, t(c, "api.invalid_field", "Field", fe.Field, "Detail", fe.Message))
 	}
 	if fe != nil {
-		return apiErr(c, codeInvalidBody, "body", "api.invalid_body", "Detail", fe.Message)
+		return apiErr(codeInvalidBody, "body", t(c, "api.invalid_body", "Detail", fe.Message))
 	}
-	return apiErr(c, codeInvalidBody, "body", "api.invalid_body", "Detail", err.Error())
+	return apiErr(codeInvalidBody, "body", t(c, "api.invalid_body", "Detail", err.Error()))
 }
 
 // ingest stores alerts through the pipeline; when that fails (ok false) it has written
@@ -281,10 +280,10 @@ func (api *intakeAPI) ingest(c echo.Context, teamID int64, alerts []alerting.Ale
 		// The sender gave up waiting; the batch may still commit, and a redelivery is
 		// absorbed as duplicates. Not "not stored": we do not know.
 		logger(c).Warn("intake: the sender went away before the alerts were confirmed stored", "alerts", len(alerts))
-		return res, false, c.JSON(http.StatusServiceUnavailable, apiErr(c, codeUnavailable, "", "api.not_confirmed"))
+		return res, false, c.JSON(http.StatusServiceUnavailable, apiErr(codeUnavailable, "", t(c, "api.not_confirmed")))
 	}
 	logger(c).Error("intake: alerts not stored", "error", err, "alerts", len(alerts))
-	return res, false, c.JSON(http.StatusInternalServerError, apiErr(c, codeNotStored, "", "api.not_stored"))
+	return res, false, c.JSON(http.StatusInternalServerError, apiErr(codeNotStored, "", t(c, "api.not_stored")))
 }
 
 // recordBatch puts a webhook body's refusals, clamps and truncation on the intake
@@ -308,7 +307,7 @@ func (api *intakeAPI) recordBatch(c echo.Context, teamID int64, source string, t
 	}
 	if b.Truncated > 0 {
 		rows = append(rows, db.IntakeError{At: now, Source: source, Kind: db.IntakeTruncated, AlertIndex: -1, Alerts: b.Truncated,
-			Reason: fmt.Sprintf("Alertmanager left %d alerts of this group out of the body (the receiver's max_alerts); they were not sent to the console", b.Truncated)})
+			Reason: t(c, "api.source_truncated", "Count", b.Truncated)})
 		api.obs.Truncated(b.Truncated)
 	}
 	for reason, n := range reasons {

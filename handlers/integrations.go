@@ -90,7 +90,7 @@ func (in *integrationIntake) handle(c echo.Context) error {
 	ctx := c.Request().Context()
 	unauthorized := func() error {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="alertdesk"`)
-		return c.JSON(http.StatusUnauthorized, apiErr(c, codeUnauthorized, "", "api.unauthorized_integration"))
+		return c.JSON(http.StatusUnauthorized, apiErr(codeUnauthorized, "", t(c, "api.unauthorized_integration")))
 	}
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -102,7 +102,7 @@ func (in *integrationIntake) handle(c echo.Context) error {
 	}
 	if err != nil {
 		logger(c).Error("integration intake: lookup failed", "error", err)
-		return c.JSON(http.StatusServiceUnavailable, apiErr(c, codeUnavailable, "", "api.credentials_unavailable"))
+		return c.JSON(http.StatusServiceUnavailable, apiErr(codeUnavailable, "", t(c, "api.credentials_unavailable")))
 	}
 	presented, ok := presentedCredential(c, g)
 	if !ok {
@@ -114,23 +114,23 @@ func (in *integrationIntake) handle(c echo.Context) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		e := apiErr(c, codeBodyTooLarge, "body", "api.body_too_large", "Limit", humanBytes(in.maxBytes))
+		e := apiErr(codeBodyTooLarge, "body", t(c, "api.body_too_large", "Limit", humanBytes(in.maxBytes)))
 		in.record(c, g.Integration, now, body, contentType, presented, http.StatusRequestEntityTooLarge, db.PayloadRefused, e, nil)
 		return c.JSON(http.StatusRequestEntityTooLarge, e)
 	case err != nil:
-		return c.JSON(http.StatusBadRequest, apiErr(c, codeInvalidBody, "body", "api.unreadable_body"))
+		return c.JSON(http.StatusBadRequest, apiErr(codeInvalidBody, "body", t(c, "api.unreadable_body")))
 	}
 	refuse := func(status int, e apiError) error {
 		in.record(c, g.Integration, now, body, contentType, presented, status, db.PayloadRefused, e, nil)
 		return c.JSON(status, e)
 	}
 	if !g.Enabled {
-		return refuse(http.StatusForbidden, apiErr(c, codeDisabled, "", "api.integration_disabled"))
+		return refuse(http.StatusForbidden, apiErr(codeDisabled, "", t(c, "api.integration_disabled")))
 	}
 	mapping, err := in.mapping(g.Integration)
 	if err != nil {
 		logger(c).Error("integration intake: stored mapping does not compile", "integration_id", g.ID, "error", err)
-		e := apiErr(c, codeMisconfigured, "", "api.mapping_broken", "Detail", err.Error())
+		e := apiErr(codeMisconfigured, "", t(c, "api.mapping_broken", "Detail", err.Error()))
 		in.record(c, g.Integration, now, body, contentType, presented, http.StatusInternalServerError, db.PayloadFailed, e, nil)
 		return c.JSON(http.StatusInternalServerError, e)
 	}
@@ -149,7 +149,7 @@ func (in *integrationIntake) handle(c echo.Context) error {
 	ingested, err := in.pipeline.Ingest(ctx, g.TeamID, res.Alerts)
 	if err != nil {
 		logger(c).Error("integration intake: alerts not stored", "integration_id", g.ID, "error", err, "alerts", len(res.Alerts))
-		e := apiErr(c, codeNotStored, "", "api.not_stored")
+		e := apiErr(codeNotStored, "", t(c, "api.not_stored"))
 		in.record(c, g.Integration, now, body, contentType, presented, http.StatusInternalServerError, db.PayloadFailed, e, res.Alerts)
 		return c.JSON(http.StatusInternalServerError, e)
 	}
