@@ -15,7 +15,7 @@ var pendingCatalog = map[string]bool{
 	"chatmsg.templ": true, "contacts.templ": true, "dashboard.templ": true, "helpers.go": true, "history.templ": true,
 	"incidents.templ": true, "intake_errors.templ": true, "integrations.templ": true, "invites.templ": true,
 	"policies.templ": true, "reports.templ": true, "robots.templ": true, "rules.templ": true, "rules_types.go": true,
-	"sandbox.templ": true, "schedules.templ": true, "silences.templ": true, "teams.templ": true, "tokens.templ": true,
+	"sandbox.templ": true, "schedules.templ": true, "silences.templ": true, "tokens.templ": true,
 	"users.templ": true,
 }
 
