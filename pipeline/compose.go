@@ -9,6 +9,7 @@ import (
 
 	"alertdesk/alerting"
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/notify"
 )
 
@@ -85,8 +86,9 @@ func (c *Composer) IncidentURL(id int64) string {
 }
 
 // actionsFor are the links a message of kind about incident carries: every action while
-// it fires, only Open once resolved. A preview (incident 0) shows them as they will be.
-func (c *Composer) actionsFor(kind string, incident int64) []notify.Action {
+// it fires, only Open once resolved, labelled in lang. A preview (incident 0) shows them
+// as they will be.
+func (c *Composer) actionsFor(lang, kind string, incident int64) []notify.Action {
 	if c.links == nil {
 		return nil
 	}
@@ -94,11 +96,14 @@ func (c *Composer) actionsFor(kind string, incident int64) []notify.Action {
 	if kind != "resolved" {
 		now := c.now()
 		for _, a := range LinkActions {
-			out = append(out, notify.Action{Label: a.Label, URL: c.baseURL + ActionPath(incident, c.links.Token(incident, a.Action, now))})
+			out = append(out, notify.Action{Label: say(lang, "messages.action."+a.Action), URL: c.baseURL + ActionPath(incident, c.links.Token(incident, a.Action, now))})
 		}
 	}
-	return append(out, notify.Action{Label: "Open", URL: c.IncidentURL(incident)})
+	return append(out, notify.Action{Label: say(lang, "messages.action.open"), URL: c.IncidentURL(incident)})
 }
+
+// say is the text with id from the messages catalog in lang (a team's language).
+func say(lang, id string, args ...any) string { return i18n.New(lang, nil).T(id, args...) }
 
 // BaseURL is the console address links in messages point at.
 func (c *Composer) BaseURL() string { return c.baseURL }
@@ -143,8 +148,8 @@ func (c *Composer) ComposeIncident(ctx context.Context, rule db.Rule, robot db.R
 		return Composed{}, err
 	}
 	return Composed{
-		Message: notify.Message{Title: out.Title, Body: out.Body + OnCallLine(people), Link: c.NotificationURL(notificationID),
-			Mentions: people, AtAll: rule.AtAll, Actions: c.actionsFor(data.Kind, incident)},
+		Message: notify.Message{Title: out.Title, Body: out.Body + OnCallLineIn(lang, people), Link: c.NotificationURL(notificationID),
+			Mentions: people, AtAll: rule.AtAll, Actions: c.actionsFor(lang, data.Kind, incident)},
 		TemplateFailure: failure,
 	}, nil
 }
@@ -164,14 +169,15 @@ func (c *Composer) Request(ctx context.Context, rule db.Rule, robot db.Robot, gr
 // RobotTest is the message of a robot's own test-send: the platform's default template
 // over the sample group, marked as a test, mentioning the people picked for the test.
 func (c *Composer) RobotTest(ctx context.Context, robot db.Robot, people []notify.Person, atAll bool) (notify.Message, error) {
-	rule := db.Rule{Name: "Test-send from alertdesk", Severity: "warning", TeamID: robot.TeamID, TeamName: robot.TeamName}
+	lang := c.TeamLanguage(ctx, robot.TeamID)
+	rule := db.Rule{Name: say(lang, "messages.test_rule"), Severity: "warning", TeamID: robot.TeamID, TeamName: robot.TeamName}
 	data := c.decorate(rule, c.Sample(rule))
 	data.Kind = "test"
-	out, _, err := renderRule(ctx, rule, robot.Platform, c.TeamLanguage(ctx, robot.TeamID), data)
+	out, _, err := renderRule(ctx, rule, robot.Platform, lang, data)
 	if err != nil {
 		return notify.Message{}, err
 	}
-	return notify.Message{Title: out.Title, Body: "This is a test-send from alertdesk; no action needed.\n\n" + out.Body,
+	return notify.Message{Title: out.Title, Body: say(lang, "messages.test_intro") + "\n\n" + out.Body,
 		Link: c.baseURL + "/robots/" + strconv.FormatInt(robot.ID, 10), Mentions: people, AtAll: atAll}, nil
 }
 
@@ -280,7 +286,10 @@ func TemplateProblem(err error) error {
 // OnCallLine says in the message who is mentioned because a schedule has them on call
 // ("On call: Ann (on call: Primary)" reads badly, so the schedule part alone), or ""
 // when nobody is: "\n\nOn call: Ann (Primary)".
-func OnCallLine(people []notify.Person) string {
+func OnCallLine(people []notify.Person) string { return OnCallLineIn(alerting.LangEnglish, people) }
+
+// OnCallLineIn is OnCallLine in lang: "\n\n值班：Ann (Primary)".
+func OnCallLineIn(lang string, people []notify.Person) string {
 	var names []string
 	for _, p := range people {
 		i := strings.LastIndex(p.Name, " (")
@@ -293,11 +302,11 @@ func OnCallLine(people []notify.Person) string {
 		case strings.HasPrefix(why, "on call: "):
 			names = append(names, name+" ("+strings.TrimPrefix(why, "on call: ")+")")
 		case strings.HasPrefix(why, "fallback of "):
-			names = append(names, name+" ("+why+")")
+			names = append(names, name+" ("+say(lang, "messages.fallback_of", "Schedule", strings.TrimPrefix(why, "fallback of "))+")")
 		}
 	}
 	if len(names) == 0 {
 		return ""
 	}
-	return "\n\nOn call: " + strings.Join(names, ", ")
+	return "\n\n" + say(lang, "messages.on_call", "Names", strings.Join(names, say(lang, "messages.separator")))
 }

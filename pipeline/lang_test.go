@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +178,54 @@ func TestChineseMessageCutToByteBudget(t *testing.T) {
 		if !utf8.Valid(prep.Body) || !utf8.ValidString(rec.Text) {
 			t.Errorf("%s: cut inside a character", p)
 		}
+	}
+}
+
+// The texts the console writes itself follow the team's language too: the test-send,
+// the on-call line, the action buttons, the daily summary.
+func TestConsoleTextsInTeamLanguage(t *testing.T) {
+	w := newLangWorld(t)
+	msg, err := w.c.RobotTest(w.ctx, db.Robot{ID: 3, Platform: "dingtalk", TeamID: w.zh.ID, TeamName: w.zh.Name}, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(msg.Body, "这是来自 alertdesk 的测试消息") || !strings.HasPrefix(msg.Title, "[测试] [告警:") || strings.Contains(msg.Title, "Test-send") {
+		t.Errorf("Chinese test-send: %q\n%s", msg.Title, msg.Body)
+	}
+	msg, err = w.c.RobotTest(w.ctx, db.Robot{ID: 4, Platform: "wecom", TeamID: w.en.ID}, nil, false)
+	if err != nil || !strings.HasPrefix(msg.Body, "This is a test-send from alertdesk") {
+		t.Errorf("English test-send: %q, %v", msg.Body, err)
+	}
+	people := []notify.Person{{Name: "Ann (on call: Primary)"}, {Name: "Bo (fallback of Night)"}}
+	if got := OnCallLineIn(alerting.LangChinese, people); got != "\n\n值班：Ann (Primary)、Bo (Night 的兜底联系人)" {
+		t.Errorf("Chinese on-call line %q", got)
+	}
+	if got := OnCallLine(people); got != "\n\nOn call: Ann (Primary), Bo (fallback of Night)" {
+		t.Errorf("English on-call line %q", got)
+	}
+	ac := NewActionComposer(w.db, "http://console.example", NewLinkSigner([]byte("0123456789abcdef0123456789abcdef"), time.Hour), nil)
+	var labels []string
+	for _, a := range ac.actionsFor(alerting.LangChinese, "firing", 5) {
+		labels = append(labels, a.Label)
+	}
+	if got := strings.Join(labels, ","); got != "确认,认领,关闭,静默 1 小时,静默 4 小时,静默 24 小时,查看" {
+		t.Errorf("Chinese action labels %q", got)
+	}
+	slot := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	counts := db.DayCounts{Triggered: 3, Acknowledged: 1, Ended: 1}
+	for i := range 7 {
+		counts.Open = append(counts.Open, db.Incident{ID: int64(i + 1), Title: "磁盘", State: "triggered", OpenedAt: slot.Add(-time.Duration(i+1) * time.Hour)})
+	}
+	title, body := SummaryTextIn(alerting.LangChinese, "微服务", slot, counts, slot, func(id int64) string { return "http://c/" + strconv.FormatInt(id, 10) })
+	if title != "微服务 每日摘要：7 个未关闭故障" {
+		t.Errorf("Chinese summary title %q", title)
+	}
+	for _, want := range []string{"**今日**（自 UTC 00:00 起）：触发 3 个", "**按负责人统计未关闭故障**：无人 7", "已持续 1 小时 0 分钟", "- … 另有 2 个"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("Chinese summary lacks %q:\n%s", want, body)
+		}
+	}
+	if title, _ := SummaryText("ops", slot, db.DayCounts{Open: counts.Open[:1]}, slot, func(int64) string { return "" }); title != "Daily summary of ops: 1 open incident" {
+		t.Errorf("English summary title %q", title)
 	}
 }
