@@ -54,7 +54,7 @@ func teamLanguage(c echo.Context, errs views.FieldErrors) string {
 func (s *Server) teamsCreate(c echo.Context) error {
 	name := form(c, "name")
 	errs := views.FieldErrors{}
-	checkName(errs, "name", name, 64)
+	checkName(c, errs, "name", name, 64)
 	lang := teamLanguage(c, errs)
 	if len(errs) == 0 {
 		_, err := s.deps.DB.CreateTeamIn(c.Request().Context(), actor(c), name, lang)
@@ -85,7 +85,7 @@ func (s *Server) teamsRename(c echo.Context) error {
 	}
 	name := form(c, "name")
 	errs := views.FieldErrors{}
-	checkName(errs, "name", name, 64)
+	checkName(c, errs, "name", name, 64)
 	if len(errs) == 0 {
 		_, err = s.deps.DB.RenameTeam(c.Request().Context(), actor(c), id, name)
 		switch {
@@ -209,7 +209,7 @@ func (s *Server) pickTeam(c echo.Context, errs views.FieldErrors, field string) 
 			errs["new_team"] = t(c, "teams.err_name_one")
 			return teamPick{}
 		}
-		checkName(errs, "new_team", name, 64)
+		checkName(c, errs, "new_team", name, 64)
 		return teamPick{NewName: name}
 	}
 	return teamPick{ID: s.teamFromForm(c, errs, field)}
