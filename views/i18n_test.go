@@ -14,7 +14,7 @@ var pendingCatalog = map[string]bool{
 	"alerts.templ": true, "audit.templ": true, "chatmsg.go": true,
 	"chatmsg.templ": true, "contacts.templ": true, "dashboard.templ": true, "history.templ": true,
 	"incidents.templ": true, "intake_errors.templ": true, "integrations.templ": true, "invites.templ": true,
-	"policies.templ": true, "reports.templ": true, "robots.templ": true, "rules.templ": true, "rules_types.go": true,
+	"reports.templ": true, "robots.templ": true, "rules.templ": true, "rules_types.go": true,
 	"sandbox.templ": true, "schedules.templ": true, "silences.templ": true, "tokens.templ": true,
 	"users.templ": true,
 }
