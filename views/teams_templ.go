@@ -671,7 +671,7 @@ func TeamCreateForm(csrf, name, language, defaultLanguage string, errs FieldErro
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = TextField(i18n.T(ctx, "common.name"), "name", name, errs, templ.Attributes{"maxlength": "64", "placeholder": i18n.T(ctx, "common.new_team_placeholder")}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = TextField(i18n.T(ctx, "common.name"), "name", name, errs, templ.Attributes{"maxlength": "64", "placeholder": i18n.T(ctx, "teams.name_placeholder")}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
