@@ -88,7 +88,7 @@ func TestBadInputKeepsValuesAndShowsEveryError(t *testing.T) {
 		{"/contacts/groups", "#group-create", "#group-create button[type=submit]", map[string]string{
 			"#group-create #f-name": "",
 		}, 1},
-		{"/escalation/new", "#policy-form", "[data-testid=policy-save]", map[string]string{
+		{"/escalation/new?team_id=1", "#policy-form", "[data-testid=policy-save]", map[string]string{
 			"#policy-form #f-name":    "",
 			"#policy-form #f-repeats": "x",
 		}, 2},
