@@ -48,6 +48,7 @@
 //	join sep list           {{join ", " (sortedPairs .Labels)}}
 //	sortedPairs map         labels as a sorted list of "name=value"
 //	since t                 time from t to now, like "5m" or "2h3m"
+//	sinceIn lang t          since in a language: {{sinceIn "zh-CN" .StartsAt}} is like "3天4小时"
 //	date layout t           format a time with a Go layout: {{date "2006-01-02 15:04" .StartsAt}}
 //	tz zone t               the time in an IANA zone: {{.StartsAt | tz "Asia/Shanghai" | date "15:04"}}
 //	truncate n s            at most n characters, ending in "…" when cut

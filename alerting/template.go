@@ -526,6 +526,7 @@ func (st *renderState) funcs() template.FuncMap {
 		},
 		"sortedPairs":    sortedPairs,
 		"since":          func(t time.Time) string { return since(st.now, t) },
+		"sinceIn":        func(lang string, t time.Time) string { return sinceIn(lang, st.now, t) },
 		"date":           func(layout string, t time.Time) (string, error) { return st.check(formatDate(layout, t)) },
 		"tz":             inZone,
 		"truncate":       truncateRunes,

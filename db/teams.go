@@ -13,12 +13,15 @@ type Team struct {
 	Name      string
 	CreatedAt time.Time
 	Members   int // users in the team (filled by Teams)
+	// Language is the language of the team's chat messages built from the default
+	// templates ("en", "zh-CN"); "" = the console's default (ALERTDESK_DEFAULT_LANGUAGE).
+	Language string
 }
 
 // Teams lists all teams by name, with their member counts.
 func (d *DB) Teams(ctx context.Context) ([]Team, error) {
 	rows, err := d.read.QueryContext(ctx, `SELECT t.id, t.name, t.created_at,
-		(SELECT COUNT(*) FROM users u WHERE u.team_id = t.id) FROM teams t WHERE t.deleted_at IS NULL ORDER BY t.name`)
+		(SELECT COUNT(*) FROM users u WHERE u.team_id = t.id), t.language FROM teams t WHERE t.deleted_at IS NULL ORDER BY t.name`)
 	if err != nil {
 		return nil, fmt.Errorf("db: teams: %w", err)
 	}
@@ -27,7 +30,7 @@ func (d *DB) Teams(ctx context.Context) ([]Team, error) {
 	for rows.Next() {
 		var t Team
 		var at int64
-		if err := rows.Scan(&t.ID, &t.Name, &at, &t.Members); err != nil {
+		if err := rows.Scan(&t.ID, &t.Name, &at, &t.Members, &t.Language); err != nil {
 			return nil, err
 		}
 		t.CreatedAt = fromMS(at)
@@ -44,7 +47,7 @@ func (d *DB) TeamByID(ctx context.Context, id int64) (Team, error) {
 func teamByID(ctx context.Context, q querier, id int64) (Team, error) {
 	var t Team
 	var at int64
-	err := q.QueryRowContext(ctx, `SELECT id, name, created_at FROM teams WHERE id = ? AND deleted_at IS NULL`, id).Scan(&t.ID, &t.Name, &at)
+	err := q.QueryRowContext(ctx, `SELECT id, name, created_at, language FROM teams WHERE id = ? AND deleted_at IS NULL`, id).Scan(&t.ID, &t.Name, &at, &t.Language)
 	t.CreatedAt = fromMS(at)
 	return t, mapErr(err)
 }
@@ -53,27 +56,59 @@ func teamByID(ctx context.Context, q querier, id int64) (Team, error) {
 func (d *DB) TeamByName(ctx context.Context, name string) (Team, error) {
 	var t Team
 	var at int64
-	err := d.read.QueryRowContext(ctx, `SELECT id, name, created_at FROM teams WHERE `+d.dia.nocaseEq("name")+` AND deleted_at IS NULL`, name).Scan(&t.ID, &t.Name, &at)
+	err := d.read.QueryRowContext(ctx, `SELECT id, name, created_at, language FROM teams WHERE `+d.dia.nocaseEq("name")+` AND deleted_at IS NULL`, name).Scan(&t.ID, &t.Name, &at, &t.Language)
 	t.CreatedAt = fromMS(at)
 	return t, mapErr(err)
 }
 
 type teamAudit struct {
-	Name string `json:"name"`
+	Name     string `json:"name"`
+	Language string `json:"language,omitempty"`
 }
 
-// CreateTeam adds a team. ErrConflict when the name is taken.
+// CreateTeam adds a team whose messages are in the console's default language.
+// ErrConflict when the name is taken.
 func (d *DB) CreateTeam(ctx context.Context, a Actor, name string) (Team, error) {
+	return d.CreateTeamIn(ctx, a, name, "")
+}
+
+// CreateTeamIn adds a team whose messages are in language ("" = the console's default).
+// ErrConflict when the name is taken.
+func (d *DB) CreateTeamIn(ctx context.Context, a Actor, name, language string) (Team, error) {
 	now := d.now()
-	t := Team{Name: name, CreatedAt: now}
+	t := Team{Name: name, CreatedAt: now, Language: language}
 	err := d.WithTx(ctx, func(tx *sql.Tx) error {
-		res, err := insertReturningID(ctx, tx, `INSERT INTO teams (name, created_at) VALUES (?, ?)`, name, ms(now))
+		res, err := insertReturningID(ctx, tx, `INSERT INTO teams (name, created_at, language) VALUES (?, ?, ?)`, name, ms(now), language)
 		if err != nil {
 			return err
 		}
 		t.ID, _ = res.LastInsertId()
 		return insertAudit(ctx, tx, now, a, Change{Action: "team.create", ObjectType: "team", ObjectID: t.ID,
-			ObjectName: name, TeamID: t.ID, After: teamAudit{name}})
+			ObjectName: name, TeamID: t.ID, After: teamAudit{name, language}})
+	})
+	return t, mapErr(err)
+}
+
+// SetTeamLanguage sets the language of a team's messages ("" = the console's default),
+// audited as a team.update from the old language to the new one.
+func (d *DB) SetTeamLanguage(ctx context.Context, a Actor, id int64, language string) (Team, error) {
+	now := d.now()
+	var t Team
+	err := d.WithTx(ctx, func(tx *sql.Tx) error {
+		old, err := teamByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		t = old
+		if old.Language == language {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE teams SET language = ? WHERE id = ?`, language, id); err != nil {
+			return err
+		}
+		t.Language = language
+		return insertAudit(ctx, tx, now, a, Change{Action: "team.update", ObjectType: "team", ObjectID: id,
+			ObjectName: old.Name, TeamID: id, Before: teamAudit{old.Name, old.Language}, After: teamAudit{old.Name, language}})
 	})
 	return t, mapErr(err)
 }
@@ -93,7 +128,7 @@ func (d *DB) RenameTeam(ctx context.Context, a Actor, id int64, name string) (Te
 		t = old
 		t.Name = name
 		return insertAudit(ctx, tx, now, a, Change{Action: "team.update", ObjectType: "team", ObjectID: id,
-			ObjectName: name, TeamID: id, Before: teamAudit{old.Name}, After: teamAudit{name}})
+			ObjectName: name, TeamID: id, Before: teamAudit{old.Name, old.Language}, After: teamAudit{name, old.Language}})
 	})
 	return t, mapErr(err)
 }
@@ -134,7 +169,7 @@ func (d *DB) DeleteTeam(ctx context.Context, a Actor, id int64) error {
 			return err
 		}
 		return insertAudit(ctx, tx, now, a, Change{Action: "team.delete", ObjectType: "team", ObjectID: id,
-			ObjectName: old.Name, TeamID: id, Before: teamAudit{old.Name}})
+			ObjectName: old.Name, TeamID: id, Before: teamAudit{old.Name, old.Language}})
 	})
 	return mapErr(err)
 }

@@ -22,17 +22,17 @@ func (s *Server) incidentToken(next echo.HandlerFunc) echo.HandlerFunc {
 		scheme, token, _ := strings.Cut(c.Request().Header.Get("Authorization"), " ")
 		token = strings.TrimSpace(token)
 		if !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > 200 {
-			return c.JSON(http.StatusUnauthorized, apiError{Error: "send a token of scope incidents as Authorization: Bearer <token>"})
+			return c.JSON(http.StatusUnauthorized, apiErr(codeUnauthorized, "", t(c, "api.unauthorized_incidents")))
 		}
 		k, err := s.deps.DB.TokenByPlain(c.Request().Context(), token)
 		if errors.Is(err, db.ErrNotFound) {
-			return c.JSON(http.StatusUnauthorized, apiError{Error: "unknown or revoked token"})
+			return c.JSON(http.StatusUnauthorized, apiErr(codeUnauthorized, "", t(c, "api.unknown_token")))
 		}
 		if err != nil {
 			return err
 		}
 		if k.Scope != db.TokenIncidents {
-			return c.JSON(http.StatusForbidden, apiError{Error: "this token may only post alerts; create a token that may act on incidents"})
+			return c.JSON(http.StatusForbidden, apiErr(codeForbidden, "", t(c, "api.token_scope")))
 		}
 		c.Set(ctxToken, k)
 		return next(c)
@@ -96,10 +96,10 @@ func (s *Server) apiIncidents(c echo.Context) error {
 	q := c.QueryParams()
 	f := db.IncidentFilter{State: q.Get("state"), Severity: q.Get("severity"), Owner: q.Get("owner"), Limit: 200}
 	if !validOption(incidentStates, f.State) {
-		return c.JSON(http.StatusBadRequest, apiError{Error: "state must be open, triggered, acknowledged, resolved or closed", Field: "state"})
+		return c.JSON(http.StatusBadRequest, apiErr(codeInvalidField, "state", t(c, "api.bad_state")))
 	}
 	if !validOption(incidentSeverities, f.Severity) {
-		return c.JSON(http.StatusBadRequest, apiError{Error: "severity must be critical, warning or info", Field: "severity"})
+		return c.JSON(http.StatusBadRequest, apiErr(codeInvalidField, "severity", t(c, "api.bad_severity")))
 	}
 	list, err := s.deps.DB.Incidents(c.Request().Context(), tokenScope(apiToken(c)), f)
 	if err != nil {
@@ -116,7 +116,7 @@ func (s *Server) apiIncident(c echo.Context) error {
 	ctx := c.Request().Context()
 	inc, err := s.deps.DB.IncidentByID(ctx, tokenScope(apiToken(c)), parseID(c.Param("id")))
 	if errors.Is(err, db.ErrNotFound) {
-		return c.JSON(http.StatusNotFound, apiError{Error: "no such incident"})
+		return c.JSON(http.StatusNotFound, apiErr(codeNotFound, "", t(c, "api.no_incident")))
 	}
 	if err != nil {
 		return err
@@ -145,15 +145,14 @@ func (s *Server) apiIncidentAct(c echo.Context) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return c.JSON(http.StatusBadRequest, apiError{Error: "the body must be JSON like {\"action\":\"ack\",\"actor\":\"Alice\"}: " + err.Error()})
+		return c.JSON(http.StatusBadRequest, apiErr(codeInvalidBody, "body", t(c, "api.bad_action_body", "Detail", err.Error())))
 	}
 	if req.Action != db.ActNote && pipeline.ActionLabel(req.Action) == "" {
-		return c.JSON(http.StatusBadRequest, apiError{Field: "action",
-			Error: "action must be one of ack, claim, close, silence1h, silence4h, silence24h, note"})
+		return c.JSON(http.StatusBadRequest, apiErr(codeInvalidField, "action", t(c, "api.bad_action")))
 	}
 	req.Actor = strings.TrimSpace(req.Actor)
 	if len(req.Actor) > 100 {
-		return c.JSON(http.StatusBadRequest, apiError{Field: "actor", Error: "actor is at most 100 characters"})
+		return c.JSON(http.StatusBadRequest, apiErr(codeInvalidField, "actor", t(c, "api.actor_too_long")))
 	}
 	k := apiToken(c)
 	name := "token " + k.Name
@@ -164,13 +163,13 @@ func (s *Server) apiIncidentAct(c echo.Context) error {
 		Action: req.Action, Actor: db.Actor{Name: name, IP: c.RealIP()}, ActorKind: "token", Via: "API", Note: req.Note})
 	switch {
 	case errors.Is(err, db.ErrNotFound):
-		return c.JSON(http.StatusNotFound, apiError{Error: "no such incident"})
+		return c.JSON(http.StatusNotFound, apiErr(codeNotFound, "", t(c, "api.no_incident")))
 	case errors.Is(err, db.ErrIncidentState):
 		field := ""
 		if req.Action == db.ActNote {
 			field = "note"
 		}
-		return c.JSON(http.StatusConflict, apiError{Error: strings.TrimSuffix(stateWords(err), "."), Field: field})
+		return c.JSON(http.StatusConflict, apiError{Code: codeConflict, Error: strings.TrimSuffix(stateWords(err), "."), Field: field})
 	case err != nil:
 		return err
 	}

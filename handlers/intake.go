@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -89,11 +88,6 @@ func (s *Server) newIntakeAPI() *intakeAPI {
 		touched: map[int64]time.Time{}, known: map[string]knownToken{}}
 }
 
-type apiError struct {
-	Error string `json:"error"`
-	Field string `json:"field,omitempty"`
-}
-
 // apiAccepted answers a body that was read: how many alerts it held, how many were
 // stored (new), duplicates of alerts already stored, and what was refused or corrected.
 type apiAccepted struct {
@@ -126,13 +120,13 @@ func (api *intakeAPI) intakeRequest(c echo.Context, source string) (teamID int64
 	teamID, ok, err = api.authenticate(ctx, c.Request().Header.Get("Authorization"))
 	if err != nil {
 		logger(c).Error("intake: token lookup failed", "error", err)
-		return 0, nil, false, c.JSON(http.StatusServiceUnavailable, apiError{Error: "the console cannot check tokens right now; retry"})
+		return 0, nil, false, c.JSON(http.StatusServiceUnavailable, apiErr(codeUnavailable, "", t(c, "api.tokens_unavailable")))
 	}
 	if !ok {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="alertdesk"`)
-		return 0, nil, false, c.JSON(http.StatusUnauthorized, apiError{Error: "missing, unknown or revoked bearer token: send Authorization: Bearer <API token>"})
+		return 0, nil, false, c.JSON(http.StatusUnauthorized, apiErr(codeUnauthorized, "", t(c, "api.unauthorized_intake")))
 	}
-	body, status, msg := api.readBody(c)
+	body, status, e := api.readBody(c)
 	if status != 0 {
 		reason := "body"
 		if status == http.StatusRequestEntityTooLarge {
@@ -140,20 +134,19 @@ func (api *intakeAPI) intakeRequest(c echo.Context, source string) (teamID int64
 		}
 		api.obs.Refused(source, reason, 1)
 		if source != alerting.SourceAPI {
-			api.recordBody(c, teamID, source, msg)
+			api.recordBody(c, teamID, source, e.Error)
 		}
-		return teamID, nil, false, c.JSON(status, apiError{Error: msg, Field: "body"})
+		return teamID, nil, false, c.JSON(status, e)
 	}
 	return teamID, body, true, nil
 }
 
 // readBody reads the request body, gunzipped when Content-Encoding says gzip, and
 // applies the size limit to the bytes as decoded (a small gzip bomb is still too large).
-// On failure status is the answer's status and msg says why.
-func (api *intakeAPI) readBody(c echo.Context) (body []byte, status int, msg string) {
+// On failure status is the answer's status and e says why.
+func (api *intakeAPI) readBody(c echo.Context) (body []byte, status int, e apiError) {
 	req := c.Request()
-	tooLarge := "request body is larger than the limit of " + humanBytes(api.maxBytes) +
-		" (ALERTDESK_INTAKE_MAX_BYTES); send fewer alerts per request (Alertmanager: max_alerts)"
+	tooLarge := apiErr(codeBodyTooLarge, "body", t(c, "api.body_too_large_intake", "Limit", humanBytes(api.maxBytes)))
 	var r io.Reader = http.MaxBytesReader(c.Response(), req.Body, api.maxBytes)
 	switch enc := strings.ToLower(strings.TrimSpace(req.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
@@ -163,12 +156,12 @@ func (api *intakeAPI) readBody(c echo.Context) (body []byte, status int, msg str
 			if tb := new(http.MaxBytesError); errors.As(err, &tb) {
 				return nil, http.StatusRequestEntityTooLarge, tooLarge
 			}
-			return nil, http.StatusBadRequest, "body: Content-Encoding is gzip but the body is not gzip data"
+			return nil, http.StatusBadRequest, apiErr(codeInvalidBody, "body", t(c, "api.not_gzip"))
 		}
 		defer zr.Close()
 		r = io.LimitReader(zr, api.maxBytes+1)
 	default:
-		return nil, http.StatusUnsupportedMediaType, "Content-Encoding " + strconv.Quote(enc) + " is not supported: send gzip or no encoding"
+		return nil, http.StatusUnsupportedMediaType, apiErr(codeUnsupportedEncoding, "body", t(c, "api.unsupported_encoding", "Encoding", strconv.Quote(enc)))
 	}
 	body, err := io.ReadAll(r)
 	var tb *http.MaxBytesError
@@ -176,11 +169,11 @@ func (api *intakeAPI) readBody(c echo.Context) (body []byte, status int, msg str
 	case errors.As(err, &tb) || int64(len(body)) > api.maxBytes:
 		return nil, http.StatusRequestEntityTooLarge, tooLarge
 	case errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) || errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, http.StatusBadRequest, "body: the gzip data is damaged or cut short"
+		return nil, http.StatusBadRequest, apiErr(codeInvalidBody, "body", t(c, "api.gzip_damaged"))
 	case err != nil:
-		return nil, http.StatusBadRequest, "could not read the request body"
+		return nil, http.StatusBadRequest, apiErr(codeInvalidBody, "body", t(c, "api.unreadable_body"))
 	}
-	return body, 0, ""
+	return body, 0, apiError{}
 }
 
 // handleAPI serves the console's own format: all or nothing, with a 400 naming the field.
@@ -201,10 +194,7 @@ func (api *intakeAPI) handleAPI(c echo.Context) error {
 			reason = "body"
 		}
 		api.obs.Refused(alerting.SourceAPI, reason, 1)
-		if fe != nil {
-			return c.JSON(http.StatusBadRequest, apiError{Error: fe.Field + ": " + fe.Message, Field: fe.Field})
-		}
-		return c.JSON(http.StatusBadRequest, apiError{Error: err.Error(), Field: "body"})
+		return c.JSON(http.StatusBadRequest, parseError(c, err))
 	}
 	res, ok, err := api.ingest(c, teamID, alerts)
 	if !ok {
@@ -225,14 +215,10 @@ func (api *intakeAPI) handleWebhook(source string, parse func([]byte, alerting.L
 		}
 		b, err := parse(body, alerting.Limits{Now: api.db.Now()})
 		if err != nil {
-			msg, field := err.Error(), "body"
-			var fe *alerting.FieldError
-			if errors.As(err, &fe) {
-				msg, field = fe.Field+": "+fe.Message, fe.Field
-			}
+			e := parseError(c, err)
 			api.obs.Refused(source, "body", 1)
-			api.recordBody(c, teamID, source, msg)
-			return c.JSON(http.StatusBadRequest, apiError{Error: msg, Field: field})
+			api.recordBody(c, teamID, source, e.Error)
+			return c.JSON(http.StatusBadRequest, e)
 		}
 		total := len(b.Alerts) + len(b.Refused)
 		for i := range b.Alerts { // the groups' messages count what the source left out
@@ -268,6 +254,20 @@ func (api *intakeAPI) handleWebhook(source string, parse func([]byte, alerting.L
 	}
 }
 
+// parseError is the answer to a body the parser refused: invalid_field naming the field,
+// or invalid_body. The parser's detail stays in its own (English) words inside the
+// translated sentence.
+func parseError(c echo.Context, err error) apiError {
+	var fe *alerting.FieldError
+	if errors.As(err, &fe) && fe.Field != "body" {
+		return apiErr(codeInvalidField, fe.Field, t(c, "api.invalid_field", "Field", fe.Field, "Detail", fe.Message))
+	}
+	if fe != nil {
+		return apiErr(codeInvalidBody, "body", t(c, "api.invalid_body", "Detail", fe.Message))
+	}
+	return apiErr(codeInvalidBody, "body", t(c, "api.invalid_body", "Detail", err.Error()))
+}
+
 // ingest stores alerts through the pipeline; when that fails (ok false) it has written
 // the 5xx answer (senders retry a 5xx) and err is what writing it returned.
 func (api *intakeAPI) ingest(c echo.Context, teamID int64, alerts []alerting.Alert) (res pipeline.IngestResult, ok bool, err error) {
@@ -280,10 +280,10 @@ func (api *intakeAPI) ingest(c echo.Context, teamID int64, alerts []alerting.Ale
 		// The sender gave up waiting; the batch may still commit, and a redelivery is
 		// absorbed as duplicates. Not "not stored": we do not know.
 		logger(c).Warn("intake: the sender went away before the alerts were confirmed stored", "alerts", len(alerts))
-		return res, false, c.JSON(http.StatusServiceUnavailable, apiError{Error: "the request ended before the alerts were confirmed stored; retry"})
+		return res, false, c.JSON(http.StatusServiceUnavailable, apiErr(codeUnavailable, "", t(c, "api.not_confirmed")))
 	}
 	logger(c).Error("intake: alerts not stored", "error", err, "alerts", len(alerts))
-	return res, false, c.JSON(http.StatusInternalServerError, apiError{Error: "the alerts could not be stored; nothing was acknowledged, retry"})
+	return res, false, c.JSON(http.StatusInternalServerError, apiErr(codeNotStored, "", t(c, "api.not_stored")))
 }
 
 // recordBatch puts a webhook body's refusals, clamps and truncation on the intake
@@ -307,7 +307,7 @@ func (api *intakeAPI) recordBatch(c echo.Context, teamID int64, source string, t
 	}
 	if b.Truncated > 0 {
 		rows = append(rows, db.IntakeError{At: now, Source: source, Kind: db.IntakeTruncated, AlertIndex: -1, Alerts: b.Truncated,
-			Reason: fmt.Sprintf("Alertmanager left %d alerts of this group out of the body (the receiver's max_alerts); they were not sent to the console", b.Truncated)})
+			Reason: t(c, "api.source_truncated", "Count", b.Truncated)})
 		api.obs.Truncated(b.Truncated)
 	}
 	for reason, n := range reasons {

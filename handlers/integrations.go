@@ -90,8 +90,7 @@ func (in *integrationIntake) handle(c echo.Context) error {
 	ctx := c.Request().Context()
 	unauthorized := func() error {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="alertdesk"`)
-		return c.JSON(http.StatusUnauthorized, apiError{Error: "unknown integration, or missing or wrong credentials: send " +
-			"Authorization: Bearer <integration token>, or post to the integration's secret URL"})
+		return c.JSON(http.StatusUnauthorized, apiErr(codeUnauthorized, "", t(c, "api.unauthorized_integration")))
 	}
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -103,7 +102,7 @@ func (in *integrationIntake) handle(c echo.Context) error {
 	}
 	if err != nil {
 		logger(c).Error("integration intake: lookup failed", "error", err)
-		return c.JSON(http.StatusServiceUnavailable, apiError{Error: "the console cannot check credentials right now; retry"})
+		return c.JSON(http.StatusServiceUnavailable, apiErr(codeUnavailable, "", t(c, "api.credentials_unavailable")))
 	}
 	presented, ok := presentedCredential(c, g)
 	if !ok {
@@ -115,38 +114,34 @@ func (in *integrationIntake) handle(c echo.Context) error {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		e := apiError{Error: "request body is larger than the limit of " + humanBytes(in.maxBytes), Field: "body"}
+		e := apiErr(codeBodyTooLarge, "body", t(c, "api.body_too_large", "Limit", humanBytes(in.maxBytes)))
 		in.record(c, g.Integration, now, body, contentType, presented, http.StatusRequestEntityTooLarge, db.PayloadRefused, e, nil)
 		return c.JSON(http.StatusRequestEntityTooLarge, e)
 	case err != nil:
-		return c.JSON(http.StatusBadRequest, apiError{Error: "could not read the request body", Field: "body"})
+		return c.JSON(http.StatusBadRequest, apiErr(codeInvalidBody, "body", t(c, "api.unreadable_body")))
 	}
 	refuse := func(status int, e apiError) error {
 		in.record(c, g.Integration, now, body, contentType, presented, status, db.PayloadRefused, e, nil)
 		return c.JSON(status, e)
 	}
 	if !g.Enabled {
-		return refuse(http.StatusForbidden, apiError{Error: "this integration is disabled in the console"})
+		return refuse(http.StatusForbidden, apiErr(codeDisabled, "", t(c, "api.integration_disabled")))
 	}
 	mapping, err := in.mapping(g.Integration)
 	if err != nil {
 		logger(c).Error("integration intake: stored mapping does not compile", "integration_id", g.ID, "error", err)
-		e := apiError{Error: "the integration's mapping cannot be used (" + err.Error() + "); fix it in the console"}
+		e := apiErr(codeMisconfigured, "", t(c, "api.mapping_broken", "Detail", err.Error()))
 		in.record(c, g.Integration, now, body, contentType, presented, http.StatusInternalServerError, db.PayloadFailed, e, nil)
 		return c.JSON(http.StatusInternalServerError, e)
 	}
 	res, err := mapping.Convert(ctx, body, contentType, now)
-	var fe *alerting.FieldError
-	if errors.As(err, &fe) {
-		return refuse(http.StatusBadRequest, apiError{Error: fe.Field + ": " + fe.Message, Field: fe.Field})
-	}
 	if err != nil {
-		return refuse(http.StatusBadRequest, apiError{Error: err.Error(), Field: "body"})
+		return refuse(http.StatusBadRequest, parseError(c, err))
 	}
 	if res.Confirmation != nil {
-		detail := res.Confirmation.Kind + ": the console does not call out; open this link once to confirm: " + res.Confirmation.URL
+		detail := t(c, "api.confirmation", "Kind", res.Confirmation.Kind, "URL", res.Confirmation.URL)
 		if res.Confirmation.URL == "" {
-			detail = res.Confirmation.Kind + " without a confirmation link"
+			detail = t(c, "api.confirmation_no_link", "Kind", res.Confirmation.Kind)
 		}
 		in.record(c, g.Integration, now, body, contentType, presented, http.StatusOK, db.PayloadConfirmation, apiError{Error: detail}, nil)
 		return c.JSON(http.StatusOK, integrationAccepted{Status: "recorded", Confirmation: res.Confirmation.Kind})
@@ -154,7 +149,7 @@ func (in *integrationIntake) handle(c echo.Context) error {
 	ingested, err := in.pipeline.Ingest(ctx, g.TeamID, res.Alerts)
 	if err != nil {
 		logger(c).Error("integration intake: alerts not stored", "integration_id", g.ID, "error", err, "alerts", len(res.Alerts))
-		e := apiError{Error: "the alerts could not be stored; nothing was acknowledged, retry"}
+		e := apiErr(codeNotStored, "", t(c, "api.not_stored"))
 		in.record(c, g.Integration, now, body, contentType, presented, http.StatusInternalServerError, db.PayloadFailed, e, res.Alerts)
 		return c.JSON(http.StatusInternalServerError, e)
 	}
@@ -177,7 +172,7 @@ func (in *integrationIntake) handle(c echo.Context) error {
 			logger(c).Error("integration intake: auto-resolve not disarmed", "integration_id", g.ID, "error", err)
 		}
 	}
-	summary := fmt.Sprintf("%d alert(s): %d new, %d already received", len(res.Alerts), ingested.Stored, ingested.Duplicates)
+	summary := t(c, "api.integration_summary", "Alerts", len(res.Alerts), "Stored", ingested.Stored, "Duplicates", ingested.Duplicates)
 	in.record(c, g.Integration, now, body, contentType, presented, http.StatusAccepted, db.PayloadAccepted, apiError{Error: summary}, res.Alerts)
 	return c.JSON(http.StatusAccepted, integrationAccepted{Status: "accepted", Alerts: len(res.Alerts), Stored: ingested.Stored,
 		Duplicates: ingested.Duplicates})

@@ -1,10 +1,10 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +14,7 @@ import (
 
 	"alertdesk/alerting"
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/notify"
 	"alertdesk/pipeline"
 	"alertdesk/views"
@@ -38,17 +39,18 @@ func newStepKey() string {
 	return hex.EncodeToString(b)
 }
 
-func policySummary(p db.EscalationPolicy) string {
-	out := fmt.Sprintf("%d %s", len(p.Steps), plural(len(p.Steps), "step"))
+// policySummary words a policy's steps in ctx's language: "2 steps (after 5m, 10m)".
+func policySummary(ctx context.Context, p db.EscalationPolicy) string {
+	out := i18n.T(ctx, "policies.steps_count", "Count", len(p.Steps))
 	var waits []string
 	for _, st := range p.Steps {
 		waits = append(waits, alerting.ShortDuration(st.After()))
 	}
 	if len(waits) > 0 {
-		out += " (after " + strings.Join(waits, ", ") + ")"
+		out += i18n.T(ctx, "policies.steps_after", "Waits", strings.Join(waits, ", "))
 	}
 	if p.Repeats > 0 {
-		out += fmt.Sprintf(", repeated %d more %s", p.Repeats, plural(p.Repeats, "time"))
+		out += i18n.T(ctx, "policies.repeated", "Count", p.Repeats)
 	}
 	return out
 }
@@ -59,9 +61,9 @@ func (s *Server) policiesList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.PoliciesPageData{Page: s.page(c, "Escalation policies", "contacts"), ShowTeam: u.Role != db.RoleMember, CanWrite: u.CanWrite()}
+	d := views.PoliciesPageData{Page: s.page(c, t(c, "policies.title"), "contacts"), ShowTeam: u.Role != db.RoleMember, CanWrite: u.CanWrite()}
 	for _, p := range list {
-		d.Rows = append(d.Rows, views.PolicyRow{Name: p.Name, Team: p.TeamName, Steps: policySummary(p), EditURL: "/escalation/" + itoa(p.ID)})
+		d.Rows = append(d.Rows, views.PolicyRow{Name: p.Name, Team: p.TeamName, Steps: policySummary(c.Request().Context(), p), EditURL: "/escalation/" + itoa(p.ID)})
 	}
 	return render(c, http.StatusOK, views.PoliciesPage(d))
 }
@@ -83,14 +85,14 @@ func (s *Server) stepObjects(c echo.Context, teamID int64) (views.StepObjects, e
 		return o, err
 	}
 	for _, sch := range schedules {
-		o.Mentions = append(o.Mentions, views.Option{Value: "s:" + itoa(sch.ID), Label: "Whoever is on call in " + sch.Name})
+		o.Mentions = append(o.Mentions, views.Option{Value: "s:" + itoa(sch.ID), Label: t(c, "policies.mention_schedule", "Name", sch.Name)})
 	}
 	groups, err := s.deps.DB.ContactGroups(ctx, sc)
 	if err != nil {
 		return o, err
 	}
 	for _, g := range groups {
-		o.Mentions = append(o.Mentions, views.Option{Value: "g:" + itoa(g.ID), Label: "Group: " + g.Name})
+		o.Mentions = append(o.Mentions, views.Option{Value: "g:" + itoa(g.ID), Label: t(c, "policies.mention_group", "Name", g.Name)})
 	}
 	contacts, err := s.deps.DB.Contacts(ctx, sc, "")
 	if err != nil {
@@ -110,7 +112,7 @@ func (s *Server) policyEditData(c echo.Context, p db.EscalationPolicy, title str
 		if err != nil {
 			return d, err
 		}
-		d.Teams = append([]views.Option{{Value: "", Label: "— pick a team —"}}, teams...)
+		d.Teams = append([]views.Option{{Value: "", Label: t(c, "policies.pick_team_option")}}, teams...)
 		return d, nil
 	}
 	d.TeamID = itoa(p.TeamID)
@@ -118,7 +120,7 @@ func (s *Server) policyEditData(c echo.Context, p db.EscalationPolicy, title str
 	if err != nil {
 		return d, err
 	}
-	d.Team = "Team " + team.Name
+	d.Team = t(c, "policies.team", "Name", team.Name)
 	if d.Objects, err = s.stepObjects(c, p.TeamID); err != nil {
 		return d, err
 	}
@@ -144,8 +146,8 @@ func (s *Server) policyPreview(c echo.Context, p db.EscalationPolicy) ([]string,
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, "At "+st.At.Local().Format("15:04")+" (in "+alerting.ShortDuration(st.At.Sub(now))+"): "+
-			pipeline.EscalationText(st, robots, people, len(plan)))
+		out = append(out, t(c, "policies.preview_step", "Time", i18n.In(c.Request().Context(), st.At).Format("15:04"),
+			"In", alerting.ShortDuration(st.At.Sub(now)), "Text", pipeline.EscalationText(st, robots, people, len(plan))))
 	}
 	return out, nil
 }
@@ -153,7 +155,7 @@ func (s *Server) policyPreview(c echo.Context, p db.EscalationPolicy) ([]string,
 func (s *Server) policiesNew(c echo.Context) error {
 	u := currentUser(c)
 	if !u.CanWrite() {
-		return userError(http.StatusForbidden, "Auditors can read everything but change nothing.")
+		return userError(http.StatusForbidden, "%s", t(c, "policies.auditors_read_only"))
 	}
 	teamID := u.TeamID
 	if u.Role != db.RoleMember {
@@ -166,8 +168,8 @@ func (s *Server) policiesNew(c echo.Context) error {
 				}
 			}
 			if teamID == 0 {
-				errs["team_id"] = "Pick one of the teams."
-				d, err := s.policyEditData(c, db.EscalationPolicy{}, "New escalation policy")
+				errs["team_id"] = t(c, "policies.err_pick_team")
+				d, err := s.policyEditData(c, db.EscalationPolicy{}, t(c, "policies.new_title"))
 				if err != nil {
 					return err
 				}
@@ -175,7 +177,7 @@ func (s *Server) policiesNew(c echo.Context) error {
 			}
 		}
 	}
-	d, err := s.policyEditData(c, db.EscalationPolicy{TeamID: teamID}, "New escalation policy")
+	d, err := s.policyEditData(c, db.EscalationPolicy{TeamID: teamID}, t(c, "policies.new_title"))
 	if err != nil {
 		return err
 	}
@@ -187,7 +189,7 @@ func (s *Server) policiesStepRow(c echo.Context) error {
 	errs := views.FieldErrors{}
 	teamID := s.teamFromForm(c, errs, "team_id")
 	if len(errs) > 0 || teamID <= 0 {
-		return userError(http.StatusNotFound, "Not found, or not visible to you.")
+		return userError(http.StatusNotFound, "%s", t(c, "api.not_found"))
 	}
 	o, err := s.stepObjects(c, teamID)
 	if err != nil {
@@ -199,7 +201,7 @@ func (s *Server) policiesStepRow(c echo.Context) error {
 func policyFormFrom(c echo.Context) (views.PolicyFormData, error) {
 	vals, err := c.FormParams()
 	if err != nil {
-		return views.PolicyFormData{}, userError(http.StatusBadRequest, "The form could not be read.")
+		return views.PolicyFormData{}, userError(http.StatusBadRequest, "%s", t(c, "policies.err_form"))
 	}
 	f := views.PolicyFormData{Name: form(c, "name"), Repeats: form(c, "repeats")}
 	for _, key := range vals["step_row"] {
@@ -218,46 +220,46 @@ func (s *Server) policyInput(c echo.Context, f views.PolicyFormData, errs views.
 	}
 	n, err := strconv.Atoi(f.Repeats)
 	if err != nil || n < 0 || n > maxPolicyRepeats {
-		errs["repeats"] = fmt.Sprintf("Enter a whole number from 0 to %d.", maxPolicyRepeats)
+		errs["repeats"] = t(c, "policies.err_repeats", "Max", maxPolicyRepeats)
 	}
 	in.Repeats = n
 	switch {
 	case len(f.Steps) == 0:
-		errs["steps"] = "Add at least one step."
+		errs["steps"] = t(c, "policies.err_no_steps")
 	case len(f.Steps) > maxPolicySteps:
-		errs["steps"] = fmt.Sprintf("A policy has at most %d steps.", maxPolicySteps)
+		errs["steps"] = t(c, "policies.err_too_many_steps", "Max", maxPolicySteps)
 	}
 	lo := s.minEscalationStep()
 	for i, row := range f.Steps {
 		bad := func(msg string) {
 			if errs["steps"] == "" {
-				errs["steps"] = fmt.Sprintf("Step %d: %s", i+1, msg)
+				errs["steps"] = t(c, "policies.err_step", "Step", i+1, "Error", msg)
 			}
 		}
 		d, err := time.ParseDuration(row.After)
 		switch {
 		case err != nil:
-			bad("enter the wait as a duration such as 5m or 1h.")
+			bad(t(c, "policies.err_wait_format"))
 		case d < lo || d > maxStepDelay:
-			bad(fmt.Sprintf("the wait is from %s to %s.", alerting.ShortDuration(lo), alerting.ShortDuration(maxStepDelay)))
+			bad(t(c, "policies.err_wait_range", "Min", alerting.ShortDuration(lo), "Max", alerting.ShortDuration(maxStepDelay)))
 		}
 		st := db.EscalationStep{AfterMS: d.Milliseconds()}
 		for _, r := range row.Robots {
 			if id := parseID(r); id > 0 {
 				st.RobotIDs = append(st.RobotIDs, id)
 			} else {
-				bad("pick robots from the list.")
+				bad(t(c, "policies.err_robots_list"))
 			}
 		}
 		if len(st.RobotIDs) == 0 {
-			bad("pick at least one robot to post to.")
+			bad(t(c, "policies.err_no_robot"))
 		}
 		for _, m := range row.Mentions {
 			kind, raw, _ := strings.Cut(m, ":")
 			id := parseID(raw)
 			switch {
 			case id <= 0:
-				bad("pick mentions from the list.")
+				bad(t(c, "policies.err_mentions_list"))
 			case kind == "c":
 				st.ContactIDs = append(st.ContactIDs, id)
 			case kind == "g":
@@ -265,7 +267,7 @@ func (s *Server) policyInput(c echo.Context, f views.PolicyFormData, errs views.
 			case kind == "s":
 				st.ScheduleIDs = append(st.ScheduleIDs, id)
 			default:
-				bad("pick mentions from the list.")
+				bad(t(c, "policies.err_mentions_list"))
 			}
 		}
 		in.Steps = append(in.Steps, st)
@@ -273,17 +275,17 @@ func (s *Server) policyInput(c echo.Context, f views.PolicyFormData, errs views.
 	return in
 }
 
-func policySaveError(err error, errs views.FieldErrors) bool {
+func policySaveError(c echo.Context, err error, errs views.FieldErrors) bool {
 	var fe *db.ForeignRefError
 	switch {
 	case err == nil:
 		return false
 	case errors.Is(err, db.ErrConflict):
-		errs["name"] = "This team already has a policy with this name."
+		errs["name"] = t(c, "policies.err_name_taken")
 	case errors.As(err, &fe):
-		errs["steps"] = "A step names a robot, contact, group or schedule of another team; pick from the lists."
+		errs["steps"] = t(c, "policies.err_other_team")
 	default:
-		errs["_form"] = "The policy could not be saved: " + strings.TrimPrefix(err.Error(), "db: ")
+		errs["_form"] = t(c, "policies.err_not_saved", "Error", strings.TrimPrefix(err.Error(), "db: "))
 	}
 	return true
 }
@@ -299,15 +301,15 @@ func (s *Server) policiesCreate(c echo.Context) error {
 	in.TeamID = teamID
 	if len(errs) == 0 {
 		p, err := s.deps.DB.CreatePolicy(c.Request().Context(), actor(c), in)
-		if !policySaveError(err, errs) {
-			s.setFlash(c, "ok", "Escalation policy "+p.Name+" created. Point rules at it on their pages."+s.policyWarning(c, p))
+		if !policySaveError(c, err, errs) {
+			s.setFlash(c, "ok", t(c, "policies.created", "Name", p.Name)+s.policyWarning(c, p))
 			return redirect(c, "/escalation/"+itoa(p.ID))
 		}
 	}
 	if teamID <= 0 {
-		return userError(http.StatusUnprocessableEntity, "Pick a team for the policy.")
+		return userError(http.StatusUnprocessableEntity, "%s", t(c, "policies.err_pick_team_for"))
 	}
-	d, err := s.policyEditData(c, db.EscalationPolicy{TeamID: teamID}, "New escalation policy")
+	d, err := s.policyEditData(c, db.EscalationPolicy{TeamID: teamID}, t(c, "policies.new_title"))
 	if err != nil {
 		return err
 	}
@@ -321,7 +323,7 @@ func (s *Server) policyByParam(c echo.Context) (db.EscalationPolicy, error) {
 	}
 	p, err := s.deps.DB.PolicyByID(c.Request().Context(), scope(c), id)
 	if errors.Is(err, db.ErrNotFound) {
-		return p, userError(http.StatusNotFound, "Not found, or not visible to you.")
+		return p, userError(http.StatusNotFound, "%s", t(c, "api.not_found"))
 	}
 	return p, err
 }
@@ -352,7 +354,7 @@ func (s *Server) policiesEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.policyEditData(c, p, "Escalation policy "+p.Name)
+	d, err := s.policyEditData(c, p, t(c, "policies.edit_title", "Name", p.Name))
 	if err != nil {
 		return err
 	}
@@ -372,12 +374,12 @@ func (s *Server) policiesUpdate(c echo.Context) error {
 	in := s.policyInput(c, f, errs)
 	if len(errs) == 0 {
 		np, err := s.deps.DB.UpdatePolicy(c.Request().Context(), actor(c), scope(c), p.ID, in)
-		if !policySaveError(err, errs) {
-			s.setFlash(c, "ok", "Escalation policy "+np.Name+" saved."+s.policyWarning(c, np))
+		if !policySaveError(c, err, errs) {
+			s.setFlash(c, "ok", t(c, "policies.saved", "Name", np.Name)+s.policyWarning(c, np))
 			return redirect(c, "/escalation/"+itoa(p.ID))
 		}
 	}
-	d, err := s.policyEditData(c, p, "Escalation policy "+p.Name)
+	d, err := s.policyEditData(c, p, t(c, "policies.edit_title", "Name", p.Name))
 	if err != nil {
 		return err
 	}
@@ -391,13 +393,13 @@ func (s *Server) policiesDelete(c echo.Context) error {
 	}
 	err = s.deps.DB.DeletePolicy(c.Request().Context(), actor(c), scope(c), p.ID)
 	if errors.Is(err, db.ErrInUse) {
-		s.setFlash(c, "error", "Policy "+p.Name+" is still used by rules; pick another policy on them first.")
+		s.setFlash(c, "error", t(c, "policies.err_in_use", "Name", p.Name))
 		return redirect(c, "/escalation/"+itoa(p.ID))
 	}
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", "Escalation policy "+p.Name+" deleted.")
+	s.setFlash(c, "ok", t(c, "policies.deleted", "Name", p.Name))
 	return redirect(c, "/escalation")
 }
 
@@ -406,12 +408,12 @@ func (s *Server) policiesDelete(c echo.Context) error {
 func (s *Server) policyWarning(c echo.Context, p db.EscalationPolicy) string {
 	var parts []string
 	for i, st := range p.Steps {
-		if w := s.unmentionable(c, p.TeamID, st.RobotIDs, st.ScheduleIDs); w != "" {
-			parts = append(parts, fmt.Sprintf("step %d:%s", i+1, strings.TrimPrefix(w, " Warning:")))
+		if w := s.unmentionableWho(c, p.TeamID, st.RobotIDs, st.ScheduleIDs); w != "" {
+			parts = append(parts, t(c, "policies.warn_step", "Step", i+1, "Who", w))
 		}
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return " Warning: " + strings.Join(parts, " ")
+	return " " + t(c, "policies.warning", "Steps", strings.Join(parts, " "))
 }

@@ -101,6 +101,7 @@ func (s *Server) routes() {
 	r.post("/admin/teams", s.teamsCreate, admin)
 	r.post("/admin/teams/:id", s.teamsRename, admin)
 	r.post("/admin/teams/:id/delete", s.teamsDelete, admin)
+	r.post("/admin/teams/:id/language", s.teamsLanguage, admin)
 	r.get("/admin/users", s.usersList, adminUI)
 	r.post("/admin/users", s.usersCreate, admin)
 	r.get("/admin/users/:id", s.usersEdit, adminUI)

@@ -202,7 +202,7 @@ func (s *Server) ruleObjects(ctx context.Context, teamID int64) (views.RuleObjec
 	}
 	o.Policies = []views.Option{{Value: "", Label: "none"}}
 	for _, p := range policies {
-		o.Policies = append(o.Policies, views.Option{Value: itoa(p.ID), Label: p.Name + ": " + policySummary(p)})
+		o.Policies = append(o.Policies, views.Option{Value: itoa(p.ID), Label: p.Name + ": " + policySummary(ctx, p)})
 	}
 	return o, nil
 }

@@ -581,6 +581,16 @@ func (s *Server) onCallWarning(c echo.Context, r db.Rule) string {
 // unmentionable words who of the people the schedules can put on call the robots'
 // platforms cannot @-mention; "" when everyone can be.
 func (s *Server) unmentionable(c echo.Context, teamID int64, robotIDs, scheduleIDs []int64) string {
+	who := s.unmentionableWho(c, teamID, robotIDs, scheduleIDs)
+	if who == "" {
+		return ""
+	}
+	return " " + t(c, "schedules.warn_unmentionable", "Who", who)
+}
+
+// unmentionableWho is unmentionable's list of who cannot be mentioned and why ("" for
+// nobody).
+func (s *Server) unmentionableWho(c echo.Context, teamID int64, robotIDs, scheduleIDs []int64) string {
 	if len(scheduleIDs) == 0 {
 		return ""
 	}
@@ -614,5 +624,5 @@ func (s *Server) unmentionable(c echo.Context, teamID int64, robotIDs, scheduleI
 	if len(skipped) == 0 {
 		return ""
 	}
-	return " Warning: when on call, " + strings.Join(skipped, "; ") + "."
+	return strings.Join(skipped, "; ")
 }

@@ -138,6 +138,7 @@ func New(d Deps) *Server {
 	store.MaxAge(int(d.Config.SessionMaxAge.Seconds()))
 	if d.Composer == nil {
 		d.Composer = pipeline.NewComposer(d.DB, d.Config.BaseURL)
+		d.Composer.SetDefaultLanguage(d.Config.DefaultLanguage)
 	}
 	if d.Explainer == nil {
 		d.Explainer = pipeline.NewExplainer(d.DB, nil)

@@ -3,10 +3,12 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/views"
 )
 
@@ -15,9 +17,9 @@ func (s *Server) teamsPage(c echo.Context) (views.TeamsPageData, error) {
 	if err != nil {
 		return views.TeamsPageData{}, err
 	}
-	d := views.TeamsPageData{Page: s.page(c, "Teams", "admin")}
-	for _, t := range teams {
-		d.Rows = append(d.Rows, views.TeamRow{ID: t.ID, Name: t.Name, Members: t.Members, CreatedAt: fmtTime(t.CreatedAt.Local())})
+	d := views.TeamsPageData{Page: s.page(c, t(c, "common.tab.teams"), "admin"), DefaultLanguage: s.defaultLanguage()}
+	for _, tm := range teams {
+		d.Rows = append(d.Rows, views.TeamRow{ID: tm.ID, Name: tm.Name, Members: tm.Members, CreatedAt: tm.CreatedAt, Language: tm.Language})
 	}
 	return d, nil
 }
@@ -30,24 +32,44 @@ func (s *Server) teamsList(c echo.Context) error {
 	return render(c, http.StatusOK, views.TeamsPage(d, "", nil))
 }
 
+// defaultLanguage is the console's default language: that of teams that chose none.
+func (s *Server) defaultLanguage() string {
+	if l := i18n.Normalize(s.deps.Config.DefaultLanguage); l != "" {
+		return l
+	}
+	return i18n.English
+}
+
+// teamLanguage reads a form's message language: "" (the console's default) or one of
+// the console's languages.
+func teamLanguage(c echo.Context, errs views.FieldErrors) string {
+	l := form(c, "language")
+	if l != "" && !slices.Contains(i18n.Languages, l) {
+		errs["language"] = t(c, "teams.err_language")
+		return ""
+	}
+	return l
+}
+
 func (s *Server) teamsCreate(c echo.Context) error {
 	name := form(c, "name")
 	errs := views.FieldErrors{}
 	checkName(c, errs, "name", name, 64)
+	lang := teamLanguage(c, errs)
 	if len(errs) == 0 {
-		_, err := s.deps.DB.CreateTeam(c.Request().Context(), actor(c), name)
+		_, err := s.deps.DB.CreateTeamIn(c.Request().Context(), actor(c), name, lang)
 		switch {
 		case errors.Is(err, db.ErrConflict):
-			errs["name"] = "A team with this name already exists."
+			errs["name"] = t(c, "teams.err_name_taken")
 		case err != nil:
 			return err
 		default:
-			s.setFlash(c, "ok", "Team "+name+" created.")
+			s.setFlash(c, "ok", t(c, "teams.created", "Name", name))
 			return redirect(c, "/admin/teams")
 		}
 	}
 	if isHTMX(c) {
-		return render(c, http.StatusUnprocessableEntity, views.TeamCreateForm(session(c).csrf(), name, errs))
+		return render(c, http.StatusUnprocessableEntity, views.TeamCreateForm(session(c).csrf(), name, lang, s.defaultLanguage(), errs))
 	}
 	d, err := s.teamsPage(c)
 	if err != nil {
@@ -68,7 +90,7 @@ func (s *Server) teamsRename(c echo.Context) error {
 		_, err = s.deps.DB.RenameTeam(c.Request().Context(), actor(c), id, name)
 		switch {
 		case errors.Is(err, db.ErrConflict):
-			errs["name"] = "A team named " + name + " already exists."
+			errs["name"] = t(c, "teams.err_name_taken_named", "Name", name)
 		case err != nil:
 			return err
 		}
@@ -86,7 +108,30 @@ func (s *Server) teamsRename(c echo.Context) error {
 		}
 		return render(c, http.StatusUnprocessableEntity, views.TeamsPage(d, "", nil))
 	}
-	s.setFlash(c, "ok", "Team renamed to "+name+".")
+	s.setFlash(c, "ok", t(c, "teams.renamed", "Name", name))
+	return redirect(c, "/admin/teams")
+}
+
+// teamsLanguage sets the language of a team's messages built from the default templates.
+func (s *Server) teamsLanguage(c echo.Context) error {
+	id, err := paramID(c, "id")
+	if err != nil {
+		return err
+	}
+	errs := views.FieldErrors{}
+	lang := teamLanguage(c, errs)
+	if msg, bad := errs["language"]; bad {
+		return userError(http.StatusUnprocessableEntity, "%s", msg)
+	}
+	tm, err := s.deps.DB.SetTeamLanguage(c.Request().Context(), actor(c), id, lang)
+	if err != nil {
+		return err
+	}
+	name := i18n.LanguageName[lang]
+	if lang == "" {
+		name = t(c, "teams.language_default", "Language", i18n.LanguageName[s.defaultLanguage()])
+	}
+	s.setFlash(c, "ok", t(c, "teams.language_set", "Name", tm.Name, "Language", name))
 	return redirect(c, "/admin/teams")
 }
 
@@ -97,13 +142,13 @@ func (s *Server) teamsDelete(c echo.Context) error {
 	}
 	err = s.deps.DB.DeleteTeam(c.Request().Context(), actor(c), id)
 	if errors.Is(err, db.ErrInUse) {
-		s.setFlash(c, "error", "This team still has users or objects (robots, contacts, rules, tokens). Move or delete them first.")
+		s.setFlash(c, "error", t(c, "teams.err_in_use"))
 		return redirect(c, "/admin/teams")
 	}
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", "Team deleted.")
+	s.setFlash(c, "ok", t(c, "teams.deleted"))
 	return redirect(c, "/admin/teams")
 }
 
@@ -134,15 +179,15 @@ func (s *Server) teamFromForm(c echo.Context, errs views.FieldErrors, field stri
 	}
 	id := parseID(raw)
 	if id <= 0 {
-		errs[field] = "Pick a team."
+		errs[field] = t(c, "teams.err_pick")
 		return 0
 	}
 	if !u.Scope().Allows(id) {
-		errs[field] = "Pick one of your teams."
+		errs[field] = t(c, "teams.err_pick_yours")
 		return 0
 	}
 	if _, err := s.deps.DB.TeamByID(c.Request().Context(), id); err != nil {
-		errs[field] = "This team does not exist."
+		errs[field] = t(c, "teams.err_no_such")
 		return 0
 	}
 	return id
@@ -161,7 +206,7 @@ func (s *Server) pickTeam(c echo.Context, errs views.FieldErrors, field string) 
 	if u.Role == db.RoleAdmin && form(c, field) == "" {
 		name := form(c, "new_team")
 		if name == "" {
-			errs["new_team"] = "Name a team: everything the console sends belongs to one."
+			errs["new_team"] = t(c, "teams.err_name_one")
 			return teamPick{}
 		}
 		checkName(c, errs, "new_team", name, 64)
@@ -176,13 +221,13 @@ func (s *Server) commitTeam(c echo.Context, errs views.FieldErrors, p teamPick) 
 	if p.NewName == "" {
 		return p.ID, nil
 	}
-	t, err := s.deps.DB.CreateTeam(c.Request().Context(), actor(c), p.NewName)
+	tm, err := s.deps.DB.CreateTeam(c.Request().Context(), actor(c), p.NewName)
 	if errors.Is(err, db.ErrConflict) {
-		errs["new_team"] = "A team with this name already exists."
+		errs["new_team"] = t(c, "teams.err_name_taken")
 		return 0, nil
 	}
 	if err != nil {
 		return 0, err
 	}
-	return t.ID, nil
+	return tm.ID, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"alertdesk/alerting"
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/notify"
 )
 
@@ -23,6 +24,33 @@ type Composer struct {
 	// console's address is the loopback default, which phones cannot reach).
 	links *LinkSigner
 	now   func() time.Time
+	// lang is the language of messages of a team that chose none (the console's
+	// ALERTDESK_DEFAULT_LANGUAGE); "" is English.
+	lang string
+}
+
+// SetDefaultLanguage sets the language of the default templates for teams that chose
+// none ("en", "zh-CN"; "" is English). Call it before the composer is used.
+func (c *Composer) SetDefaultLanguage(lang string) { c.lang = lang }
+
+// DefaultLanguage is the language of messages of a team that chose none.
+func (c *Composer) DefaultLanguage() string {
+	if c.lang == "" {
+		return alerting.LangEnglish
+	}
+	return c.lang
+}
+
+// TeamLanguage is the language team's messages built from the default templates go out
+// in: the team's own, else the console's default. A team that cannot be read (deleted,
+// or no database in a test) gets the default.
+func (c *Composer) TeamLanguage(ctx context.Context, team int64) string {
+	if c.db != nil && team != 0 {
+		if t, err := c.db.TeamByID(ctx, team); err == nil && t.Language != "" {
+			return t.Language
+		}
+	}
+	return c.DefaultLanguage()
 }
 
 // NewComposer returns a composer whose links point at baseURL (the console's address);
@@ -58,8 +86,9 @@ func (c *Composer) IncidentURL(id int64) string {
 }
 
 // actionsFor are the links a message of kind about incident carries: every action while
-// it fires, only Open once resolved. A preview (incident 0) shows them as they will be.
-func (c *Composer) actionsFor(kind string, incident int64) []notify.Action {
+// it fires, only Open once resolved, labelled in lang. A preview (incident 0) shows them
+// as they will be.
+func (c *Composer) actionsFor(lang, kind string, incident int64) []notify.Action {
 	if c.links == nil {
 		return nil
 	}
@@ -67,11 +96,14 @@ func (c *Composer) actionsFor(kind string, incident int64) []notify.Action {
 	if kind != "resolved" {
 		now := c.now()
 		for _, a := range LinkActions {
-			out = append(out, notify.Action{Label: a.Label, URL: c.baseURL + ActionPath(incident, c.links.Token(incident, a.Action, now))})
+			out = append(out, notify.Action{Label: say(lang, "messages.action."+a.Action), URL: c.baseURL + ActionPath(incident, c.links.Token(incident, a.Action, now))})
 		}
 	}
-	return append(out, notify.Action{Label: "Open", URL: c.IncidentURL(incident)})
+	return append(out, notify.Action{Label: say(lang, "messages.action.open"), URL: c.IncidentURL(incident)})
 }
+
+// say is the text with id from the messages catalog in lang (a team's language).
+func say(lang, id string, args ...any) string { return i18n.New(lang, nil).T(id, args...) }
 
 // BaseURL is the console address links in messages point at.
 func (c *Composer) BaseURL() string { return c.baseURL }
@@ -106,7 +138,8 @@ func (c *Composer) Compose(ctx context.Context, rule db.Rule, robot db.Robot, gr
 // preview): its message carries the incident's action links.
 func (c *Composer) ComposeIncident(ctx context.Context, rule db.Rule, robot db.Robot, group alerting.TemplateData, notificationID, incident int64) (Composed, error) {
 	data := c.decorate(rule, group)
-	out, failure, err := renderRule(ctx, rule, robot.Platform, data)
+	lang := c.TeamLanguage(ctx, rule.TeamID)
+	out, failure, err := renderRule(ctx, rule, robot.Platform, lang, data)
 	if err != nil {
 		return Composed{}, err
 	}
@@ -115,8 +148,8 @@ func (c *Composer) ComposeIncident(ctx context.Context, rule db.Rule, robot db.R
 		return Composed{}, err
 	}
 	return Composed{
-		Message: notify.Message{Title: out.Title, Body: out.Body + OnCallLine(people), Link: c.NotificationURL(notificationID),
-			Mentions: people, AtAll: rule.AtAll, Actions: c.actionsFor(data.Kind, incident)},
+		Message: notify.Message{Title: out.Title, Body: out.Body + OnCallLineIn(lang, people), Link: c.NotificationURL(notificationID),
+			Mentions: people, AtAll: rule.AtAll, Actions: c.actionsFor(lang, data.Kind, incident)},
 		TemplateFailure: failure,
 	}, nil
 }
@@ -136,14 +169,15 @@ func (c *Composer) Request(ctx context.Context, rule db.Rule, robot db.Robot, gr
 // RobotTest is the message of a robot's own test-send: the platform's default template
 // over the sample group, marked as a test, mentioning the people picked for the test.
 func (c *Composer) RobotTest(ctx context.Context, robot db.Robot, people []notify.Person, atAll bool) (notify.Message, error) {
-	rule := db.Rule{Name: "Test-send from alertdesk", Severity: "warning", TeamID: robot.TeamID, TeamName: robot.TeamName}
+	lang := c.TeamLanguage(ctx, robot.TeamID)
+	rule := db.Rule{Name: say(lang, "messages.test_rule"), Severity: "warning", TeamID: robot.TeamID, TeamName: robot.TeamName}
 	data := c.decorate(rule, c.Sample(rule))
 	data.Kind = "test"
-	out, _, err := renderRule(ctx, rule, robot.Platform, data)
+	out, _, err := renderRule(ctx, rule, robot.Platform, lang, data)
 	if err != nil {
 		return notify.Message{}, err
 	}
-	return notify.Message{Title: out.Title, Body: "This is a test-send from alertdesk; no action needed.\n\n" + out.Body,
+	return notify.Message{Title: out.Title, Body: say(lang, "messages.test_intro") + "\n\n" + out.Body,
 		Link: c.baseURL + "/robots/" + strconv.FormatInt(robot.ID, 10), Mentions: people, AtAll: atAll}, nil
 }
 
@@ -187,11 +221,12 @@ func (c *Composer) people(ctx context.Context, rule db.Rule) ([]notify.Person, e
 	return c.db.PeopleToMentionAt(ctx, db.TeamScope(rule.TeamID), rule.ContactIDs, rule.GroupIDs, rule.ScheduleIDs, c.now())
 }
 
-// renderRule renders the rule's templates for a platform. A template that fails on this
-// group falls back to the platform's default; failure says why. Only a failure of the
-// default itself is an error.
-func renderRule(ctx context.Context, rule db.Rule, platform string, data alerting.TemplateData) (out alerting.Rendered, failure string, err error) {
-	defTitle, defBody := alerting.DefaultTemplates(platform)
+// renderRule renders the rule's templates for a platform. A template the rule leaves
+// empty is the platform's default in lang (the team's language); the rule's own template
+// is used as written. A template that fails on this group falls back to the platform's
+// default; failure says why. Only a failure of the default itself is an error.
+func renderRule(ctx context.Context, rule db.Rule, platform, lang string, data alerting.TemplateData) (out alerting.Rendered, failure string, err error) {
+	defTitle, defBody := alerting.DefaultTemplatesIn(platform, lang)
 	title, body := rule.TitleTemplate, rule.BodyTemplate
 	if title == "" {
 		title = defTitle
@@ -251,7 +286,10 @@ func TemplateProblem(err error) error {
 // OnCallLine says in the message who is mentioned because a schedule has them on call
 // ("On call: Ann (on call: Primary)" reads badly, so the schedule part alone), or ""
 // when nobody is: "\n\nOn call: Ann (Primary)".
-func OnCallLine(people []notify.Person) string {
+func OnCallLine(people []notify.Person) string { return OnCallLineIn(alerting.LangEnglish, people) }
+
+// OnCallLineIn is OnCallLine in lang: "\n\n值班：Ann (Primary)".
+func OnCallLineIn(lang string, people []notify.Person) string {
 	var names []string
 	for _, p := range people {
 		i := strings.LastIndex(p.Name, " (")
@@ -264,11 +302,11 @@ func OnCallLine(people []notify.Person) string {
 		case strings.HasPrefix(why, "on call: "):
 			names = append(names, name+" ("+strings.TrimPrefix(why, "on call: ")+")")
 		case strings.HasPrefix(why, "fallback of "):
-			names = append(names, name+" ("+why+")")
+			names = append(names, name+" ("+say(lang, "messages.fallback_of", "Schedule", strings.TrimPrefix(why, "fallback of "))+")")
 		}
 	}
 	if len(names) == 0 {
 		return ""
 	}
-	return "\n\nOn call: " + strings.Join(names, ", ")
+	return "\n\n" + say(lang, "messages.on_call", "Names", strings.Join(names, say(lang, "messages.separator")))
 }

@@ -30,14 +30,16 @@ func (p *Pipeline) Escalate(ctx context.Context) error {
 			return err
 		}
 		inc := e.Incident
-		title := fmt.Sprintf("Escalation %d: %s not acknowledged after %s", e.Step.N, inc.Title, Minutes(now.Sub(e.From)))
-		body := fmt.Sprintf("Nobody has acknowledged **%s** (%s, opened %s). Step %d of policy %s.\n\n[Open the incident](%s)",
-			inc.Title, inc.Severity, inc.OpenedAt.Format("2006-01-02 15:04 MST"), e.Step.N, e.Policy.Name, p.composer.IncidentURL(inc.ID)) + OnCallLine(people)
+		lang := p.composer.TeamLanguage(ctx, inc.TeamID)
+		title := say(lang, "messages.escalation_title", "Step", e.Step.N, "Title", inc.Title, "Age", MinutesIn(lang, now.Sub(e.From)))
+		body := say(lang, "messages.escalation_body", "Title", inc.Title, "Severity", inc.Severity,
+			"Opened", inc.OpenedAt.Format("2006-01-02 15:04 MST"), "Step", e.Step.N, "Policy", e.Policy.Name,
+			"URL", p.composer.IncidentURL(inc.ID)) + OnCallLineIn(lang, people)
 		var items []db.OutboxItem
 		for _, rb := range robots {
 			items = append(items, db.OutboxItem{Notification: db.Notification{TeamID: inc.TeamID, RobotID: rb.ID,
 				RuleID: inc.RuleID, GroupKey: inc.GroupKey, Kind: "firing", Severity: inc.Severity, Title: title, Body: body,
-				Mentions: db.Mentions{People: people}, IncidentID: inc.ID, Actions: p.composer.actionsFor("firing", inc.ID),
+				Mentions: db.Mentions{People: people}, IncidentID: inc.ID, Actions: p.composer.actionsFor(lang, "firing", inc.ID),
 				AlertCount: inc.AlertCount, Search: "escalation " + inc.Title}})
 		}
 		ok, err := p.db.RecordEscalation(ctx, e, items, EscalationText(e.Step, robots, people, e.Total))

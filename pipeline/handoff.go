@@ -3,9 +3,9 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
+	"alertdesk/alerting"
 	"alertdesk/db"
 	"alertdesk/notify"
 	"alertdesk/oncall"
@@ -62,13 +62,14 @@ func (p *Pipeline) PostHandoffs(ctx context.Context) error {
 }
 
 func (p *Pipeline) handoffText(ctx context.Context, sc db.Schedule, plan oncall.Schedule, cur, prev oncall.Shift) (string, []notify.Person, error) {
+	lang := p.composer.TeamLanguage(ctx, sc.TeamID)
 	name := func(id int64) (string, []notify.Person, error) {
 		if id == 0 {
-			return "nobody", nil, nil
+			return say(lang, "messages.nobody"), nil, nil
 		}
 		people, err := p.db.PeopleToMention(ctx, db.TeamScope(sc.TeamID), []int64{id}, nil)
 		if err != nil || len(people) == 0 {
-			return "a deleted contact", nil, err
+			return say(lang, "messages.deleted_contact"), nil, err
 		}
 		return people[0].Name, people, nil
 	}
@@ -80,22 +81,26 @@ func (p *Pipeline) handoffText(ctx context.Context, sc db.Schedule, plan oncall.
 	if err != nil {
 		return "", nil, err
 	}
-	title := fmt.Sprintf("On call in %s: %s", sc.Name, now)
+	title := say(lang, "messages.handoff", "Schedule", sc.Name, "Name", now)
 	if cur.Source == oncall.Gap {
-		title = fmt.Sprintf("On call in %s: nobody is on shift", sc.Name)
+		title = say(lang, "messages.handoff_gap", "Schedule", sc.Name)
 		if sc.FallbackContactID != 0 {
 			fb, fbPeople, err := name(sc.FallbackContactID)
 			if err != nil {
 				return "", nil, err
 			}
-			title += " (alerts mention the fallback, " + fb + ")"
+			title += say(lang, "messages.handoff_fallback", "Name", fb)
 			people = fbPeople
 		}
 	}
 	if next, ok := plan.NextHandoff(cur.From, 60*24*time.Hour); ok {
-		title += ", until " + next.In(handoffZone(sc)).Format("Mon 2006-01-02 15:04 MST")
+		layout := "Mon 2006-01-02 15:04 MST"
+		if lang == alerting.LangChinese {
+			layout = "2006-01-02 15:04 MST"
+		}
+		title += say(lang, "messages.handoff_until", "Time", next.In(handoffZone(sc)).Format(layout))
 	}
-	return title + " (was " + was + ")", people, nil
+	return title + say(lang, "messages.handoff_was", "Name", was), people, nil
 }
 
 // handoffZone is the zone a notice words times in: the first layer's.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"alertdesk/alerting"
 	"alertdesk/db"
 )
 
@@ -152,6 +153,20 @@ func FollowUpText(who, action string, inc db.Incident, at time.Time) string {
 }
 
 // Minutes words a duration for people: "45 s", "4 min", "2 h 5 min".
+// MinutesIn is Minutes in lang: "12 分钟", "3 小时 4 分钟".
+func MinutesIn(lang string, d time.Duration) string {
+	if lang != alerting.LangChinese {
+		return Minutes(d)
+	}
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d 秒", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d 分钟", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%d 小时 %d 分钟", int(d.Hours()), int(d.Minutes())%60)
+}
+
 func Minutes(d time.Duration) string {
 	switch {
 	case d < time.Minute:

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"alertdesk/alerting"
 	"alertdesk/db"
 )
 
@@ -51,7 +52,7 @@ func (p *Pipeline) PostSummaries(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		title, body := SummaryText(t.Team, slot, counts, now, p.composer.IncidentURL)
+		title, body := SummaryTextIn(p.composer.TeamLanguage(ctx, t.TeamID), t.Team, slot, counts, now, p.composer.IncidentURL)
 		posted, err := p.db.PostSummary(ctx, t.TeamID, slot, db.Notification{RobotID: robot.ID, Kind: "firing",
 			Severity: "info", Title: title, Body: body, Search: "daily summary " + t.Team, Purpose: db.PurposeSummary})
 		if err != nil {
@@ -88,16 +89,21 @@ func LatestSlot(now time.Time, times []string) time.Time {
 // SummaryText is a daily summary: the day's counts, who owns what is open, and the oldest
 // open incidents with links.
 func SummaryText(team string, slot time.Time, c db.DayCounts, now time.Time, incidentURL func(int64) string) (title, body string) {
-	title = fmt.Sprintf("Daily summary of %s: %d open %s", team, len(c.Open), plural(len(c.Open), "incident", "incidents"))
+	return SummaryTextIn(alerting.LangEnglish, team, slot, c, now, incidentURL)
+}
+
+// SummaryTextIn is SummaryText in lang (the team's language).
+func SummaryTextIn(lang, team string, slot time.Time, c db.DayCounts, now time.Time, incidentURL func(int64) string) (title, body string) {
+	title = say(lang, "messages.summary_title", "Team", team, "Count", len(c.Open))
 	var b strings.Builder
-	fmt.Fprintf(&b, "**Today** (since 00:00 %s): %d triggered, %d acknowledged, %d resolved or closed; %d still open.\n\n",
-		slot.Location(), c.Triggered, c.Acknowledged, c.Ended, len(c.Open))
+	b.WriteString(say(lang, "messages.summary_today", "Zone", slot.Location().String(), "Triggered", c.Triggered,
+		"Acknowledged", c.Acknowledged, "Ended", c.Ended, "Open", len(c.Open)) + "\n\n")
 	if len(c.Open) > 0 {
 		owners := map[string]int{}
 		for _, i := range c.Open {
 			owner := i.Owner
 			if owner == "" {
-				owner = "nobody"
+				owner = say(lang, "messages.nobody")
 			}
 			owners[owner]++
 		}
@@ -110,25 +116,20 @@ func SummaryText(team string, slot time.Time, c db.DayCounts, now time.Time, inc
 		for i, o := range names {
 			parts[i] = fmt.Sprintf("%s %d", o, owners[o])
 		}
-		b.WriteString("**Open by owner**: " + strings.Join(parts, ", ") + "\n\n**Oldest open incidents**\n")
+		b.WriteString(say(lang, "messages.summary_by_owner", "Owners", strings.Join(parts, say(lang, "messages.separator"))) +
+			"\n\n" + say(lang, "messages.summary_oldest") + "\n")
 		for k, i := range c.Open {
 			if k == summaryShown {
-				fmt.Fprintf(&b, "- … and %d more\n", len(c.Open)-summaryShown)
+				b.WriteString(say(lang, "messages.summary_more", "Count", len(c.Open)-summaryShown) + "\n")
 				break
 			}
-			fmt.Fprintf(&b, "- [#%d %s](%s): open %s, %s", i.ID, i.Title, incidentURL(i.ID), Minutes(now.Sub(i.OpenedAt)), i.State)
+			b.WriteString(say(lang, "messages.summary_item", "ID", i.ID, "Title", i.Title, "URL", incidentURL(i.ID),
+				"Age", MinutesIn(lang, now.Sub(i.OpenedAt)), "State", i.State))
 			if i.Owner != "" {
-				b.WriteString(", owner " + i.Owner)
+				b.WriteString(say(lang, "messages.summary_owner", "Owner", i.Owner))
 			}
 			b.WriteString("\n")
 		}
 	}
 	return title, strings.TrimRight(b.String(), "\n")
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

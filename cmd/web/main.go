@@ -119,6 +119,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	} else {
 		log.Info("messages carry no incident action links: ALERTDESK_BASE_URL is the loopback default, which phones cannot open", "url", cfg.BaseURL)
 	}
+	composer.SetDefaultLanguage(cfg.DefaultLanguage) // teams that chose no language
 	sender := notify.NewSender(hosts, 10*time.Second)
 	if cfg.WebhookProxy != nil {
 		sender.SetProxy(cfg.WebhookProxy)
