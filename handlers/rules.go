@@ -61,6 +61,14 @@ func matchersText(ms alerting.Matchers) string {
 	return strings.Join(parts, ", ")
 }
 
+func robotLabels(opts []views.Option) string {
+	var b strings.Builder
+	for _, o := range opts {
+		b.WriteString(o.Label + " ")
+	}
+	return b.String()
+}
+
 func robotLabel(r db.Robot) string {
 	return r.Name + " (" + notify.Platform(r.Platform).Label() + ")"
 }
@@ -89,7 +97,7 @@ func (s *Server) rulesList(c echo.Context) error {
 	var ids []int64
 	for _, r := range rules {
 		row := ruleRow(r, names, u.CanWrite())
-		hay := strings.ToLower(row.Name + " " + row.Team + " " + row.Matchers + " " + strings.Join(row.Robots, " "))
+		hay := strings.ToLower(row.Name + " " + row.Team + " " + row.Matchers + " " + robotLabels(row.Robots))
 		if (q != "" && !strings.Contains(hay, q)) || (d.Enabled == "enabled" && !r.Enabled) || (d.Enabled == "disabled" && r.Enabled) {
 			continue
 		}
@@ -128,7 +136,7 @@ func ruleRow(r db.Rule, robotNames map[int64]string, canWrite bool) views.RuleRo
 		row.Source += fmt.Sprintf(" · %s %s %s", metric, r.Condition.Op, strconv.FormatFloat(r.Condition.Threshold, 'g', -1, 64))
 	}
 	for _, id := range r.RobotIDs {
-		row.Robots = append(row.Robots, robotNames[id])
+		row.Robots = append(row.Robots, views.Option{Value: itoa(id), Label: robotNames[id]})
 	}
 	return row
 }
@@ -222,7 +230,7 @@ func (s *Server) ruleEditData(c echo.Context, title string, teamID int64, isNew 
 	u := currentUser(c)
 	d := views.RuleEditData{Page: s.page(c, title, "rules"), IsNew: isNew, CanWrite: u.CanWrite(),
 		Defaults: templateDefaults(), Severities: severityOptions, Sources: sourceOptions, MatchOps: matchOpOptions,
-		CondOps: condOpOptions}
+		CondOps: condOpOptions, CanCreateTeam: u.Role == db.RoleAdmin}
 	if isNew {
 		teams, err := s.teamOptions(c)
 		if err != nil {
@@ -280,6 +288,10 @@ func (s *Server) rulesNew(c echo.Context) error {
 	}
 	f := views.RuleFormData{TeamID: d.Objects.TeamID, Enabled: true, Severity: "warning", CondOp: ">",
 		GroupWait: alerting.ShortDuration(defaultGroupWait), RepeatInterval: alerting.ShortDuration(defaultRepeat), SendResolved: true}
+	if len(d.Teams) == 0 {
+		// The team is created with the rule and has no robots yet: the rule starts disabled.
+		f.Enabled = false
+	}
 	padRows(&f)
 	return render(c, http.StatusOK, views.RuleEditPage(d, f, nil))
 }
@@ -298,7 +310,7 @@ func readRuleForm(c echo.Context) (views.RuleFormData, error) {
 		CondMetric: get("cond_metric"), CondOp: get("cond_op"), CondThreshold: get("cond_threshold"), CondFor: get("cond_for"),
 		AtAll: vals.Get("at_all") == "1", TitleTemplate: vals.Get("title_template"), BodyTemplate: vals.Get("body_template"),
 		GroupBy: get("group_by"), GroupWait: get("group_wait"), RepeatInterval: get("repeat_interval"),
-		RepeatUnacked: get("repeat_unacked"), SendResolved: vals.Get("send_resolved") == "1"}
+		RepeatUnacked: get("repeat_unacked"), SendResolved: vals.Get("send_resolved") == "1", NewTeam: get("new_team")}
 	if strings.TrimSpace(f.TitleTemplate) == "" {
 		f.TitleTemplate = ""
 	}
@@ -611,12 +623,22 @@ func (s *Server) rulesCreate(c echo.Context) error {
 		return err
 	}
 	errs := views.FieldErrors{}
-	teamID := s.teamFromForm(c, errs, "team_id")
-	if teamID <= 0 && errs["team_id"] == "" {
+	team := s.pickTeam(c, errs, "team_id")
+	teamID := team.ID
+	if team.NewName == "" && teamID <= 0 && errs["team_id"] == "" && errs["new_team"] == "" {
 		errs["team_id"] = "Pick a team."
 	}
 	in := validateRule(f, errs)
+	if team.NewName != "" {
+		newTeamRule(f, errs)
+	}
 	s.checkTemplatesRender(c, in, errs)
+	if len(errs) == 0 {
+		var err error
+		if teamID, err = s.commitTeam(c, errs, team); err != nil {
+			return err
+		}
+	}
 	if len(errs) == 0 {
 		in.TeamID = teamID
 		r, err := s.deps.DB.CreateRule(c.Request().Context(), actor(c), in)
@@ -636,6 +658,30 @@ func (s *Server) rulesCreate(c echo.Context) error {
 	f.TeamID = d.Objects.TeamID
 	padRows(&f)
 	return render(c, http.StatusUnprocessableEntity, views.RuleEditPage(d, f, errs))
+}
+
+// newTeamRule refuses what a rule of a team created with it cannot have: the new team has
+// no robots, contacts, schedules or policies yet, so the rule is saved disabled and gets
+// its robots once the team has some. Checked before the team is created.
+func newTeamRule(f views.RuleFormData, errs views.FieldErrors) {
+	if f.Enabled {
+		errs["robot_id"] = "A new team has no robots yet: untick Enabled to save the rule now, then register a robot and pick it here."
+	}
+	if len(f.RobotIDs) > 0 && errs["robot_id"] == "" {
+		errs["robot_id"] = "A new team has no robots yet."
+	}
+	if len(f.ContactIDs) > 0 {
+		errs["contact_id"] = "A new team has no contacts yet."
+	}
+	if len(f.GroupIDs) > 0 {
+		errs["group_id"] = "A new team has no contact groups yet."
+	}
+	if len(f.ScheduleIDs) > 0 {
+		errs["schedule_id"] = "A new team has no on-call schedules yet."
+	}
+	if f.EscalationPolicy != "" {
+		errs["escalation_policy_id"] = "A new team has no escalation policies yet."
+	}
 }
 
 func (s *Server) rulesEdit(c echo.Context) error {
@@ -907,7 +953,7 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 			p.Robots = append(p.Robots, views.RobotPreview{Robot: "Robot #" + itoa(id), Error: "Not one of this team's robots."})
 			continue
 		}
-		rp := views.RobotPreview{Robot: robot.Name, Platform: notify.Platform(robot.Platform).Label()}
+		rp := views.RobotPreview{RobotID: robot.ID, Robot: robot.Name, Platform: notify.Platform(robot.Platform).Label()}
 		composed, prep, err := s.deps.Composer.Request(ctx, rule, robot, group, 0, now)
 		if composed.TemplateFailure != "" {
 			rp.Error = composed.TemplateFailure + " — the platform's default template would be used."
@@ -955,7 +1001,7 @@ func (s *Server) rulesTest(c echo.Context) error {
 		}
 		composed, err := s.deps.Composer.Compose(ctx, r, robot, group, 0)
 		if err != nil {
-			outcomes = append(outcomes, views.RuleTestOutcome{Robot: robotLabel(robot),
+			outcomes = append(outcomes, views.RuleTestOutcome{RobotID: robot.ID, Robot: robotLabel(robot),
 				Result: views.TestResult{Summary: err.Error() + " — nothing was sent."}})
 			continue
 		}
@@ -966,7 +1012,7 @@ func (s *Server) rulesTest(c echo.Context) error {
 		if res.OK {
 			delivered++
 		}
-		outcomes = append(outcomes, views.RuleTestOutcome{Robot: robotLabel(robot), Result: res})
+		outcomes = append(outcomes, views.RuleTestOutcome{RobotID: robot.ID, Robot: robotLabel(robot), Result: res})
 	}
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.RuleTestResults(outcomes))
