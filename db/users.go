@@ -28,8 +28,11 @@ type User struct {
 	// MustChangePassword: the password was generated and printed in the log; the console
 	// asks for a new one until it is changed.
 	MustChangePassword bool
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// Language and TimeZone are the user's choices on My account; "" follows the browser.
+	Language  string
+	TimeZone  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Scope is what the user may see.
@@ -44,13 +47,13 @@ func (u User) Scope() Scope {
 func (u User) CanWrite() bool { return u.Role == RoleAdmin || u.Role == RoleMember }
 
 const userCols = `u.id, u.username, u.display_name, u.password_hash, u.role, COALESCE(u.team_id, 0),
-	COALESCE(t.name, ''), u.disabled, u.session_version, u.must_change_password, u.created_at, u.updated_at`
+	COALESCE(t.name, ''), u.disabled, u.session_version, u.must_change_password, u.language, u.time_zone, u.created_at, u.updated_at`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created, updated int64
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.TeamID, &u.TeamName,
-		&u.Disabled, &u.SessionVersion, &u.MustChangePassword, &created, &updated)
+		&u.Disabled, &u.SessionVersion, &u.MustChangePassword, &u.Language, &u.TimeZone, &created, &updated)
 	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
 	return u, err
 }
@@ -111,6 +114,8 @@ type NewUser struct {
 
 // userAudit is what the audit log records of a user; never the password hash.
 type userAudit struct {
+	Language    string `json:"language,omitempty"`
+	TimeZone    string `json:"time_zone,omitempty"`
 	Username    string `json:"username"`
 	DisplayName string `json:"display_name"`
 	Role        string `json:"role"`
@@ -120,7 +125,7 @@ type userAudit struct {
 }
 
 func auditOfUser(u User) userAudit {
-	return userAudit{Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, TeamID: u.TeamID, Disabled: u.Disabled}
+	return userAudit{Language: u.Language, TimeZone: u.TimeZone, Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, TeamID: u.TeamID, Disabled: u.Disabled}
 }
 
 func insertUser(ctx context.Context, q querier, now time.Time, in NewUser) (int64, error) {
@@ -158,6 +163,8 @@ type UserUpdate struct {
 	Role         *string
 	TeamID       *int64 // 0 = no team
 	Disabled     *bool
+	Language     *string
+	TimeZone     *string
 	PasswordHash *string // also ends the user's sessions (except KeepSession) and clears MustChangePassword
 	// KeepSession is the session that stays signed in when a password change ends the
 	// others: the one the user changed it from (0 = end all).
@@ -188,6 +195,12 @@ func (d *DB) UpdateUser(ctx context.Context, a Actor, id int64, upd UserUpdate) 
 			bump = bump || (*upd.Disabled && !old.Disabled)
 			n.Disabled = *upd.Disabled
 		}
+		if upd.Language != nil {
+			n.Language = *upd.Language
+		}
+		if upd.TimeZone != nil {
+			n.TimeZone = *upd.TimeZone
+		}
 		if upd.PasswordHash != nil {
 			n.PasswordHash = *upd.PasswordHash
 			n.MustChangePassword = false
@@ -202,9 +215,9 @@ func (d *DB) UpdateUser(ctx context.Context, a Actor, id int64, upd UserUpdate) 
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE users SET display_name = ?, role = ?, team_id = ?, disabled = ?,
-			password_hash = ?, session_version = ?, must_change_password = ?, updated_at = ? WHERE id = ?`,
+			password_hash = ?, session_version = ?, must_change_password = ?, language = ?, time_zone = ?, updated_at = ? WHERE id = ?`,
 			n.DisplayName, n.Role, nullID(n.TeamID), n.Disabled, n.PasswordHash, n.SessionVersion,
-			n.MustChangePassword, ms(now), id)
+			n.MustChangePassword, n.Language, n.TimeZone, ms(now), id)
 		if err != nil {
 			return err
 		}

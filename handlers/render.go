@@ -55,25 +55,24 @@ func (s *Server) page(c echo.Context, title, nav string) views.Page {
 			IsAdmin: u.Role == "admin", CanWrite: u.CanWrite(), CanAudit: u.Role != "member"}
 		p.MustChangePassword = u.MustChangePassword
 		if u.Role == db.RoleAdmin {
-			p.BaseURLWarning = baseURLWarning(s.deps.Config.BaseURL)
+			p.BaseURLWarning, p.BaseURL = baseURLWarning(s.deps.Config.BaseURL), s.deps.Config.BaseURL
 		}
 	}
 	return p
 }
 
-// baseURLWarning says why links to this console in chat messages would not open on a
-// colleague's phone: ALERTDESK_BASE_URL names a loopback or unspecified address, or is no
-// URL at all. "" when it looks reachable.
+// baseURLWarning is the catalog key of why links to this console in chat messages would
+// not open on a colleague's phone: ALERTDESK_BASE_URL names a loopback or unspecified
+// address, or is no URL at all. "" when it looks reachable.
 func baseURLWarning(base string) string {
 	u, err := url.Parse(base)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "ALERTDESK_BASE_URL (" + base + ") is not a web address: links in chat messages are dead. Set it to the URL people open this console at."
+		return "common.base_url_not_address"
 	}
 	host := u.Hostname()
 	ip := net.ParseIP(host)
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") || (ip != nil && (ip.IsLoopback() || ip.IsUnspecified())) {
-		return "Links in chat messages point at " + base + ", which only this machine can open: set ALERTDESK_BASE_URL " +
-			"to the address people reach this console at (e.g. https://alerts.example.com)."
+		return "common.base_url_loopback"
 	}
 	return ""
 }

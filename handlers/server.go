@@ -43,6 +43,9 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// DefaultLanguage is the console's language for a visitor whose browser asks for
+	// neither of its languages (i18n.English when empty).
+	DefaultLanguage string
 	// EscalationMinStep is the shortest delay an escalation step may have (0 = 1 minute).
 	EscalationMinStep time.Duration
 }
@@ -137,6 +140,7 @@ func New(d Deps) *Server {
 	e.Use(s.logRequests)
 	e.Use(middleware.Recover())
 	e.Use(securityHeaders)
+	e.Use(s.withLocale)
 	s.routes()
 	return s
 }

@@ -96,6 +96,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 				if ok {
 					ws.record = &rec
 					c.Set(ctxUser, &u)
+					applyUserLocale(c, &u)
 				}
 			}
 		}
@@ -175,7 +176,7 @@ func checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			got = postedValue(c, "_csrf")
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-			return userError(http.StatusForbidden, "This form has expired or did not come from this console. Reload the page and try again.")
+			return userError(http.StatusForbidden, "%s", t(c, "common.err.form_expired"))
 		}
 		return next(c)
 	}

@@ -1,25 +1,34 @@
 package views
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+
+	"alertdesk/i18n"
 )
 
-func statusTitle(code int) string {
+func statusTitle(ctx context.Context, code int) string {
 	switch code {
 	case http.StatusNotFound:
-		return "Not found"
+		return i18n.T(ctx, "common.status.not_found")
 	case http.StatusForbidden:
-		return "Not allowed"
+		return i18n.T(ctx, "common.status.forbidden")
 	case http.StatusTooManyRequests:
-		return "Too many attempts"
+		return i18n.T(ctx, "common.status.too_many")
 	case http.StatusBadRequest:
-		return "Bad request"
+		return i18n.T(ctx, "common.status.bad_request")
 	}
-	if t := http.StatusText(code); t != "" {
-		return t
+	return i18n.T(ctx, "common.status.error", "Code", code)
+}
+
+// roleName is a role in words of the reader's language.
+func roleName(ctx context.Context, role string) string {
+	switch role {
+	case "admin", "member", "auditor":
+		return i18n.T(ctx, "common.role."+role)
 	}
-	return "Error " + strconv.Itoa(code)
+	return role
 }
 
 func orDash(s string) string {
@@ -36,16 +45,31 @@ func robotFormAction(id int64) string {
 	return "/robots/" + strconv.FormatInt(id, 10)
 }
 
-func webhookPlaceholder(hint string) string {
+func webhookPlaceholder(ctx context.Context, hint string) string {
 	if hint == "" {
 		return "https://…"
 	}
-	return "stored (" + hint + ") — paste a new URL to replace it"
+	return i18n.T(ctx, "common.webhook_stored", "Hint", hint)
 }
 
-func secretPlaceholder(hint string) string {
+func secretPlaceholder(ctx context.Context, hint string) string {
 	if hint == "" {
-		return "SEC… (leave empty for none)"
+		return i18n.T(ctx, "common.secret_none")
 	}
-	return "stored (" + hint + ") — type a new one to replace it"
+	return i18n.T(ctx, "common.secret_stored", "Hint", hint)
 }
+
+// languageOptions are the choices of the language setting: the browser's, then each
+// language in its own name.
+func languageOptions(ctx context.Context, browser string) []Option {
+	opts := []Option{{Value: "", Label: i18n.T(ctx, "auth.language_browser", "Lang", i18n.LanguageName[browser])}}
+	for _, l := range i18n.Languages {
+		opts = append(opts, Option{Value: l, Label: i18n.LanguageName[l]})
+	}
+	return opts
+}
+
+// commonZones are offered as suggestions in the time zone field; any IANA name is taken.
+var commonZones = []string{"UTC", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
+	"Asia/Kolkata", "Europe/London", "Europe/Berlin", "Europe/Moscow", "America/New_York", "America/Chicago",
+	"America/Los_Angeles", "America/Sao_Paulo", "Australia/Sydney"}

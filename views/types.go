@@ -24,6 +24,7 @@ type Page struct {
 	// BaseURLWarning says why links in chat messages would be dead (ALERTDESK_BASE_URL is
 	// an address phones cannot reach), "" when it is fine. Shown to administrators.
 	BaseURLWarning string
+	BaseURL        string // the address BaseURLWarning names
 }
 
 // CurrentUser is the signed-in user as the layout shows them.
@@ -62,31 +63,32 @@ type Option struct {
 	Value, Label string
 }
 
+// navItem is one entry of the main navigation; Label is its catalog key.
 type navItem struct {
 	Key, Label, URL string
 }
 
 func navItems(u *CurrentUser, demo bool) []navItem {
 	items := []navItem{
-		{"dashboard", "Dashboard", "/"},
-		{"robots", "Robots", "/robots"},
-		{"contacts", "Contacts", "/contacts"},
-		{"rules", "Rules", "/rules"},
-		{"incidents", "Incidents", "/incidents"},
-		{"alerts", "Alerts", "/alerts"},
-		{"integrations", "Integrations", "/integrations"},
-		{"intake", "Intake errors", "/intake-errors"},
-		{"history", "History", "/history"},
-		{"reports", "Reports", "/reports"},
+		{"dashboard", "common.nav.dashboard", "/"},
+		{"robots", "common.nav.robots", "/robots"},
+		{"contacts", "common.nav.contacts", "/contacts"},
+		{"rules", "common.nav.rules", "/rules"},
+		{"incidents", "common.nav.incidents", "/incidents"},
+		{"alerts", "common.nav.alerts", "/alerts"},
+		{"integrations", "common.nav.integrations", "/integrations"},
+		{"intake", "common.nav.intake", "/intake-errors"},
+		{"history", "common.nav.history", "/history"},
+		{"reports", "common.nav.reports", "/reports"},
 	}
 	if demo {
-		items = append(items, navItem{"sandbox", "Sandbox", "/sandbox"})
+		items = append(items, navItem{"sandbox", "common.nav.sandbox", "/sandbox"})
 	}
 	if u != nil && u.CanAudit {
-		items = append(items, navItem{"audit", "Audit", "/audit"})
+		items = append(items, navItem{"audit", "common.nav.audit", "/audit"})
 	}
 	if u != nil && u.IsAdmin {
-		items = append(items, navItem{"admin", "Admin", "/admin/teams"})
+		items = append(items, navItem{"admin", "common.nav.admin", "/admin/teams"})
 	}
 	return items
 }

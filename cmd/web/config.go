@@ -14,37 +14,42 @@ import (
 	"time"
 
 	"alertdesk/handlers"
+	"alertdesk/i18n"
 	"alertdesk/keys"
 )
 
 // config is everything the console reads from flags and the environment, loaded once.
 type config struct {
-	Addr           string        // ALERTDESK_ADDR, -addr
-	DataDir        string        // ALERTDESK_DATA_DIR, -data
-	DatabaseURL    string        // ALERTDESK_DATABASE_URL: postgres://…; empty = SQLite in the data directory
-	AdminPassword  string        // ALERTDESK_ADMIN_PASSWORD (first start only)
-	BaseURL        string        // ALERTDESK_BASE_URL, default http://<addr>
-	SecureCookies  bool          // ALERTDESK_SECURE_COOKIES
-	Demo           bool          // ALERTDESK_DEMO, -demo
-	AllowedHosts   []string      // ALERTDESK_ALLOWED_WEBHOOK_HOSTS (host:port, comma-separated)
-	IntakeToken    string        // ALERTDESK_INTAKE_TOKEN: optional global intake bearer token
-	IntakeMaxBytes int64         // ALERTDESK_INTAKE_MAX_BYTES, -intake-max-bytes: body limit after gzip, default 32 MiB
-	Retention      time.Duration // ALERTDESK_RETENTION, default 90 days
-	MaxAge         time.Duration // ALERTDESK_MAX_NOTIFICATION_AGE, default 24h
-	LogFormat      string        // ALERTDESK_LOG_FORMAT: text | json
-	LogLevel       string        // ALERTDESK_LOG_LEVEL: debug | info | warn | error
-	ShutdownWait   time.Duration
-	SessionAuthKey []byte // ALERTDESK_SESSION_KEY (hex, 32 or 64 bytes) or generated into the data dir
-	SessionEncKey  []byte
-	DataKey        []byte        // ALERTDESK_ENCRYPTION_KEY (hex, 32 bytes) or generated: encrypts webhook URLs and secrets
-	SessionMaxAge  time.Duration // ALERTDESK_SESSION_MAX_AGE, default 7 days
-	SessionIdle    time.Duration // ALERTDESK_SESSION_IDLE, default 24h
-	TrustedProxies []*net.IPNet  // ALERTDESK_TRUSTED_PROXIES: addresses or CIDRs whose X-Forwarded-For is believed
-	MetricsToken   string        // ALERTDESK_METRICS_TOKEN: bearer token for /metrics (none = open)
-	WebhookProxy   *url.URL      // ALERTDESK_WEBHOOK_PROXY: outbound proxy for webhook requests (none = direct)
-	LinkKey        []byte        // generated into the data dir: signs chat action links
-	LinkTTL        time.Duration // ALERTDESK_LINK_TTL: how long chat action links work, default 7 days
-	ReopenWindow   time.Duration // ALERTDESK_INCIDENT_REOPEN: firing again this soon reopens an incident, default 1h
+	Addr          string // ALERTDESK_ADDR, -addr
+	DataDir       string // ALERTDESK_DATA_DIR, -data
+	DatabaseURL   string // ALERTDESK_DATABASE_URL: postgres://…; empty = SQLite in the data directory
+	AdminPassword string // ALERTDESK_ADMIN_PASSWORD (first start only)
+	BaseURL       string // ALERTDESK_BASE_URL, default http://<addr>
+	// DefaultLanguage: ALERTDESK_DEFAULT_LANGUAGE (en or zh-CN, default en): the console's
+	// language for a browser that asks for neither, and of chat messages of teams that
+	// chose none.
+	DefaultLanguage string
+	SecureCookies   bool          // ALERTDESK_SECURE_COOKIES
+	Demo            bool          // ALERTDESK_DEMO, -demo
+	AllowedHosts    []string      // ALERTDESK_ALLOWED_WEBHOOK_HOSTS (host:port, comma-separated)
+	IntakeToken     string        // ALERTDESK_INTAKE_TOKEN: optional global intake bearer token
+	IntakeMaxBytes  int64         // ALERTDESK_INTAKE_MAX_BYTES, -intake-max-bytes: body limit after gzip, default 32 MiB
+	Retention       time.Duration // ALERTDESK_RETENTION, default 90 days
+	MaxAge          time.Duration // ALERTDESK_MAX_NOTIFICATION_AGE, default 24h
+	LogFormat       string        // ALERTDESK_LOG_FORMAT: text | json
+	LogLevel        string        // ALERTDESK_LOG_LEVEL: debug | info | warn | error
+	ShutdownWait    time.Duration
+	SessionAuthKey  []byte // ALERTDESK_SESSION_KEY (hex, 32 or 64 bytes) or generated into the data dir
+	SessionEncKey   []byte
+	DataKey         []byte        // ALERTDESK_ENCRYPTION_KEY (hex, 32 bytes) or generated: encrypts webhook URLs and secrets
+	SessionMaxAge   time.Duration // ALERTDESK_SESSION_MAX_AGE, default 7 days
+	SessionIdle     time.Duration // ALERTDESK_SESSION_IDLE, default 24h
+	TrustedProxies  []*net.IPNet  // ALERTDESK_TRUSTED_PROXIES: addresses or CIDRs whose X-Forwarded-For is believed
+	MetricsToken    string        // ALERTDESK_METRICS_TOKEN: bearer token for /metrics (none = open)
+	WebhookProxy    *url.URL      // ALERTDESK_WEBHOOK_PROXY: outbound proxy for webhook requests (none = direct)
+	LinkKey         []byte        // generated into the data dir: signs chat action links
+	LinkTTL         time.Duration // ALERTDESK_LINK_TTL: how long chat action links work, default 7 days
+	ReopenWindow    time.Duration // ALERTDESK_INCIDENT_REOPEN: firing again this soon reopens an incident, default 1h
 	// EscalationMinStep: ALERTDESK_ESCALATION_MIN_STEP, the shortest delay an escalation
 	// step may have (default 1 minute); tests and demos lower it to seconds.
 	EscalationMinStep time.Duration
@@ -61,6 +66,8 @@ Environment (flags override):
   ALERTDESK_DATABASE_URL            postgres://user@host:5432/db to keep the data in PostgreSQL (default: SQLite
                                     in the data directory); one console per database for now
   ALERTDESK_ADMIN_PASSWORD          first admin's password, first start only (12+ characters, not a common one)
+  ALERTDESK_DEFAULT_LANGUAGE        en or zh-CN (default en): the console's language when a browser asks for neither,
+                                    and the language of chat messages of teams that set none
   ALERTDESK_BASE_URL                external URL for links (default http://<listen address>); messages carry incident
                                     action links only when it is set to an address other than the loopback default
   ALERTDESK_LINK_TTL                how long incident action links in messages work (default 7d)
@@ -102,6 +109,11 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	}
 	envStr("ALERTDESK_ADMIN_PASSWORD", &cfg.AdminPassword)
 	envStr("ALERTDESK_BASE_URL", &cfg.BaseURL)
+	if v := getenv("ALERTDESK_DEFAULT_LANGUAGE"); v != "" {
+		if cfg.DefaultLanguage = i18n.Normalize(v); cfg.DefaultLanguage == "" {
+			return cfg, fmt.Errorf("ALERTDESK_DEFAULT_LANGUAGE: want en or zh-CN, got %q", v)
+		}
+	}
 	envStr("ALERTDESK_INTAKE_TOKEN", &cfg.IntakeToken)
 	envStr("ALERTDESK_LOG_FORMAT", &cfg.LogFormat)
 	envStr("ALERTDESK_LOG_LEVEL", &cfg.LogLevel)

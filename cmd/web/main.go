@@ -154,7 +154,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			AssetVersion: assetVersion, SessionAuthKey: cfg.SessionAuthKey, SessionEncKey: cfg.SessionEncKey,
 			SessionMaxAge: cfg.SessionMaxAge, SessionIdle: cfg.SessionIdle, TrustedProxies: cfg.TrustedProxies,
 			MetricsToken: cfg.MetricsToken, SandboxBaseURL: sandboxURL, IntakeToken: cfg.IntakeToken,
-			IntakeMaxBytes: cfg.IntakeMaxBytes, EscalationMinStep: cfg.EscalationMinStep},
+			IntakeMaxBytes: cfg.IntakeMaxBytes, EscalationMinStep: cfg.EscalationMinStep, DefaultLanguage: cfg.DefaultLanguage},
 		Pipeline:  alerts,
 		Composer:  composer,
 		Links:     links,

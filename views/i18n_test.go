@@ -1,0 +1,34 @@
+package views
+
+import (
+	"strings"
+	"testing"
+
+	"alertdesk/internal/textscan"
+)
+
+// pendingCatalog lists the files whose texts are still being moved into the catalogs;
+// the list only shrinks, and the test fails on every text in any other file that a
+// reader would see in English whatever their language.
+var pendingCatalog = map[string]bool{
+	"alerts.templ": true, "audit.templ": true, "chatmsg.go": true,
+	"chatmsg.templ": true, "contacts.templ": true, "dashboard.templ": true, "history.templ": true,
+	"incidents.templ": true, "intake_errors.templ": true, "integrations.templ": true, "invites.templ": true,
+	"policies.templ": true, "reports.templ": true, "robots.templ": true, "rules.templ": true, "rules_types.go": true,
+	"sandbox.templ": true, "schedules.templ": true, "silences.templ": true, "teams.templ": true, "tokens.templ": true,
+	"users.templ": true,
+}
+
+func TestEveryVisibleTextComesFromTheCatalog(t *testing.T) {
+	found, err := textscan.Dir(".", pendingCatalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, f := range found {
+		b.WriteString("\n  " + f.String())
+	}
+	if len(found) > 0 {
+		t.Errorf("%d texts bypass the message catalog (use i18n.T with a key in i18n/locales):%s", len(found), b.String())
+	}
+}
