@@ -133,8 +133,8 @@ type RuleEditData struct {
 	TemplateFailure string
 }
 
-// Weekdays are the quiet-hours day checkboxes, Sunday = 0.
-var Weekdays = []Option{{"1", "Mon"}, {"2", "Tue"}, {"3", "Wed"}, {"4", "Thu"}, {"5", "Fri"}, {"6", "Sat"}, {"0", "Sun"}}
+// Weekdays are the quiet-hours day checkboxes, Sunday = 0; labels are catalog keys.
+var Weekdays = []Option{{"1", "rules.day_1"}, {"2", "rules.day_2"}, {"3", "rules.day_3"}, {"4", "rules.day_4"}, {"5", "rules.day_5"}, {"6", "rules.day_6"}, {"0", "rules.day_0"}}
 
 func dayChecked(days [7]bool, v string) bool {
 	n, err := strconv.Atoi(v)
