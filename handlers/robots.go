@@ -554,7 +554,12 @@ func (s *Server) sendTest(c echo.Context, robot db.Robot, ruleID int64, msg noti
 			Skipped: plan.Skipped, Mentioned: plan.Labels}, nil
 	}
 	out, prep := sent.Outcome, sent.Prepared
-	res := views.TestResult{OK: out.Class == notify.Delivered, Summary: out.Summary, HTTPStatus: out.HTTPStatus,
+	summary := out.Summary
+	if out.Class == notify.Delivered {
+		// The platform's answers stay as the platform worded them; this one is the console's.
+		summary = t(c, "robots.delivered_in", "Ms", out.Latency.Milliseconds())
+	}
+	res := views.TestResult{OK: out.Class == notify.Delivered, Summary: summary, HTTPStatus: out.HTTPStatus,
 		Code: out.Code, Response: out.Response, Skipped: plan.Skipped, Mentioned: plan.Labels,
 		HistoryURL: "/history/" + itoa(sent.NotificationID)}
 	if prep.MaskedURL != "" {
