@@ -10,10 +10,10 @@ import (
 // pendingCatalog lists the files whose messages (flashes, form errors, JSON errors, page
 // titles) are still being moved into the catalogs; the list only shrinks.
 var pendingCatalog = map[string]bool{
-	"account.go": true, "alerts.go": true, "audit.go": true, "audit_words.go": true, "auth.go": true, "bulk.go": true,
-	"contacts.go": true, "dashboard.go": true, "errors.go": true, "forms.go": true, "history.go": true,
-	"incidents.go": true, "incidents_api.go": true, "intake.go": true, "intake_errors.go": true, "integrations.go": true,
-	"invites.go": true, "mentions.go": true, "metrics.go": true, "policies.go": true, "reports.go": true,
+	"account.go": true, "auth.go": true, "bulk.go": true,
+	"contacts.go": true, "errors.go": true, "forms.go": true,
+	"incidents_api.go": true, "intake.go": true, "integrations.go": true,
+	"invites.go": true, "mentions.go": true, "metrics.go": true, "policies.go": true,
 	"robots.go": true, "routes.go": true, "rules.go": true, "sample_alert.go": true, "sandbox.go": true,
 	"schedules.go": true, "session.go": true, "sessions.go": true, "silences.go": true, "teams.go": true,
 	"tokens.go": true, "users.go": true,
