@@ -154,7 +154,7 @@ func (s *Server) incidentPage(c echo.Context, id int64) (views.IncidentPageData,
 			if err != nil {
 				return d, err
 			}
-			d.Escalation = append(d.Escalation, t(c, "incidents.escalation_at", "When", i18n.Minute(ctx, st.At),
+			d.Escalation = append(d.Escalation, t(c, "incidents.escalation_at", "When", i18n.In(ctx, st.At).Format("15:04"),
 				"Step", pipeline.EscalationText(st, robots, people, total)))
 		}
 	}

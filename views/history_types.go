@@ -129,7 +129,9 @@ type HistoryDetailData struct {
 // code as stored (a code added later still shows, in English).
 func CodeWord(ctx context.Context, prefix, code string) string {
 	key := prefix + code
-	if code == "" || !i18n.Has(i18n.English, key) {
+	// Asked of the Chinese catalog: i18n.Has(English, …) asks for the "one" form, which
+	// a text without plural forms lacks. Both catalogs hold the same keys (catalog test).
+	if code == "" || !i18n.Has(i18n.Chinese, key) {
 		return code
 	}
 	return i18n.T(ctx, key)
