@@ -8,7 +8,6 @@ import (
 
 	"alertdesk/db"
 	"alertdesk/i18n"
-	"alertdesk/notify"
 	"alertdesk/views"
 )
 
@@ -26,7 +25,7 @@ func (s *Server) dashboard(c echo.Context) error {
 	d := views.DashboardData{Page: s.page(c, t(c, "dashboard.title"), "dashboard"), ShowTeam: u.Role != db.RoleMember,
 		Alerts: sum.Alerts, Delivered: sum.Delivered, Failed: sum.Failed, Expired: sum.Expired, Chart: hourChart(ctx, sum.Hours)}
 	for _, r := range sum.Robots {
-		dr := views.DashRobot{Name: r.Name, Team: r.TeamName, Platform: notify.Platform(r.Platform).Label(),
+		dr := views.DashRobot{Name: r.Name, Team: r.TeamName, Platform: platformWord(ctx, r.Platform),
 			URL: "/robots/" + itoa(r.ID)}
 		switch {
 		case r.Status == db.RobotFailing:

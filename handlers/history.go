@@ -91,7 +91,7 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 		if slices.Contains(db.Outcomes, fd.Outcome) {
 			f.Outcome = fd.Outcome
 		} else {
-			errs["outcome"] = t(c, "history.err_outcome", "Outcomes", strings.Join(db.Outcomes, ", "))
+			errs["outcome"] = t(c, "history.err_outcome", "Outcomes", outcomeList(c))
 		}
 	}
 	checkOptional(errs, "q", fd.Q, 200)
@@ -192,7 +192,7 @@ func shownName(ctx context.Context, what, name string, id int64, deleted bool) s
 
 func historyRow(ctx context.Context, h db.HistoryRow) views.HistoryRow {
 	r := views.HistoryRow{At: i18n.Time(ctx, h.At), Outcome: h.Outcome,
-		OutcomeClass: outcomeClass(h.Outcome), Platform: notify.Platform(h.Platform).Label(),
+		OutcomeClass: outcomeClass(h.Outcome), Platform: platformWord(ctx, h.Platform),
 		Robot: shownName(ctx, "robot", h.RobotName, h.RobotID, h.RobotDeleted), Team: shownName(ctx, "team", h.TeamName, h.TeamID, h.TeamDeleted),
 		IsTest: h.RuleID == 0 && h.Kind == "test", Kind: h.Kind, Attempt: h.Attempt.Attempt,
 		Summary: h.Summary, Latency: latency(h.LatencyMS, h.HTTPStatus), DetailURL: "/history/" + itoa(h.NotificationID),
@@ -301,7 +301,9 @@ func (s *Server) historyList(c echo.Context) error {
 	for _, r := range rules {
 		d.Rules = append(d.Rules, views.Option{Value: itoa(r.ID), Label: label(r)})
 	}
-	d.Platforms = platformOptions
+	for _, o := range platformOptions {
+		d.Platforms = append(d.Platforms, views.Option{Value: o.Value, Label: platformWord(ctx, o.Value)})
+	}
 	for _, o := range db.Outcomes {
 		d.Outcomes = append(d.Outcomes, views.Option{Value: o, Label: views.CodeWord(ctx, "history.outcome.", o)})
 	}
@@ -390,7 +392,7 @@ func (s *Server) historyShow(c echo.Context) error {
 	d := views.HistoryDetailData{Page: s.page(c, t(c, "history.notification_title", "ID", id), "history"), ID: itoa(id),
 		Title: nd.Title, Body: nd.Body, Kind: nd.Kind, State: nd.State, StateClass: stateClass(nd.State),
 		Team:  shownName(ctx, "team", nd.TeamName, nd.TeamID, nd.TeamDeleted),
-		Robot: shownName(ctx, "robot", nd.RobotName, nd.RobotID, nd.RobotDeleted), Platform: notify.Platform(nd.Platform).Label(),
+		Robot: shownName(ctx, "robot", nd.RobotName, nd.RobotID, nd.RobotDeleted), Platform: platformWord(ctx, nd.Platform),
 		Created: i18n.Time(ctx, nd.CreatedAt), Summary: nd.LastSummary, TemplateFailure: nd.TemplateFailure}
 	if !nd.RobotDeleted {
 		d.RobotURL = "/robots/" + itoa(nd.RobotID) // a deleted robot has no page; the history is its record
@@ -501,4 +503,21 @@ func csvHeader(ctx context.Context, prefix string, columns ...string) []string {
 		out[i] = i18n.T(ctx, prefix+col)
 	}
 	return out
+}
+
+// platformWord is a platform's name in the reader's language (钉钉, 飞书, 企业微信).
+func platformWord(ctx context.Context, p string) string {
+	if w := views.CodeWord(ctx, "history.platform.", p); w != p {
+		return w
+	}
+	return notify.Platform(p).Label()
+}
+
+// outcomeList names every outcome in the reader's words, for the filter's error.
+func outcomeList(c echo.Context) string {
+	words := make([]string, len(db.Outcomes))
+	for i, o := range db.Outcomes {
+		words[i] = views.CodeWord(c.Request().Context(), "history.outcome.", o)
+	}
+	return strings.Join(words, t(c, "history.list_sep"))
 }
