@@ -73,6 +73,31 @@ func TestBadInputKeepsValuesAndShowsEveryError(t *testing.T) {
 		{"/admin/teams", "#team-create", "#team-create button[type=submit]", map[string]string{
 			"#team-create #f-name": "demo", // taken
 		}, 1},
+		{"/rules/1", "#rule-form", "[data-testid=rule-save]", map[string]string{ // editing, not creating
+			"#rule-form #f-name":       "",
+			"#rule-form #f-group_wait": "forever",
+		}, 2},
+		{"/integrations/new", "#integration-form", "[data-testid=integration-save]", map[string]string{
+			"#integration-form #f-name":    "",
+			"#integration-form #f-mapping": `{"alerts": [ not json`,
+		}, 2},
+		{"/admin/invites", "#invite-create", "#invite-create button[type=submit]", map[string]string{
+			"#invite-create #f-days": "0",
+			"#invite-create #f-uses": "999",
+		}, 2},
+		{"/contacts/groups", "#group-create", "#group-create button[type=submit]", map[string]string{
+			"#group-create #f-name": "",
+		}, 1},
+		{"/escalation/new?team_id=1", "#policy-form", "[data-testid=policy-save]", map[string]string{
+			"#policy-form #f-name":    "",
+			"#policy-form #f-repeats": "x",
+		}, 2},
+		{"/schedules/new", "#schedule-form", "[data-testid=schedule-save]", map[string]string{
+			"#schedule-form #f-name": "",
+		}, 1},
+		{"/account", "#preferences-form", "[data-testid=pref-save]", map[string]string{
+			"#preferences-form #f-time_zone": "Mars/Olympus",
+		}, 1},
 	}
 	for _, f := range forms {
 		b.visit(f.page)

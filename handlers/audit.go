@@ -83,9 +83,9 @@ func (s *Server) auditFilter(c echo.Context) (db.AuditFilter, views.AuditFilterD
 		ObjectType: q.Get("object"), From: q.Get("from"), To: q.Get("to")}
 	errs := views.FieldErrors{}
 	f := db.AuditFilter{Actor: fd.Actor, Action: fd.Action, ObjectType: fd.ObjectType, Limit: 50}
-	checkOptional(errs, "actor", fd.Actor, 64)
-	checkOptional(errs, "action", fd.Action, 64)
-	checkOptional(errs, "object", fd.ObjectType, 64)
+	checkOptional(c, errs, "actor", fd.Actor, 64)
+	checkOptional(c, errs, "action", fd.Action, 64)
+	checkOptional(c, errs, "object", fd.ObjectType, 64)
 	f.From, f.To = parseTimeRange(c, errs, fd.From, fd.To)
 	if cur := q.Get("before"); cur != "" {
 		parts, err := decodeCursor(cur, 2)

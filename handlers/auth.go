@@ -55,7 +55,7 @@ func (s *Server) loginShow(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/")
 	}
 	f := views.LoginForm{Next: safeNext(c.QueryParam("next"))}
-	return render(c, http.StatusOK, views.LoginPage(s.page(c, "Sign in", ""), f, nil))
+	return render(c, http.StatusOK, views.LoginPage(s.page(c, t(c, "auth.sign_in_title"), ""), f, nil))
 }
 
 func (s *Server) login(c echo.Context) error {
@@ -65,18 +65,18 @@ func (s *Server) login(c echo.Context) error {
 		if isHTMX(c) {
 			return render(c, status, views.LoginFormView(session(c).csrf(), f, errs))
 		}
-		return render(c, status, views.LoginPage(s.page(c, "Sign in", ""), f, errs))
+		return render(c, status, views.LoginPage(s.page(c, t(c, "auth.sign_in_title"), ""), f, errs))
 	}
 	errs := views.FieldErrors{}
 	if f.Username == "" {
-		errs["username"] = "Enter your user name."
+		errs["username"] = t(c, "auth.err.username_empty")
 	} else if len(f.Username) > 64 {
-		errs["username"] = "A user name has at most 64 characters."
+		errs["username"] = t(c, "auth.err.username_long")
 	}
 	if pw == "" {
-		errs["password"] = "Enter your password."
+		errs["password"] = t(c, "auth.err.password_empty_login")
 	} else if len(pw) > 256 {
-		errs["password"] = "A password has at most 256 characters."
+		errs["password"] = t(c, "auth.err.password_long_login")
 	}
 	if len(errs) > 0 {
 		return again(http.StatusUnprocessableEntity, errs)
@@ -91,8 +91,7 @@ func (s *Server) login(c echo.Context) error {
 			return err
 		}
 		c.Response().Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(wait.Seconds()))))
-		return again(http.StatusTooManyRequests, views.FieldErrors{"_form": fmt.Sprintf(
-			"Too many failed sign-ins. Try again in %s.", roundUp(wait))})
+		return again(http.StatusTooManyRequests, views.FieldErrors{"_form": t(c, "auth.err.throttled", "Wait", roundUp(wait))})
 	}
 	if err := s.auditRefusedBursts(ctx, name, ip); err != nil {
 		return err
@@ -115,7 +114,7 @@ func (s *Server) login(c echo.Context) error {
 			ObjectType: "user", ObjectID: u.ID, ObjectName: f.Username, TeamID: u.TeamID}); rerr != nil {
 			return rerr
 		}
-		return again(http.StatusUnprocessableEntity, views.FieldErrors{"_form": "Wrong user name or password."})
+		return again(http.StatusUnprocessableEntity, views.FieldErrors{"_form": t(c, "auth.err.wrong")})
 	}
 	s.throttle.succeed(name, ip)
 	if err := s.startSession(c, u); err != nil {
@@ -180,10 +179,25 @@ func (s *Server) logout(c echo.Context) error {
 }
 
 // validatePassword checks a new password against the policy and its repetition.
-func validatePassword(errs views.FieldErrors, pw, pw2 string, withRepeat bool) {
+func validatePassword(c echo.Context, errs views.FieldErrors, pw, pw2 string, withRepeat bool) {
 	if err := password.Check(pw); err != nil {
-		errs["password"] = password.Advice(err)
+		errs["password"] = passwordAdvice(c, err)
 	} else if withRepeat && pw != pw2 {
-		errs["password2"] = "The two passwords differ."
+		errs["password2"] = t(c, "auth.err.passwords_differ")
 	}
+}
+
+// passwordAdvice says in the reader's language what makes a new password unacceptable.
+func passwordAdvice(c echo.Context, err error) string {
+	switch {
+	case errors.Is(err, password.ErrEmpty):
+		return t(c, "auth.err.password_empty")
+	case errors.Is(err, password.ErrTooShort):
+		return t(c, "auth.err.password_short", "Count", password.MinLength)
+	case errors.Is(err, password.ErrTooLong):
+		return t(c, "auth.err.password_long", "Count", password.MaxBytes)
+	case errors.Is(err, password.ErrCommon):
+		return t(c, "auth.err.password_common")
+	}
+	return err.Error()
 }

@@ -40,9 +40,9 @@ func contactFormFrom(c echo.Context) contactForm {
 }
 
 // Validate checks the form and normalises the mobile number (spaces and dashes removed).
-func (f *contactForm) Validate() views.FieldErrors {
+func (f *contactForm) Validate(c echo.Context) views.FieldErrors {
 	errs := views.FieldErrors{}
-	checkName(errs, "name", f.Name, 100)
+	checkName(c, errs, "name", f.Name, 100)
 	if f.Mobile != "" {
 		m := strings.NewReplacer(" ", "", "-", "").Replace(f.Mobile)
 		switch {
@@ -215,7 +215,7 @@ func (s *Server) contactsNew(c echo.Context) error {
 
 func (s *Server) contactsCreate(c echo.Context) error {
 	f := contactFormFrom(c)
-	errs := f.Validate()
+	errs := f.Validate(c)
 	teamID := s.teamFromForm(c, errs, "team_id")
 	if len(errs) == 0 {
 		ct, err := s.deps.DB.CreateContact(c.Request().Context(), actor(c), f.input(teamID))
@@ -265,7 +265,7 @@ func (s *Server) contactsUpdate(c echo.Context) error {
 	}
 	f := contactFormFrom(c)
 	f.TeamID = itoa(ct.TeamID)
-	errs := f.Validate()
+	errs := f.Validate(c)
 	if len(errs) == 0 {
 		nct, err := s.deps.DB.UpdateContact(ctx, actor(c), scope(c), id, f.input(ct.TeamID))
 		if !contactConflict(err, errs) {
@@ -305,7 +305,7 @@ func (s *Server) contactsDelete(c echo.Context) error {
 				". Take the contact out of its rotations, overrides and fallback first, then delete it.")
 			return redirect(c, "/contacts/"+itoa(id))
 		}
-		s.setFlash(c, "error", ct.Name+" is still mentioned by "+ruleList(names)+". Remove the contact from those rules first, then delete it.")
+		s.setFlash(c, "error", ct.Name+" is still mentioned by "+ruleList(c, names)+". Remove the contact from those rules first, then delete it.")
 		return redirect(c, "/contacts/"+itoa(id))
 	}
 	if err != nil {
@@ -363,7 +363,7 @@ func (s *Server) contactGroupsList(c echo.Context) error {
 func (s *Server) contactGroupsCreate(c echo.Context) error {
 	f := views.ContactGroupFormData{TeamID: form(c, "team_id"), Name: form(c, "name")}
 	errs := views.FieldErrors{}
-	checkName(errs, "name", f.Name, 100)
+	checkName(c, errs, "name", f.Name, 100)
 	teamID := s.teamFromForm(c, errs, "team_id")
 	if len(errs) == 0 {
 		g, err := s.deps.DB.CreateContactGroup(c.Request().Context(), actor(c), teamID, f.Name, nil)
@@ -494,7 +494,7 @@ func (s *Server) contactGroupsUpdate(c echo.Context) error {
 	}
 	name := form(c, "name")
 	errs := views.FieldErrors{}
-	checkName(errs, "name", name, 100)
+	checkName(c, errs, "name", name, 100)
 	ids, ok := contactMemberIDs(params["member_id"])
 	switch {
 	case !ok:
@@ -606,7 +606,7 @@ func (s *Server) contactGroupsDelete(c echo.Context) error {
 	err = s.deps.DB.DeleteContactGroup(c.Request().Context(), actor(c), scope(c), g.ID)
 	if errors.Is(err, db.ErrInUse) {
 		names, _ := s.deps.DB.RuleNamesMentioningGroup(c.Request().Context(), g.ID)
-		s.setFlash(c, "error", "Group "+g.Name+" is still mentioned by "+ruleList(names)+". Remove it from those rules first, then delete it.")
+		s.setFlash(c, "error", "Group "+g.Name+" is still mentioned by "+ruleList(c, names)+". Remove it from those rules first, then delete it.")
 		return redirect(c, "/contacts/groups/"+itoa(g.ID))
 	}
 	if err != nil {
@@ -652,7 +652,7 @@ func (s *Server) myContact(c echo.Context) error {
 func (s *Server) myContactSave(c echo.Context) error {
 	u := currentUser(c)
 	f := contactFormFrom(c)
-	errs := f.Validate()
+	errs := f.Validate(c)
 	if u.TeamID == 0 {
 		errs["_form"] = "Contact cards belong to a team, and your account is not in one."
 	}

@@ -12,23 +12,23 @@ import (
 )
 
 // checkName validates a required one-line name of at most max characters.
-func checkName(errs views.FieldErrors, field, value string, max int) {
+func checkName(c echo.Context, errs views.FieldErrors, field, value string, max int) {
 	switch {
 	case value == "":
-		errs[field] = "This field is required."
+		errs[field] = t(c, "common.err.required")
 	case !utf8.ValidString(value):
-		errs[field] = "Use valid UTF-8 text."
+		errs[field] = t(c, "common.err.utf8")
 	case utf8.RuneCountInString(value) > max:
-		errs[field] = "Use at most " + strconv.Itoa(max) + " characters."
+		errs[field] = t(c, "common.err.too_long", "Count", max)
 	case strings.IndexFunc(value, unicode.IsControl) >= 0:
-		errs[field] = "Control characters are not allowed."
+		errs[field] = t(c, "common.err.control")
 	}
 }
 
 // checkOptional validates an optional one-line text of at most max characters.
-func checkOptional(errs views.FieldErrors, field, value string, max int) {
+func checkOptional(c echo.Context, errs views.FieldErrors, field, value string, max int) {
 	if value != "" {
-		checkName(errs, field, value, max)
+		checkName(c, errs, field, value, max)
 	}
 }
 
@@ -41,7 +41,7 @@ func form(c echo.Context, name string) string {
 func paramID(c echo.Context, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, userError(404, "Not found, or not visible to you.")
+		return 0, userError(404, "%s", t(c, "common.err.not_found"))
 	}
 	return id, nil
 }
@@ -60,19 +60,13 @@ func fmtTime(t interface{ Format(string) string }) string {
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
-// ruleList names rules in a sentence: `the alert rules "a", "b"`.
-func ruleList(names []string) string {
-	if len(names) == 0 {
-		return "alert rules"
-	}
+// ruleList names rules in a sentence of the reader's language: `the alert rules "a", "b"`.
+func ruleList(c echo.Context, names []string) string {
 	quoted := make([]string, len(names))
 	for i, n := range names {
 		quoted[i] = strconv.Quote(n)
 	}
-	if len(names) == 1 {
-		return "the alert rule " + quoted[0]
-	}
-	return "the alert rules " + strings.Join(quoted, ", ")
+	return t(c, "common.rule_list", "Count", len(names), "Names", strings.Join(quoted, ", "))
 }
 
 // postedValue reads a field from the request body only (urlencoded or multipart), never

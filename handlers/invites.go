@@ -135,9 +135,9 @@ func (s *Server) signup(c echo.Context) error {
 	f := views.SignupForm{Token: c.Param("token"), Username: form(c, "username"), DisplayName: form(c, "display_name")}
 	pw, pw2 := c.FormValue("password"), c.FormValue("password2")
 	errs := views.FieldErrors{}
-	validUsername(errs, f.Username)
-	checkOptional(errs, "display_name", f.DisplayName, 100)
-	validatePassword(errs, pw, pw2, true)
+	validUsername(c, errs, f.Username)
+	checkOptional(c, errs, "display_name", f.DisplayName, 100)
+	validatePassword(c, errs, pw, pw2, true)
 	if len(errs) == 0 {
 		hash, err := password.Hash(pw)
 		if err != nil {

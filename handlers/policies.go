@@ -210,9 +210,9 @@ func policyFormFrom(c echo.Context) (views.PolicyFormData, error) {
 }
 
 // policyInput checks the form; problems go to errs.
-func (s *Server) policyInput(f views.PolicyFormData, errs views.FieldErrors) db.EscalationPolicyInput {
+func (s *Server) policyInput(c echo.Context, f views.PolicyFormData, errs views.FieldErrors) db.EscalationPolicyInput {
 	in := db.EscalationPolicyInput{Name: f.Name}
-	checkName(errs, "name", f.Name, 100)
+	checkName(c, errs, "name", f.Name, 100)
 	if f.Repeats == "" {
 		f.Repeats = "0"
 	}
@@ -295,7 +295,7 @@ func (s *Server) policiesCreate(c echo.Context) error {
 	}
 	errs := views.FieldErrors{}
 	teamID := s.teamFromForm(c, errs, "team_id")
-	in := s.policyInput(f, errs)
+	in := s.policyInput(c, f, errs)
 	in.TeamID = teamID
 	if len(errs) == 0 {
 		p, err := s.deps.DB.CreatePolicy(c.Request().Context(), actor(c), in)
@@ -369,7 +369,7 @@ func (s *Server) policiesUpdate(c echo.Context) error {
 		return err
 	}
 	errs := views.FieldErrors{}
-	in := s.policyInput(f, errs)
+	in := s.policyInput(c, f, errs)
 	if len(errs) == 0 {
 		np, err := s.deps.DB.UpdatePolicy(c.Request().Context(), actor(c), scope(c), p.ID, in)
 		if !policySaveError(err, errs) {

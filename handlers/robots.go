@@ -138,8 +138,8 @@ func readRobotForm(c echo.Context) robotForm {
 }
 
 // validate checks the form; isNew demands a webhook URL, edits keep the stored one when empty.
-func (f *robotForm) validate(errs views.FieldErrors, hosts notify.HostPolicy, isNew, hasSecret bool) {
-	checkName(errs, "name", f.Name, 100)
+func (f *robotForm) validate(c echo.Context, errs views.FieldErrors, hosts notify.HostPolicy, isNew, hasSecret bool) {
+	checkName(c, errs, "name", f.Name, 100)
 	p, ok := notify.ParsePlatform(f.Platform)
 	if !ok {
 		errs["platform"] = "Pick " + notify.LabelList("or") + "."
@@ -246,7 +246,7 @@ func (s *Server) robotsCreate(c echo.Context) error {
 	f := readRobotForm(c)
 	errs := views.FieldErrors{}
 	team := s.pickTeam(c, errs, "team_id")
-	f.validate(errs, s.deps.Webhooks, true, false)
+	f.validate(c, errs, s.deps.Webhooks, true, false)
 	if len(errs) == 0 {
 		teamID, err := s.commitTeam(c, errs, team)
 		if err != nil {
@@ -368,7 +368,7 @@ func (s *Server) robotsUpdate(c echo.Context) error {
 	if f.Platform != old.Platform && f.WebhookURL == "" {
 		errs["webhook_url"] = "Changing the platform needs that platform's webhook URL."
 	}
-	f.validate(errs, s.deps.Webhooks, false, old.Secret != "")
+	f.validate(c, errs, s.deps.Webhooks, false, old.Secret != "")
 	if len(errs) == 0 {
 		r, err := s.deps.DB.UpdateRobot(ctx, actor(c), scope(c), id, f.input(old.TeamID))
 		switch {
@@ -445,7 +445,7 @@ func (s *Server) robotsDelete(c echo.Context) error {
 		d.UsedBy = ruleUses(inUse.Rules)
 		msg := "Not deleted: the rules that send to this robot have changed. Check them below and confirm again."
 		if len(ruleIDs) == 0 {
-			msg = "Not deleted: this robot is still a notification object of " + ruleList(ruleNames(inUse.Rules)) +
+			msg = "Not deleted: this robot is still a notification object of " + ruleList(c, ruleNames(inUse.Rules)) +
 				". Remove it from them and delete it below, in one step."
 		}
 		return render(c, http.StatusConflict, views.RobotEditPage(d, robotFormOf(r), views.FieldErrors{"_form": msg}))
@@ -456,7 +456,7 @@ func (s *Server) robotsDelete(c echo.Context) error {
 	msg := "Robot " + r.Name + " deleted; its delivery history stays."
 	if len(uses) > 0 {
 		s.rulesChanged() // the pipeline's rules still name the robot, and some may be disabled now
-		msg = "Robot " + r.Name + " removed from " + ruleList(ruleNames(uses)) + " and deleted; its delivery history stays."
+		msg = "Robot " + r.Name + " removed from " + ruleList(c, ruleNames(uses)) + " and deleted; its delivery history stays."
 		var disabled []string
 		for _, u := range uses {
 			if u.LastRobot && u.Enabled {
@@ -464,7 +464,7 @@ func (s *Server) robotsDelete(c echo.Context) error {
 			}
 		}
 		if len(disabled) > 0 {
-			msg += " Disabled, having no robot left: " + ruleList(disabled) + "."
+			msg += " Disabled, having no robot left: " + ruleList(c, disabled) + "."
 		}
 	}
 	s.setFlash(c, "ok", msg)

@@ -88,6 +88,7 @@ func (s *Server) routes() {
 	r.get("/", s.dashboard, reader)
 	r.get("/account", s.account, self)
 	r.post("/account/password", s.changePassword, self)
+	r.post("/account/preferences", s.savePreferences, self)
 	r.post("/account/sessions/:id/end", s.accountSessionEnd, self)
 	r.post("/account/sessions/end-others", s.accountSessionsEndOthers, self)
 	r.get("/account/contact", s.myContact, self)
@@ -253,13 +254,13 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 		who, declared := s.roles[method+" "+c.Path()]
 		switch {
 		case !declared:
-			return userError(http.StatusForbidden, "This page is not open to anyone.") // fail closed
+			return userError(http.StatusForbidden, "%s", t(c, "common.err.page_closed")) // fail closed
 		case who == writer && u.Role == db.RoleAuditor:
-			return userError(http.StatusForbidden, "Auditors can read everything but change nothing.")
+			return userError(http.StatusForbidden, "%s", t(c, "common.err.auditor_read_only"))
 		case who == auditor && u.Role == db.RoleMember:
-			return userError(http.StatusForbidden, "The audit log is for administrators and auditors.")
+			return userError(http.StatusForbidden, "%s", t(c, "common.err.audit_only"))
 		case who == adminUI && u.Role == db.RoleMember, who == admin && u.Role != db.RoleAdmin:
-			return userError(http.StatusForbidden, "Only administrators can open this page.")
+			return userError(http.StatusForbidden, "%s", t(c, "common.err.admin_only"))
 		}
 		return next(c)
 	}

@@ -371,7 +371,7 @@ func parseIDs(raw []string) ([]int64, error) {
 }
 
 // validateRule checks the form and returns what to store (without the team).
-func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
+func validateRule(c echo.Context, f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 	in := db.RuleInput{Name: f.Name, Description: f.Description, Enabled: f.Enabled, Severity: f.Severity, Source: f.Source,
 		AtAll: f.AtAll, TitleTemplate: f.TitleTemplate, BodyTemplate: f.BodyTemplate, SendResolved: f.SendResolved,
 		RobotIDs: f.RobotIDs, ContactIDs: f.ContactIDs, GroupIDs: f.GroupIDs, ScheduleIDs: f.ScheduleIDs}
@@ -381,7 +381,7 @@ func validateRule(f views.RuleFormData, errs views.FieldErrors) db.RuleInput {
 			in.EscalationPolicyID = 0
 		}
 	}
-	checkName(errs, "name", f.Name, 100)
+	checkName(c, errs, "name", f.Name, 100)
 	switch {
 	case !utf8.ValidString(f.Description):
 		errs["description"] = "Use valid UTF-8 text."
@@ -615,7 +615,7 @@ func (s *Server) rulesCreate(c echo.Context) error {
 	if teamID <= 0 && errs["team_id"] == "" {
 		errs["team_id"] = "Pick a team."
 	}
-	in := validateRule(f, errs)
+	in := validateRule(c, f, errs)
 	s.checkTemplatesRender(c, in, errs)
 	if len(errs) == 0 {
 		in.TeamID = teamID
@@ -684,7 +684,7 @@ func (s *Server) rulesUpdate(c echo.Context) error {
 		errs["team_id"] = "A rule stays in its team; clone it and create the copy in the other team instead."
 	}
 	f.ID, f.TeamID = id, itoa(old.TeamID)
-	in := validateRule(f, errs)
+	in := validateRule(c, f, errs)
 	s.checkTemplatesRender(c, in, errs)
 	if len(errs) == 0 {
 		r, err := s.deps.DB.UpdateRule(ctx, actor(c), scope(c), id, in)
@@ -862,8 +862,8 @@ const (
 )
 
 // formRule is the rule as the form stands, valid or not, for a preview.
-func formRule(f views.RuleFormData, teamID int64, teamName string) db.Rule {
-	in := validateRule(f, views.FieldErrors{})
+func formRule(c echo.Context, f views.RuleFormData, teamID int64, teamName string) db.Rule {
+	in := validateRule(c, f, views.FieldErrors{})
 	return db.Rule{TeamID: teamID, TeamName: teamName, Name: in.Name, Severity: in.Severity, Matchers: in.Matchers,
 		AtAll: in.AtAll, TitleTemplate: f.TitleTemplate, BodyTemplate: f.BodyTemplate, ContactIDs: in.ContactIDs, GroupIDs: in.GroupIDs,
 		ScheduleIDs: in.ScheduleIDs}
@@ -884,7 +884,7 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 		p.Error = "Pick a team first."
 		return p
 	}
-	rule := formRule(f, teamID, team.Name)
+	rule := formRule(c, f, teamID, team.Name)
 	group := s.deps.Composer.Sample(rule)
 	now := s.deps.DB.Now()
 	ids := slices.Compact(slices.Sorted(slices.Values(f.RobotIDs)))

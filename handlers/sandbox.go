@@ -130,7 +130,7 @@ func (s *Server) sandboxAddRobot(c echo.Context) error {
 		errs["platform"] = "Pick " + notify.LabelList("or") + "."
 	}
 	name := form(c, "name")
-	checkName(errs, "name", name, 100)
+	checkName(c, errs, "name", name, 100)
 	if len(errs) > 0 {
 		// The form comes back with its error next to the field and everything typed.
 		d, err := s.sandboxPageData(c, "", "")

@@ -263,9 +263,9 @@ func scheduleFormFrom(c echo.Context) (views.ScheduleFormData, error) {
 }
 
 // scheduleInput checks the form against the team's contacts; problems go to errs.
-func scheduleInput(f views.ScheduleFormData, contacts []db.Contact, errs views.FieldErrors) db.ScheduleInput {
+func scheduleInput(c echo.Context, f views.ScheduleFormData, contacts []db.Contact, errs views.FieldErrors) db.ScheduleInput {
 	in := db.ScheduleInput{Name: f.Name}
-	checkName(errs, "name", f.Name, 100)
+	checkName(c, errs, "name", f.Name, 100)
 	byName := map[string]int64{}
 	for _, ct := range contacts {
 		byName[strings.ToLower(ct.Name)] = ct.ID
@@ -371,7 +371,7 @@ func (s *Server) schedulesCreate(c echo.Context) error {
 			return err
 		}
 	}
-	in := scheduleInput(f, contacts, errs)
+	in := scheduleInput(c, f, contacts, errs)
 	in.TeamID = teamID
 	if len(errs) == 0 {
 		sc, err := s.deps.DB.CreateSchedule(c.Request().Context(), actor(c), in)
@@ -447,7 +447,7 @@ func (s *Server) schedulesUpdate(c echo.Context) error {
 		return err
 	}
 	errs := views.FieldErrors{}
-	in := scheduleInput(f, contacts, errs)
+	in := scheduleInput(c, f, contacts, errs)
 	if len(errs) == 0 {
 		nsc, err := s.deps.DB.UpdateSchedule(c.Request().Context(), actor(c), scope(c), sc.ID, in)
 		if !scheduleSaveError(err, errs) {

@@ -176,7 +176,7 @@ func checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			got = postedValue(c, "_csrf")
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-			return userError(http.StatusForbidden, "This form has expired or did not come from this console. Reload the page and try again.")
+			return userError(http.StatusForbidden, "%s", t(c, "common.err.form_expired"))
 		}
 		return next(c)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/views"
 )
 
@@ -26,8 +27,8 @@ func (s *Server) sessionRows(c echo.Context) ([]views.SessionRow, error) {
 		if now.Sub(r.CreatedAt) >= s.deps.Config.SessionMaxAge || now.Sub(r.LastSeenAt) >= s.deps.Config.SessionIdle {
 			continue // expired: it cannot be used and goes at the next prune
 		}
-		rows = append(rows, views.SessionRow{ID: r.ID, Created: r.CreatedAt.Local().Format("2006-01-02 15:04"),
-			LastSeen: r.LastSeenAt.Local().Format("2006-01-02 15:04"), IP: r.IP, UserAgent: r.UserAgent,
+		rows = append(rows, views.SessionRow{ID: r.ID, Created: i18n.Minute(c.Request().Context(), r.CreatedAt),
+			LastSeen: i18n.Minute(c.Request().Context(), r.LastSeenAt), IP: r.IP, UserAgent: r.UserAgent,
 			Current: cur != nil && cur.ID == r.ID, EndURL: fmt.Sprintf("/account/sessions/%d/end", r.ID)})
 	}
 	return rows, nil
@@ -38,17 +39,17 @@ func (s *Server) accountSessionEnd(c echo.Context) error {
 	u := currentUser(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return userError(http.StatusNotFound, "No such session.")
+		return userError(http.StatusNotFound, "%s", t(c, "auth.err.no_session"))
 	}
 	if err := s.deps.DB.EndSession(c.Request().Context(), u.ID, id); errors.Is(err, db.ErrNotFound) {
-		return userError(http.StatusNotFound, "This session has already ended.")
+		return userError(http.StatusNotFound, "%s", t(c, "auth.err.session_ended"))
 	} else if err != nil {
 		return err
 	}
 	if cur := session(c).record; cur != nil && cur.ID == id {
 		return s.logout(c) // ending this browser's own session is signing out
 	}
-	s.setFlash(c, "ok", "The session was ended.")
+	s.setFlash(c, "ok", t(c, "auth.session_ended"))
 	return redirect(c, "/account")
 }
 
@@ -63,7 +64,7 @@ func (s *Server) accountSessionsEndOthers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", fmt.Sprintf("Signed out %d other session(s).", n))
+	s.setFlash(c, "ok", t(c, "auth.others_signed_out", "Count", n))
 	return redirect(c, "/account")
 }
 
@@ -71,7 +72,7 @@ func (s *Server) accountSessionsEndOthers(c echo.Context) error {
 func (s *Server) usersEndSessions(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return userError(http.StatusNotFound, "No such user.")
+		return userError(http.StatusNotFound, "%s", t(c, "auth.err.no_user"))
 	}
 	var keep int64
 	if cur := session(c).record; cur != nil && currentUser(c).ID == id {
@@ -79,10 +80,10 @@ func (s *Server) usersEndSessions(c echo.Context) error {
 	}
 	n, err := s.deps.DB.EndSessions(c.Request().Context(), actor(c), id, keep)
 	if errors.Is(err, db.ErrNotFound) {
-		return userError(http.StatusNotFound, "No such user.")
+		return userError(http.StatusNotFound, "%s", t(c, "auth.err.no_user"))
 	} else if err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", fmt.Sprintf("Signed out everywhere: %d session(s) ended.", n))
+	s.setFlash(c, "ok", t(c, "auth.everywhere_signed_out", "Count", n))
 	return redirect(c, "/admin/users/"+strconv.FormatInt(id, 10))
 }

@@ -201,7 +201,7 @@ func (s *Server) silencesCreate(c echo.Context) error {
 	default:
 		errs["ends"] = "Give an end time or a duration such as 2h."
 	}
-	checkName(errs, "comment", f.Comment, 500)
+	checkName(c, errs, "comment", f.Comment, 500)
 	if errs["starts"] == "" && errs["ends"] == "" && errs["duration"] == "" {
 		switch {
 		case !ends.After(starts):

@@ -33,7 +33,7 @@ func (s *Server) teamsList(c echo.Context) error {
 func (s *Server) teamsCreate(c echo.Context) error {
 	name := form(c, "name")
 	errs := views.FieldErrors{}
-	checkName(errs, "name", name, 64)
+	checkName(c, errs, "name", name, 64)
 	if len(errs) == 0 {
 		_, err := s.deps.DB.CreateTeam(c.Request().Context(), actor(c), name)
 		switch {
@@ -63,7 +63,7 @@ func (s *Server) teamsRename(c echo.Context) error {
 	}
 	name := form(c, "name")
 	errs := views.FieldErrors{}
-	checkName(errs, "name", name, 64)
+	checkName(c, errs, "name", name, 64)
 	if len(errs) == 0 {
 		_, err = s.deps.DB.RenameTeam(c.Request().Context(), actor(c), id, name)
 		switch {
@@ -164,7 +164,7 @@ func (s *Server) pickTeam(c echo.Context, errs views.FieldErrors, field string) 
 			errs["new_team"] = "Name a team: everything the console sends belongs to one."
 			return teamPick{}
 		}
-		checkName(errs, "new_team", name, 64)
+		checkName(c, errs, "new_team", name, 64)
 		return teamPick{NewName: name}
 	}
 	return teamPick{ID: s.teamFromForm(c, errs, field)}

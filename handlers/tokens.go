@@ -79,7 +79,7 @@ func (s *Server) tokensCreate(c echo.Context) error {
 	} else if teamID = s.teamFromForm(c, errs, "team_id"); teamID <= 0 && errs["team_id"] == "" {
 		errs["team_id"] = "Pick a team."
 	}
-	checkName(errs, "name", f.Name, 100)
+	checkName(c, errs, "name", f.Name, 100)
 	if f.Scope != db.TokenIntake && f.Scope != db.TokenIncidents {
 		errs["scope"] = "Pick what the token may do."
 	}

@@ -36,8 +36,8 @@ func (s *Server) usersList(c echo.Context) error {
 	return render(c, http.StatusOK, views.UsersPage(d, views.UserFormData{Role: db.RoleMember}, nil))
 }
 
-func validUsername(errs views.FieldErrors, name string) {
-	checkName(errs, "username", name, 64)
+func validUsername(c echo.Context, errs views.FieldErrors, name string) {
+	checkName(c, errs, "username", name, 64)
 	if _, bad := errs["username"]; bad {
 		return
 	}
@@ -76,9 +76,9 @@ func (s *Server) usersCreate(c echo.Context) error {
 		Role: form(c, "role"), TeamID: form(c, "team_id")}
 	pw := c.FormValue("password")
 	errs := views.FieldErrors{}
-	validUsername(errs, f.Username)
-	checkOptional(errs, "display_name", f.DisplayName, 100)
-	validatePassword(errs, pw, pw, false)
+	validUsername(c, errs, f.Username)
+	checkOptional(c, errs, "display_name", f.DisplayName, 100)
+	validatePassword(c, errs, pw, pw, false)
 	teamID := s.optionalTeam(c, errs)
 	validRole(errs, f.Role, teamID)
 	if len(errs) == 0 {
@@ -155,7 +155,7 @@ func (s *Server) usersUpdate(c echo.Context) error {
 	f := views.UserFormData{Username: u.Username, DisplayName: form(c, "display_name"), Role: form(c, "role"),
 		TeamID: form(c, "team_id"), Disabled: c.FormValue("disabled") == "1"}
 	errs := views.FieldErrors{}
-	checkOptional(errs, "display_name", f.DisplayName, 100)
+	checkOptional(c, errs, "display_name", f.DisplayName, 100)
 	teamID := s.optionalTeam(c, errs)
 	validRole(errs, f.Role, teamID)
 	if u.Role == db.RoleAdmin && !u.Disabled && (f.Role != db.RoleAdmin || f.Disabled) {
@@ -202,7 +202,7 @@ func (s *Server) usersResetPassword(c echo.Context) error {
 	}
 	pw := c.FormValue("password")
 	errs := views.FieldErrors{}
-	validatePassword(errs, pw, pw, false)
+	validatePassword(c, errs, pw, pw, false)
 	status := http.StatusUnprocessableEntity
 	if len(errs) == 0 {
 		hash, err := password.Hash(pw)

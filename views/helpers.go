@@ -45,16 +45,31 @@ func robotFormAction(id int64) string {
 	return "/robots/" + strconv.FormatInt(id, 10)
 }
 
-func webhookPlaceholder(hint string) string {
+func webhookPlaceholder(ctx context.Context, hint string) string {
 	if hint == "" {
 		return "https://…"
 	}
-	return "stored (" + hint + ") — paste a new URL to replace it"
+	return i18n.T(ctx, "common.webhook_stored", "Hint", hint)
 }
 
-func secretPlaceholder(hint string) string {
+func secretPlaceholder(ctx context.Context, hint string) string {
 	if hint == "" {
-		return "SEC… (leave empty for none)"
+		return i18n.T(ctx, "common.secret_none")
 	}
-	return "stored (" + hint + ") — type a new one to replace it"
+	return i18n.T(ctx, "common.secret_stored", "Hint", hint)
 }
+
+// languageOptions are the choices of the language setting: the browser's, then each
+// language in its own name.
+func languageOptions(ctx context.Context, browser string) []Option {
+	opts := []Option{{Value: "", Label: i18n.T(ctx, "auth.language_browser", "Lang", i18n.LanguageName[browser])}}
+	for _, l := range i18n.Languages {
+		opts = append(opts, Option{Value: l, Label: i18n.LanguageName[l]})
+	}
+	return opts
+}
+
+// commonZones are offered as suggestions in the time zone field; any IANA name is taken.
+var commonZones = []string{"UTC", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
+	"Asia/Kolkata", "Europe/London", "Europe/Berlin", "Europe/Moscow", "America/New_York", "America/Chicago",
+	"America/Los_Angeles", "America/Sao_Paulo", "Australia/Sydney"}

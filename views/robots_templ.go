@@ -1750,7 +1750,7 @@ func RobotForm(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Compone
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = TextField("Webhook URL", "webhook_url", f.WebhookURL, errs, templ.Attributes{"maxlength": "2048", "autocomplete": "off", "spellcheck": "false",
-			"placeholder": webhookPlaceholder(f.WebhookHint)}).Render(ctx, templ_7745c5c3_Buffer)
+			"placeholder": webhookPlaceholder(ctx, f.WebhookHint)}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1759,7 +1759,7 @@ func RobotForm(d RobotEditData, f RobotFormData, errs FieldErrors) templ.Compone
 			return templ_7745c5c3_Err
 		}
 		templ_7745c5c3_Err = TextField("Signing secret (DingTalk, Feishu, Lark)", "secret", f.Secret, errs, templ.Attributes{"type": "password", "maxlength": "4096", "autocomplete": "new-password",
-			"placeholder": secretPlaceholder(f.SecretHint)}).Render(ctx, templ_7745c5c3_Buffer)
+			"placeholder": secretPlaceholder(ctx, f.SecretHint)}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

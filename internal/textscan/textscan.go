@@ -85,7 +85,8 @@ func utf8First(s string) (rune, bool) {
 }
 
 // visibleAttrs are the attributes a reader sees or hears.
-var visibleAttrs = map[string]bool{"title": true, "placeholder": true, "aria-label": true, "alt": true}
+var visibleAttrs = map[string]bool{"title": true, "placeholder": true, "aria-label": true, "alt": true, "label": true,
+	"data-confirm": true, "data-confirm-delete": true, "data-copied": true}
 
 // Templ scans one templ file: text nodes, visible constant attributes, and prose string
 // literals in its Go expressions that are not catalog calls.

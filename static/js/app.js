@@ -2,6 +2,14 @@
 // because the Content-Security-Policy forbids inline script.
 (function () {
   "use strict";
+  // The console shows times in the reader's zone: tell it the browser's (a signed-in
+  // user's own setting on My account wins).
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("alertdesk_tz=" + zone) < 0) {
+      document.cookie = "alertdesk_tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (e) { /* no Intl: times stay in UTC */ }
   // Copy buttons: <button data-copy="#selector">.
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest("[data-copy]");
@@ -9,7 +17,12 @@
     var el = document.querySelector(btn.getAttribute("data-copy"));
     if (!el) return;
     var text = el.value !== undefined ? el.value : el.textContent;
-    var done = function () { btn.textContent = "Copied"; setTimeout(function () { btn.textContent = "Copy"; }, 1500); };
+    // The button says it worked in the page's language (data-copied), then what it said.
+    var label = btn.textContent;
+    var done = function () {
+      btn.textContent = btn.getAttribute("data-copied") || "✓";
+      setTimeout(function () { btn.textContent = label; }, 1500);
+    };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, function () { el.select && el.select(); });
     } else {
