@@ -33,9 +33,10 @@ func TestObserveScreensInChinese(t *testing.T) {
 		"/history?lang=zh-CN":                         {"投递历史", "没有符合这些筛选条件的投递。", "导出 CSV"},
 		"/incidents?lang=zh-CN":                       {"每个通知分组就是一个事件", "已触发", "负责人"},
 		"/incidents/" + idStr(f.a.ID) + "?lang=zh-CN": {"时间线", "确认", "静默 1 小时", "添加备注", " UTC"},
-		"/audit?lang=zh-CN":                           {"审计日志", "<strong>alice</strong> 修改了规则 <a href=\"/rules/" + idStr(rule.ID) + "\"><em>DiskFull</em></a>", "<strong>级别</strong>：warning → critical"},
-		"/reports?lang=zh-CN":                         {"报表", "共 2 个事件", "按规则"},
-		"/intake-errors?lang=zh-CN":                   {"接入错误", "没有被拒绝的内容"},
+		"/audit?lang=zh-CN": {"审计日志", "<strong data-user-data>alice</strong> 修改了规则 <a href=\"/rules/" + idStr(rule.ID) + "\"><em data-user-data>DiskFull</em></a>",
+			"<strong>级别</strong>：<span data-user-data>warning</span> → <span data-user-data>critical</span>"},
+		"/reports?lang=zh-CN":       {"报表", "共 2 个事件", "按规则"},
+		"/intake-errors?lang=zh-CN": {"接入错误", "没有被拒绝的内容"},
 	}
 	for path, wants := range pages {
 		rec := admin.get(t, path)
