@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -195,7 +196,7 @@ func historyRow(ctx context.Context, h db.HistoryRow) views.HistoryRow {
 		OutcomeClass: outcomeClass(h.Outcome), Platform: platformWord(ctx, h.Platform),
 		Robot: shownName(ctx, "robot", h.RobotName, h.RobotID, h.RobotDeleted), Team: shownName(ctx, "team", h.TeamName, h.TeamID, h.TeamDeleted),
 		IsTest: h.RuleID == 0 && h.Kind == "test", Kind: h.Kind, Attempt: h.Attempt.Attempt,
-		Summary: h.Summary, Latency: latency(h.LatencyMS, h.HTTPStatus), DetailURL: "/history/" + itoa(h.NotificationID),
+		Summary: answerSummary(ctx, h.Summary), Latency: latency(h.LatencyMS, h.HTTPStatus), DetailURL: "/history/" + itoa(h.NotificationID),
 		IncidentID: h.IncidentID}
 	if r.Summary == "" {
 		r.Summary = h.Message
@@ -393,7 +394,7 @@ func (s *Server) historyShow(c echo.Context) error {
 		Title: nd.Title, Body: nd.Body, Kind: nd.Kind, State: nd.State, StateClass: stateClass(nd.State),
 		Team:  shownName(ctx, "team", nd.TeamName, nd.TeamID, nd.TeamDeleted),
 		Robot: shownName(ctx, "robot", nd.RobotName, nd.RobotID, nd.RobotDeleted), Platform: platformWord(ctx, nd.Platform),
-		Created: i18n.Time(ctx, nd.CreatedAt), Summary: nd.LastSummary, TemplateFailure: nd.TemplateFailure}
+		Created: i18n.Time(ctx, nd.CreatedAt), Summary: answerSummary(ctx, nd.LastSummary), TemplateFailure: nd.TemplateFailure}
 	if !nd.RobotDeleted {
 		d.RobotURL = "/robots/" + itoa(nd.RobotID) // a deleted robot has no page; the history is its record
 	}
@@ -415,7 +416,7 @@ func (s *Server) historyShow(c echo.Context) error {
 	}
 	for i, a := range nd.Attempts {
 		v := views.AttemptView{N: i + 1, At: i18n.Time(ctx, a.At), Outcome: a.Outcome,
-			OutcomeClass: outcomeClass(a.Outcome), Code: a.Code, Message: a.Message, Summary: a.Summary,
+			OutcomeClass: outcomeClass(a.Outcome), Code: a.Code, Message: a.Message, Summary: answerSummary(ctx, a.Summary),
 			Latency: latency(a.LatencyMS, a.HTTPStatus), Response: a.Response}
 		if a.HTTPStatus != 0 {
 			v.HTTPStatus = strconv.Itoa(a.HTTPStatus)
@@ -432,7 +433,7 @@ func (s *Server) historyShow(c echo.Context) error {
 			d.Response = a.Response
 		}
 		if a.Summary != "" {
-			d.Summary = a.Summary
+			d.Summary = answerSummary(ctx, a.Summary)
 		}
 		d.Timeline = append(d.Timeline, v)
 	}
@@ -520,4 +521,16 @@ func outcomeList(c echo.Context) string {
 		words[i] = views.CodeWord(c.Request().Context(), "history.outcome.", o)
 	}
 	return strings.Join(words, t(c, "history.list_sep"))
+}
+
+// deliveredIn is the summary notify stores for a delivered message (notify/sender.go).
+var deliveredIn = regexp.MustCompile(`^Delivered in (\d+) ms$`)
+
+// answerSummary shows a stored delivery summary in the reader's language where the
+// console worded it itself; the platform's own words stay as the platform sent them.
+func answerSummary(ctx context.Context, s string) string {
+	if m := deliveredIn.FindStringSubmatch(s); m != nil {
+		return i18n.T(ctx, "history.delivered_in", "Ms", m[1])
+	}
+	return s
 }
