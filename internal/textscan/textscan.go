@@ -246,7 +246,7 @@ var quietCalls = map[string]bool{
 	"Debug": true, "Info": true, "Warn": true, "Error": true, "With": true, "Errorf": true, "New": true,
 	"Set": true, "Add": true, "Get": true, "Del": true, "Param": true, "FormValue": true, "QueryParam": true,
 	"Header": true, "Printf": true, "Sprintf": false, "Fprintf": true, "Println": true,
-	"T": true, "t": true, "panic": true, "Contains": true, "HasPrefix": true, "HasSuffix": true, "Split": true,
+	"T": true, "t": true, "panic": true, "MustCompile": true, "Compile": true, "Contains": true, "HasPrefix": true, "HasSuffix": true, "Split": true,
 }
 
 // Go scans one Go file for prose string literals outside catalog calls, logs, internal
