@@ -12,7 +12,7 @@ import (
 // reader would see in English whatever their language.
 var pendingCatalog = map[string]bool{
 	"alerts.templ": true, "audit.templ": true, "chatmsg.go": true,
-	"chatmsg.templ": true, "dashboard.templ": true, "history.templ": true, "incidents.templ": true, "intake_errors.templ": true, "reports.templ": true, "robots.templ": true, "rules.templ": true, "rules_types.go": true, "sandbox.templ": true, 
+	"chatmsg.templ": true, "dashboard.templ": true, "history.templ": true, "incidents.templ": true, "intake_errors.templ": true, "reports.templ": true, "robots.templ": true, "rules.templ": true, "rules_types.go": true, "sandbox.templ": true,
 }
 
 func TestEveryVisibleTextComesFromTheCatalog(t *testing.T) {
