@@ -18,7 +18,6 @@ import (
 
 	"alertdesk/alerting"
 	"alertdesk/db"
-	"alertdesk/i18n"
 	"alertdesk/integrations"
 	"alertdesk/views"
 )
@@ -241,7 +240,7 @@ func (s *Server) integrationsList(c echo.Context) error {
 	for _, g := range list {
 		d.Rows = append(d.Rows, views.IntegrationRow{ID: g.ID, Name: g.Name, Team: g.TeamName, Preset: presetName(c, g.Preset),
 			URL: integrationURL(base, g.ID), TokenHint: g.TokenHint, SecretURL: g.HasSecretURL, Enabled: g.Enabled,
-			LastReceived: whenIn(c, g.LastReceivedAt)})
+			LastReceived: whenIn(c.Request().Context(), g.LastReceivedAt)})
 	}
 	for _, p := range integrations.Presets() {
 		d.Presets = append(d.Presets, views.PresetOption{ID: p.ID, Name: presetName(c, p.ID), Description: t(c, "integrations.preset."+p.ID+".desc")})
@@ -257,13 +256,6 @@ func presetName(c echo.Context, id string) string {
 	return t(c, "integrations.custom")
 }
 
-// whenIn is a time in the reader's zone, zone shown; "" for none.
-func whenIn(c echo.Context, at time.Time) string {
-	if at.IsZero() {
-		return ""
-	}
-	return i18n.Minute(c.Request().Context(), at)
-}
 
 func integrationURL(base string, id int64) string {
 	return base + "/api/v1/integrations/" + strconv.FormatInt(id, 10)
@@ -298,7 +290,7 @@ func (s *Server) integrationEdit(c echo.Context, f views.IntegrationFormData, g 
 		return d, err
 	}
 	for _, p := range payloads {
-		row := views.PayloadRow{ID: p.ID, Received: whenIn(c, p.ReceivedAt), Outcome: p.Outcome, Status: p.HTTPStatus, Detail: p.Detail,
+		row := views.PayloadRow{ID: p.ID, Received: whenIn(c.Request().Context(), p.ReceivedAt), Outcome: p.Outcome, Status: p.HTTPStatus, Detail: p.Detail,
 			Field: p.Field, ContentType: p.ContentType, Body: p.Body, Size: humanBytes(int64(p.BodyBytes)),
 			Cut: p.BodyBytes > len(p.Body)}
 		for _, a := range p.Alerts {
@@ -609,10 +601,10 @@ func (s *Server) previewAlerts(c echo.Context, preview *views.IntegrationPreview
 		if a.StartsAt.IsZero() {
 			pa.Starts = t(c, "integrations.time_of_receipt")
 		} else {
-			pa.Starts = whenIn(c, a.StartsAt)
+			pa.Starts = whenIn(c.Request().Context(), a.StartsAt)
 		}
 		if !a.EndsAt.IsZero() {
-			pa.Ends = whenIn(c, a.EndsAt)
+			pa.Ends = whenIn(c.Request().Context(), a.EndsAt)
 		}
 		if v, ok := a.Value(""); ok {
 			pa.Value = strconv.FormatFloat(v, 'g', -1, 64)
