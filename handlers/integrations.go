@@ -256,7 +256,6 @@ func presetName(c echo.Context, id string) string {
 	return t(c, "integrations.custom")
 }
 
-
 func integrationURL(base string, id int64) string {
 	return base + "/api/v1/integrations/" + strconv.FormatInt(id, 10)
 }
