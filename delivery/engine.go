@@ -74,7 +74,10 @@ type Options struct {
 	ExpireInterval time.Duration // how often old notifications are expired; default 1m
 	DepthInterval  time.Duration // how often the queue-depth gauge is refreshed; default 15s
 	DigestTitles   int           // titles listed in a digest before "… and N more"; default 50
-	Rand           func() float64
+	// Language is the language of digests and truncation notes of teams that chose none
+	// (the console's default message language); "" is English.
+	Language string
+	Rand     func() float64
 
 	// Fence, when set, is this console's tenure of the delivery role (several consoles on
 	// one PostgreSQL database): claims are made under it and refused once another console
@@ -119,6 +122,9 @@ type Engine struct {
 
 	recIn   chan recordReq
 	recDone chan struct{}
+
+	langMu sync.Mutex
+	langs  map[int64]teamLang // team language cache
 
 	govMu sync.Mutex
 	govs  map[int64]*governor

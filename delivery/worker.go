@@ -3,12 +3,12 @@ package delivery
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/notify"
 )
 
@@ -167,8 +167,9 @@ func (e *Engine) sendAll(r db.Robot, lim notify.Limit, g *governor, claimed []db
 
 // send sends one notification and turns the outcome into a result to record.
 func (e *Engine) send(r db.Robot, nr notify.Robot, n db.Notification) db.DeliveryResult {
-	msg := notify.Message{Title: n.Title, Body: n.Body, Link: e.link(n.ID), Mentions: n.Mentions.People, AtAll: n.Mentions.AtAll,
-		Actions: n.Actions}
+	link := e.link(n.ID)
+	msg := notify.Message{Title: n.Title, Body: n.Body, Link: link, Mentions: n.Mentions.People, AtAll: n.Mentions.AtAll,
+		Actions: n.Actions, CutNote: say(e.teamLanguage(r.TeamID), "messages.truncated_link", "Link", link)}
 	prep, out := e.sender.Send(e.sendCtx, nr, msg)
 	now := e.clock.Now()
 	res := db.DeliveryResult{Notification: n, Platform: r.Platform, ClaimedBy: e.opts.Fence.Holder, Attempt: db.Attempt{At: now, Outcome: string(out.Class),
@@ -230,8 +231,9 @@ func (e *Engine) fold(ctx context.Context, r db.Robot, budget int, now time.Time
 	if len(ids) == 0 || (into == 0 && len(ids) < 2) {
 		return false, nil
 	}
+	lang := e.teamLanguage(r.TeamID) // read before the fold's transaction
 	dg, err := e.db.FoldIntoDigest(ctx, r.ID, into, ids, now, func(st db.DigestStats) (string, string) {
-		return e.renderDigest(r, st)
+		return e.renderDigest(r, lang, st)
 	})
 	if err != nil {
 		return false, err
@@ -245,25 +247,26 @@ func (e *Engine) fold(ctx context.Context, r db.Robot, budget int, now time.Time
 	return true, nil
 }
 
-// renderDigest writes a digest's title and markdown body. notify.Prepare cuts the body
-// to the platform's size with a link to the console.
-func (e *Engine) renderDigest(r db.Robot, st db.DigestStats) (title, body string) {
-	title = fmt.Sprintf("%d notifications folded: %d firing, %d resolved", st.Total, st.Firing, st.Resolved)
+// renderDigest writes a digest's title and markdown body in lang (the team's message
+// language). notify.Prepare cuts the body to the platform's size with a link to the console.
+func (e *Engine) renderDigest(r db.Robot, lang string, st db.DigestStats) (title, body string) {
+	title = say(lang, "messages.digest_title", "Total", st.Total, "Firing", st.Firing, "Resolved", st.Resolved)
 	lim := limitOf(r)
 	var rate string
 	switch {
 	case lim.PerMinute > 0 && lim.PerSecond > 0:
-		rate = fmt.Sprintf("%d a second and %d a minute", lim.PerSecond, lim.PerMinute)
+		rate = say(lang, "messages.digest_rate_both", "PerSecond", lim.PerSecond, "PerMinute", lim.PerMinute)
 	case lim.PerMinute > 0:
-		rate = fmt.Sprintf("%d a minute", lim.PerMinute)
+		rate = say(lang, "messages.digest_rate_minute", "PerMinute", lim.PerMinute)
 	default:
-		rate = fmt.Sprintf("%d a second", lim.PerSecond)
+		rate = say(lang, "messages.digest_rate_second", "PerSecond", lim.PerSecond)
 	}
+	sep := say(lang, "messages.separator")
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d notifications (%d alerts) arrived faster than %s allows for this robot (%s), so they are sent as one message.\n\n",
-		st.Total, st.Alerts, notify.Platform(r.Platform).Label(), rate)
-	b.WriteString("**By rule:** " + joinCounts(st.ByRule) + "\n\n")
-	b.WriteString("**By severity:** " + joinCounts(st.BySeverity) + "\n\n")
+	b.WriteString(say(lang, "messages.digest_intro", "Total", st.Total, "Alerts", st.Alerts,
+		"Platform", notify.Platform(r.Platform).Label(), "Rate", rate) + "\n\n")
+	b.WriteString(say(lang, "messages.digest_by_rule", "List", joinCounts(st.ByRule, sep)) + "\n\n")
+	b.WriteString(say(lang, "messages.digest_by_severity", "List", joinCounts(st.BySeverity, sep)) + "\n\n")
 	// The first alerts by name; notification titles when the alerts are not on record.
 	list, total := st.AlertNames, st.Alerts
 	if len(list) == 0 {
@@ -275,19 +278,51 @@ func (e *Engine) renderDigest(r db.Robot, st db.DigestStats) (title, body string
 	}
 	link := e.link(st.DigestID)
 	if more := total - shown; more > 0 {
-		fmt.Fprintf(&b, "\n… and %d more: %s\n", more, link)
+		b.WriteString("\n" + say(lang, "messages.digest_more", "Count", more, "Link", link) + "\n")
 	} else {
-		fmt.Fprintf(&b, "\nDetails: %s\n", link)
+		b.WriteString("\n" + say(lang, "messages.digest_details", "Link", link) + "\n")
 	}
 	return title, b.String()
 }
 
-func joinCounts(cs []db.NameCount) string {
+// say is the text with id from the messages catalog in lang.
+func say(lang, id string, args ...any) string { return i18n.New(lang, nil).T(id, args...) }
+
+// teamLang is a team's message language as last read.
+type teamLang struct {
+	lang string
+	at   time.Time
+}
+
+// teamLanguage is the language team's digests and truncation notes go out in: the team's
+// choice, else the console's default. It is read at most every 30 s per team.
+func (e *Engine) teamLanguage(team int64) string {
+	now := time.Now()
+	e.langMu.Lock()
+	if l, ok := e.langs[team]; ok && now.Sub(l.at) < 30*time.Second {
+		e.langMu.Unlock()
+		return l.lang
+	}
+	e.langMu.Unlock()
+	lang := e.opts.Language
+	if t, err := e.db.TeamByID(context.Background(), team); err == nil && t.Language != "" {
+		lang = t.Language
+	}
+	e.langMu.Lock()
+	if e.langs == nil {
+		e.langs = map[int64]teamLang{}
+	}
+	e.langs[team] = teamLang{lang: lang, at: now}
+	e.langMu.Unlock()
+	return lang
+}
+
+func joinCounts(cs []db.NameCount, sep string) string {
 	parts := make([]string, 0, len(cs))
 	for _, c := range cs {
 		parts = append(parts, oneLine(c.Name)+" "+strconv.Itoa(c.Count))
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, sep)
 }
 
 func oneLine(s string) string {

@@ -235,24 +235,25 @@ func (s *Server) integrationsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.IntegrationsPageData{Page: s.page(c, "Integrations", "integrations"), CanWrite: u.CanWrite(), ShowTeam: u.Role != db.RoleMember}
+	d := views.IntegrationsPageData{Page: s.page(c, t(c, "common.nav.integrations"), "integrations"), CanWrite: u.CanWrite(), ShowTeam: u.Role != db.RoleMember}
 	base := s.consoleURL(c)
 	for _, g := range list {
-		d.Rows = append(d.Rows, views.IntegrationRow{ID: g.ID, Name: g.Name, Team: g.TeamName, Preset: presetName(g.Preset),
+		d.Rows = append(d.Rows, views.IntegrationRow{ID: g.ID, Name: g.Name, Team: g.TeamName, Preset: presetName(c, g.Preset),
 			URL: integrationURL(base, g.ID), TokenHint: g.TokenHint, SecretURL: g.HasSecretURL, Enabled: g.Enabled,
-			LastReceived: when(g.LastReceivedAt)})
+			LastReceived: whenIn(c.Request().Context(), g.LastReceivedAt)})
 	}
 	for _, p := range integrations.Presets() {
-		d.Presets = append(d.Presets, views.PresetOption{ID: p.ID, Name: p.Name, Description: p.Description})
+		d.Presets = append(d.Presets, views.PresetOption{ID: p.ID, Name: presetName(c, p.ID), Description: t(c, "integrations.preset."+p.ID+".desc")})
 	}
 	return render(c, http.StatusOK, views.IntegrationsPage(d))
 }
 
-func presetName(id string) string {
-	if p, ok := integrations.PresetByID(id); ok {
-		return p.Name
+// presetName is a preset's name in the reader's language (vendor and product names stay).
+func presetName(c echo.Context, id string) string {
+	if _, ok := integrations.PresetByID(id); ok {
+		return t(c, "integrations.preset."+id+".name")
 	}
-	return "custom"
+	return t(c, "integrations.custom")
 }
 
 func integrationURL(base string, id int64) string {
@@ -262,12 +263,12 @@ func integrationURL(base string, id int64) string {
 // integrationEdit builds the create/edit page around a form.
 func (s *Server) integrationEdit(c echo.Context, f views.IntegrationFormData, g *db.Integration) (views.IntegrationEditData, error) {
 	u := currentUser(c)
-	title := "New integration"
+	title := t(c, "integrations.new")
 	if g != nil {
-		title = "Integration " + g.Name
+		title = t(c, "integrations.title_one", "Name", g.Name)
 	}
 	d := views.IntegrationEditData{Page: s.page(c, title, "integrations"), Form: f, IsNew: g == nil, CanWrite: u.CanWrite(),
-		Help: mappingHelp()}
+		Help: mappingHelp(c)}
 	var err error
 	if d.CanWrite && g == nil {
 		if d.Teams, err = s.teamOptions(c); err != nil {
@@ -275,9 +276,9 @@ func (s *Server) integrationEdit(c echo.Context, f views.IntegrationFormData, g 
 		}
 	}
 	if p, ok := integrations.PresetByID(f.Preset); ok {
-		d.PresetName, d.Setup, d.Script, d.ContentType = p.Name, p.Setup, p.Script, p.ContentType
+		d.PresetName, d.Setup, d.Script, d.ContentType = presetName(c, p.ID), t(c, "integrations.preset."+p.ID+".setup"), p.Script, p.ContentType
 	} else {
-		d.PresetName, d.ContentType = "custom", "application/json"
+		d.PresetName, d.ContentType = t(c, "integrations.custom"), "application/json"
 	}
 	if g == nil {
 		return d, nil
@@ -288,34 +289,45 @@ func (s *Server) integrationEdit(c echo.Context, f views.IntegrationFormData, g 
 		return d, err
 	}
 	for _, p := range payloads {
-		row := views.PayloadRow{ID: p.ID, Received: when(p.ReceivedAt), Outcome: p.Outcome, Status: p.HTTPStatus, Detail: p.Detail,
+		row := views.PayloadRow{ID: p.ID, Received: whenIn(c.Request().Context(), p.ReceivedAt), Outcome: p.Outcome, Status: p.HTTPStatus, Detail: p.Detail,
 			Field: p.Field, ContentType: p.ContentType, Body: p.Body, Size: humanBytes(int64(p.BodyBytes)),
 			Cut: p.BodyBytes > len(p.Body)}
 		for _, a := range p.Alerts {
-			row.Alerts = append(row.Alerts, a.Name+" ("+a.Status+")")
+			row.Alerts = append(row.Alerts, t(c, "integrations.log_alert", "Name", a.Name, "Status", alertStatusWord(c, a.Status)))
 		}
 		d.Log = append(d.Log, row)
 	}
 	return d, nil
 }
 
-func mappingHelp() []views.HelpRow {
-	return []views.HelpRow{
-		{Field: "alerts", Text: "jq yielding one item per alert (e.g. .alerts[] or .[]); empty: the payload is one alert"},
-		{Field: "alertname", Text: "required: the alert's name, e.g. .trigger_name"},
-		{Field: "labels / labels_from", Text: "label name → jq; labels_from yields an object whose entries become labels"},
-		{Field: "annotations / annotations_from", Text: "the same for annotations (summary, description, …)"},
-		{Field: "severity, severity_map", Text: "the tool's severity and how it maps to yours, e.g. {\"Disaster\": \"critical\"}"},
-		{Field: "status, resolved_values", Text: "the tool's status and the values that mean resolved, e.g. [\"0\"] or [\"OK\"]"},
-		{Field: "resolved_when_ended", Text: "true: resolved when ends_at is not after the time of receipt (Alertmanager API)"},
-		{Field: "fingerprint", Text: "the tool's dedup key (any text): firing and resolved events with the same key are one alert"},
-		{Field: "starts_at, ends_at, time_format, time_zone", Text: "times; format rfc3339, unix, unix_ms or a Go layout such as 2006.01.02 15:04:05"},
-		{Field: "value, source_url", Text: "the alert's number (for threshold rules) and a link back to the tool"},
-		{Field: "static_labels", Text: "labels added to every alert, e.g. {\"team\": \"storage\"}"},
-		{Field: "extract", Text: "[{\"from\": \".trigger_name\", \"regex\": \"on (\\\\S+)\", \"label\": \"host\"}]: the first group (RE2) becomes the label"},
-		{Field: "format, protocol", Text: "auto, json or form; protocol huawei-smn answers SMN's confirmations"},
-		{Field: "jq", Text: ". is the item, $body the whole payload, $now the time of receipt. No loops, definitions, reduce, multiplication or environment; 2 s per payload."},
+// mappingFields are the mapping's fields and the catalog keys of their help (the help
+// text holds <code> markup for the field names and expressions it quotes).
+var mappingFields = []struct {
+	Fields   []string
+	Sep, Key string
+}{
+	{Fields: []string{"alerts"}, Sep: ", ", Key: "integrations.help_items"},
+	{Fields: []string{"alertname"}, Sep: ", ", Key: "integrations.help_alertname"},
+	{Fields: []string{"labels", "labels_from"}, Sep: " / ", Key: "integrations.help_labels"},
+	{Fields: []string{"annotations", "annotations_from"}, Sep: " / ", Key: "integrations.help_annotations"},
+	{Fields: []string{"severity", "severity_map"}, Sep: ", ", Key: "integrations.help_severity"},
+	{Fields: []string{"status", "resolved_values"}, Sep: ", ", Key: "integrations.help_status"},
+	{Fields: []string{"resolved_when_ended"}, Sep: ", ", Key: "integrations.help_resolved_when_ended"},
+	{Fields: []string{"fingerprint"}, Sep: ", ", Key: "integrations.help_fingerprint"},
+	{Fields: []string{"starts_at", "ends_at", "time_format", "time_zone"}, Sep: ", ", Key: "integrations.help_times"},
+	{Fields: []string{"value", "source_url"}, Sep: ", ", Key: "integrations.help_value"},
+	{Fields: []string{"static_labels"}, Sep: ", ", Key: "integrations.help_static_labels"},
+	{Fields: []string{"extract"}, Sep: ", ", Key: "integrations.help_extract"},
+	{Fields: []string{"format", "protocol"}, Sep: ", ", Key: "integrations.help_format"},
+	{Fields: []string{"jq"}, Sep: ", ", Key: "integrations.help_jq"},
+}
+
+func mappingHelp(c echo.Context) []views.HelpRow {
+	rows := make([]views.HelpRow, 0, len(mappingFields))
+	for _, f := range mappingFields {
+		rows = append(rows, views.HelpRow{Field: strings.Join(f.Fields, f.Sep), Text: t(c, f.Key)})
 	}
+	return rows
 }
 
 func mappingJSON(m integrations.Mapping) string {
@@ -328,17 +340,20 @@ func mappingJSON(m integrations.Mapping) string {
 
 func (s *Server) integrationsNew(c echo.Context) error {
 	if !currentUser(c).CanWrite() {
-		return userError(http.StatusForbidden, "You are not allowed to do that.")
+		return userError(http.StatusForbidden, "%s", t(c, "integrations.err_not_allowed"))
 	}
 	f := views.IntegrationFormData{Preset: c.QueryParam("preset"), Enabled: true}
 	p, ok := integrations.PresetByID(f.Preset)
 	if !ok {
 		// Blank: the smallest mapping that works, for the user to grow with "Try it".
 		f.Preset = ""
-		p = integrations.Preset{Name: "My tool", Mapping: integrations.Mapping{Alertname: `.alertname // .name`,
+		p = integrations.Preset{Name: t(c, "integrations.my_tool"), Mapping: integrations.Mapping{Alertname: `.alertname // .name`,
 			LabelsFrom: `.labels // {}`, Status: `.status // "firing"`}}
 	}
 	f.Name, f.Mapping, f.Sample = p.Name, mappingJSON(p.Mapping), p.Sample
+	if ok {
+		f.Name = presetName(c, p.ID)
+	}
 	d, err := s.integrationEdit(c, f, nil)
 	if err != nil {
 		return err
@@ -360,20 +375,20 @@ const maxMappingBytes = 64 << 10
 
 // checkMapping parses and compiles the form's mapping; a refusal lands on the "mapping"
 // field and names the mapping's own field.
-func checkMapping(errs views.FieldErrors, raw string) (*integrations.Compiled, string) {
+func checkMapping(c echo.Context, errs views.FieldErrors, raw string) (*integrations.Compiled, string) {
 	if strings.TrimSpace(raw) == "" {
-		errs["mapping"] = "Enter a mapping (start from a preset)."
+		errs["mapping"] = t(c, "integrations.err_mapping_empty")
 		return nil, ""
 	}
 	if len(raw) > maxMappingBytes {
-		errs["mapping"] = "A mapping has at most 64 KiB."
+		errs["mapping"] = t(c, "integrations.err_mapping_size")
 		return nil, ""
 	}
 	dec := json.NewDecoder(strings.NewReader(raw))
 	dec.DisallowUnknownFields()
 	var m integrations.Mapping
 	if err := dec.Decode(&m); err != nil {
-		errs["mapping"] = "The mapping is not valid JSON for a mapping: " + strings.TrimPrefix(err.Error(), "json: ") + "."
+		errs["mapping"] = t(c, "integrations.err_mapping_json", "Detail", strings.TrimPrefix(err.Error(), "json: "))
 		return nil, ""
 	}
 	compiled, err := integrations.Compile(m)
@@ -397,13 +412,13 @@ func (s *Server) integrationsCreate(c echo.Context) error {
 	if _, ok := integrations.PresetByID(f.Preset); !ok {
 		f.Preset = ""
 	}
-	_, normalised := checkMapping(errs, f.Mapping)
+	_, normalised := checkMapping(c, errs, f.Mapping)
 	if len(errs) == 0 {
 		token, secret := "ad_"+randomToken(24), randomToken(24)
 		g, err := s.deps.DB.CreateIntegration(c.Request().Context(), actor(c), db.IntegrationInput{TeamID: teamID, Name: f.Name,
 			Preset: f.Preset, Mapping: normalised, Enabled: f.Enabled}, token, secret)
 		if errors.Is(err, db.ErrConflict) {
-			errs["name"] = "This team already has an integration of that name."
+			errs["name"] = t(c, "integrations.err_name_taken")
 		} else if err != nil {
 			return err
 		} else {
@@ -413,7 +428,7 @@ func (s *Server) integrationsCreate(c echo.Context) error {
 				return err
 			}
 			d.New = s.newCredentials(c, g, d.ContentType, token, secret)
-			d.Page.Flash, d.Page.FlashKind = "Integration created. Copy its token and secret URL now: they are shown only once.", "ok"
+			d.Page.Flash, d.Page.FlashKind = t(c, "integrations.created"), "ok"
 			return render(c, http.StatusOK, views.IntegrationEditPage(d, nil))
 		}
 	}
@@ -430,11 +445,11 @@ func (s *Server) newCredentials(c echo.Context, g db.Integration, contentType, t
 	url := integrationURL(s.consoleURL(c), g.ID)
 	n := &views.NewIntegrationCredentials{Token: token}
 	if token != "" {
-		n.Curl = fmt.Sprintf("curl -sS -X POST %s \\\n  -H 'Authorization: Bearer %s' \\\n  -H 'Content-Type: %s' \\\n  --data-binary @payload", url, token, contentType)
+		n.Curl = t(c, "integrations.curl_token", "URL", url, "Token", token, "ContentType", contentType)
 	}
 	if secret != "" {
 		n.SecretURL = url + "/" + secret
-		n.CurlSecret = fmt.Sprintf("curl -sS -X POST %s \\\n  -H 'Content-Type: %s' \\\n  --data-binary @payload", n.SecretURL, contentType)
+		n.CurlSecret = t(c, "integrations.curl_secret", "URL", n.SecretURL, "ContentType", contentType)
 	}
 	return n
 }
@@ -477,16 +492,16 @@ func (s *Server) integrationsUpdate(c echo.Context) error {
 	f.ID, f.TeamID, f.Preset = g.ID, itoa(g.TeamID), g.Preset
 	errs := views.FieldErrors{}
 	checkName(c, errs, "name", f.Name, 100)
-	_, normalised := checkMapping(errs, f.Mapping)
+	_, normalised := checkMapping(c, errs, f.Mapping)
 	if len(errs) == 0 {
 		_, err := s.deps.DB.UpdateIntegration(c.Request().Context(), actor(c), scope(c), g.ID,
 			db.IntegrationInput{Name: f.Name, Mapping: normalised, Enabled: f.Enabled})
 		if errors.Is(err, db.ErrConflict) {
-			errs["name"] = "This team already has an integration of that name."
+			errs["name"] = t(c, "integrations.err_name_taken")
 		} else if err != nil {
 			return err
 		} else {
-			s.setFlash(c, "ok", "Integration saved.")
+			s.setFlash(c, "ok", t(c, "integrations.saved"))
 			return redirect(c, "/integrations/"+itoa(g.ID))
 		}
 	}
@@ -503,7 +518,7 @@ func (s *Server) integrationsTry(c echo.Context) error {
 	f := readIntegrationForm(c)
 	errs := views.FieldErrors{}
 	preview := &views.IntegrationPreview{}
-	compiled, _ := checkMapping(errs, f.Mapping)
+	compiled, _ := checkMapping(c, errs, f.Mapping)
 	var teamID int64
 	if f.ID > 0 {
 		g, err := s.deps.DB.IntegrationByID(c.Request().Context(), scope(c), f.ID)
@@ -518,9 +533,9 @@ func (s *Server) integrationsTry(c echo.Context) error {
 	case errs["mapping"] != "":
 		preview.Error = errs["mapping"]
 	case strings.TrimSpace(f.Sample) == "":
-		preview.Error, preview.Field = "Paste a sample payload first.", "body"
+		preview.Error, preview.Field = t(c, "integrations.err_no_sample"), "body"
 	case len(f.Sample) > int(maxIntakeBytes(s)):
-		preview.Error, preview.Field = "The sample is larger than the intake limit of "+humanBytes(maxIntakeBytes(s))+".", "body"
+		preview.Error, preview.Field = t(c, "integrations.err_sample_size", "Limit", humanBytes(maxIntakeBytes(s))), "body"
 	default:
 		d, _ := integrations.PresetByID(f.Preset)
 		res, err := compiled.Convert(c.Request().Context(), []byte(f.Sample), d.ContentType, s.deps.DB.Now())
@@ -583,12 +598,12 @@ func (s *Server) previewAlerts(c echo.Context, preview *views.IntegrationPreview
 		pa := views.PreviewAlert{Name: a.Name(), Status: a.Status, Fingerprint: a.Fingerprint, Labels: sortedPairs(a.Labels),
 			Annotations: sortedPairs(a.Annotations), URL: a.GeneratorURL}
 		if a.StartsAt.IsZero() {
-			pa.Starts = "time of receipt"
+			pa.Starts = t(c, "integrations.time_of_receipt")
 		} else {
-			pa.Starts = when(a.StartsAt)
+			pa.Starts = whenIn(c.Request().Context(), a.StartsAt)
 		}
 		if !a.EndsAt.IsZero() {
-			pa.Ends = when(a.EndsAt)
+			pa.Ends = whenIn(c.Request().Context(), a.EndsAt)
 		}
 		if v, ok := a.Value(""); ok {
 			pa.Value = strconv.FormatFloat(v, 'g', -1, 64)
@@ -616,15 +631,15 @@ func sortedPairs(m map[string]string) []string {
 }
 
 func (s *Server) integrationsRotateToken(c echo.Context) error {
-	return s.integrationCredential(c, db.CredentialToken, "ad_"+randomToken(24), "New token made: the old one no longer works.")
+	return s.integrationCredential(c, db.CredentialToken, "ad_"+randomToken(24), t(c, "integrations.token_made"))
 }
 
 func (s *Server) integrationsNewSecretURL(c echo.Context) error {
-	return s.integrationCredential(c, db.CredentialSecretURL, randomToken(24), "New secret URL made: the old one no longer works.")
+	return s.integrationCredential(c, db.CredentialSecretURL, randomToken(24), t(c, "integrations.secret_made"))
 }
 
 func (s *Server) integrationsRevokeSecretURL(c echo.Context) error {
-	return s.integrationCredential(c, db.CredentialSecretURL, "", "Secret URL revoked: posts to it now get 401.")
+	return s.integrationCredential(c, db.CredentialSecretURL, "", t(c, "integrations.secret_revoked"))
 }
 
 // integrationCredential replaces or revokes a credential and shows a new one once.
@@ -653,7 +668,7 @@ func (s *Server) integrationCredential(c echo.Context, kind, plain, done string)
 	} else {
 		d.New = s.newCredentials(c, g, d.ContentType, "", plain)
 	}
-	d.Page.Flash, d.Page.FlashKind = done+" Copy it now: it is shown only once.", "ok"
+	d.Page.Flash, d.Page.FlashKind = t(c, "integrations.copy_now", "Done", done), "ok"
 	return render(c, http.StatusOK, views.IntegrationEditPage(d, nil))
 }
 
@@ -665,6 +680,17 @@ func (s *Server) integrationsDelete(c echo.Context) error {
 	if err := s.deps.DB.DeleteIntegration(c.Request().Context(), actor(c), scope(c), g.ID); err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", "Integration "+g.Name+" deleted; the alerts it brought in stay.")
+	s.setFlash(c, "ok", t(c, "integrations.deleted", "Name", g.Name))
 	return redirect(c, "/integrations")
+}
+
+// alertStatusWord is firing/resolved in the reader's language.
+func alertStatusWord(c echo.Context, status string) string {
+	switch status {
+	case alerting.StatusResolved:
+		return t(c, "integrations.resolved")
+	case alerting.StatusFiring:
+		return t(c, "integrations.firing")
+	}
+	return status
 }

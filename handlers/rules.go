@@ -223,10 +223,12 @@ func (s *Server) ruleObjects(ctx context.Context, teamID int64) (views.RuleObjec
 	return o, nil
 }
 
-func templateDefaults() []views.TemplateDefault {
+// templateDefaults are the default templates in lang, the team's message language (the
+// console default while no team is picked).
+func templateDefaults(lang string) []views.TemplateDefault {
 	var out []views.TemplateDefault
 	for _, p := range notify.Protocols() {
-		t, b := alerting.DefaultTemplates(string(p))
+		t, b := alerting.DefaultTemplatesIn(string(p), lang)
 		out = append(out, views.TemplateDefault{Platform: notify.ProtocolLabel(p), Title: t, Body: b})
 	}
 	return out
@@ -237,7 +239,7 @@ func (s *Server) ruleEditData(c echo.Context, title string, teamID int64, isNew 
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	d := views.RuleEditData{Page: s.page(c, title, "rules"), IsNew: isNew, CanWrite: u.CanWrite(),
-		Defaults: templateDefaults(), Severities: severityOptions, Sources: ruleSourceOptions(ctx), MatchOps: matchOpOptions,
+		Defaults: templateDefaults(s.deps.Composer.TeamLanguage(ctx, teamID)), Severities: severityOptions, Sources: ruleSourceOptions(ctx), MatchOps: matchOpOptions,
 		CondOps: condOpOptions, CanCreateTeam: u.Role == db.RoleAdmin}
 	if isNew {
 		teams, err := s.teamOptions(c)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,13 +22,25 @@ const (
 	calendarSpan = 14 * 24 * time.Hour
 )
 
-var scheduleUnits = []views.Option{{Value: "hours", Label: "hours"}, {Value: "days", Label: "days"}, {Value: "weeks", Label: "weeks"}}
+// scheduleUnits are the shift length's units in the reader's language.
+func scheduleUnits(c echo.Context) []views.Option {
+	return []views.Option{{Value: "hours", Label: t(c, "schedules.unit_hours")}, {Value: "days", Label: t(c, "schedules.unit_days")},
+		{Value: "weeks", Label: t(c, "schedules.unit_weeks")}}
+}
 
-var scheduleDays = []views.Option{
-	{Value: "", Label: "around the clock"},
-	{Value: "weekdays", Label: "weekdays (Mon–Fri)"},
-	{Value: "weekends", Label: "weekends (Sat–Sun)"},
-	{Value: "daily", Label: "every day"},
+// scheduleDays are a layer's restrictions in the reader's language.
+func scheduleDays(c echo.Context) []views.Option {
+	return []views.Option{
+		{Value: "", Label: t(c, "schedules.days_all")},
+		{Value: "weekdays", Label: t(c, "schedules.days_weekdays")},
+		{Value: "weekends", Label: t(c, "schedules.days_weekends")},
+		{Value: "daily", Label: t(c, "schedules.days_daily")},
+	}
+}
+
+// scheduleTime shows a schedule's time in its zone, zone shown.
+func scheduleTime(at time.Time, loc *time.Location) string {
+	return at.In(loc).Format("2006-01-02 15:04 MST")
 }
 
 // teamContacts lists a team's contacts: rotations name them, pages show their names.
@@ -51,7 +62,7 @@ func (s *Server) schedulesList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.SchedulesPageData{Page: s.page(c, "On-call schedules", "contacts"), ShowTeam: u.Role != db.RoleMember,
+	d := views.SchedulesPageData{Page: s.page(c, t(c, "schedules.title"), "contacts"), ShowTeam: u.Role != db.RoleMember,
 		CanWrite: u.CanWrite(), Rows: rows}
 	return render(c, http.StatusOK, views.SchedulesPage(d))
 }
@@ -74,7 +85,7 @@ func (s *Server) scheduleRows(c echo.Context) ([]views.ScheduleRow, error) {
 			names[sc.TeamID] = contactNameMap(cs)
 		}
 		r := views.ScheduleRow{ID: sc.ID, Name: sc.Name, Team: sc.TeamName, EditURL: "/schedules/" + itoa(sc.ID)}
-		nowView := onCallNowView(sc, now, names[sc.TeamID])
+		nowView := onCallNowView(c, sc, now, names[sc.TeamID])
 		r.OnCall, r.Gap = nowView.Name, nowView.Gap
 		if nowView.Broken != "" {
 			r.OnCall = nowView.Broken
@@ -85,28 +96,28 @@ func (s *Server) scheduleRows(c echo.Context) ([]views.ScheduleRow, error) {
 }
 
 // onCallNowView says who is on call in sc at now and until when.
-func onCallNowView(sc db.Schedule, now time.Time, names map[int64]string) views.OnCallNow {
+func onCallNowView(c echo.Context, sc db.Schedule, now time.Time, names map[int64]string) views.OnCallNow {
 	plan, err := sc.Plan()
 	if err != nil {
-		return views.OnCallNow{Broken: "This schedule cannot be computed: " + strings.TrimPrefix(err.Error(), "db: ")}
+		return views.OnCallNow{Broken: t(c, "schedules.broken", "Detail", strings.TrimPrefix(err.Error(), "db: "))}
 	}
 	oc := plan.At(now)
 	var v views.OnCallNow
 	switch oc.Source {
 	case oncall.FromOverride:
-		v.Name, v.Why = names[oc.Contact], "override"
+		v.Name, v.Why = names[oc.Contact], t(c, "schedules.override")
 	case oncall.FromLayer:
-		v.Name, v.Why = names[oc.Contact], "layer "+strconv.Itoa(oc.Layer+1)
+		v.Name, v.Why = names[oc.Contact], t(c, "schedules.layer_n", "N", oc.Layer+1)
 	default:
 		v.Gap = true
 		if fb := names[sc.FallbackContactID]; fb != "" {
-			v.Name, v.Why = fb, "the fallback contact "+fb+" is mentioned"
+			v.Name, v.Why = fb, t(c, "schedules.why_fallback", "Name", fb)
 		} else {
-			v.Why = "and no fallback contact: nobody is mentioned"
+			v.Why = t(c, "schedules.why_nobody")
 		}
 	}
 	if next, ok := plan.NextHandoff(now, calendarSpan); ok {
-		v.Until = fmtTime(next.In(scheduleZone(sc)))
+		v.Until = scheduleTime(next, scheduleZone(sc))
 	}
 	return v
 }
@@ -124,13 +135,13 @@ func scheduleZone(sc db.Schedule) *time.Location {
 func (s *Server) schedulesNew(c echo.Context) error {
 	u := currentUser(c)
 	if !u.CanWrite() {
-		return userError(http.StatusForbidden, "Auditors can read everything but change nothing.")
+		return userError(http.StatusForbidden, "%s", t(c, "common.err.auditor_read_only"))
 	}
 	f := views.ScheduleFormData{Layers: []views.LayerRowData{newLayerRow(s.now())}}
 	if u.TeamID != 0 {
 		f.TeamID = itoa(u.TeamID)
 	}
-	d, err := s.scheduleEditData(c, db.Schedule{TeamID: u.TeamID}, "New schedule")
+	d, err := s.scheduleEditData(c, db.Schedule{TeamID: u.TeamID}, t(c, "schedules.new"))
 	if err != nil {
 		return err
 	}
@@ -144,7 +155,7 @@ func newLayerRow(now time.Time) views.LayerRowData {
 }
 
 func (s *Server) schedulesLayerRow(c echo.Context) error {
-	return render(c, http.StatusOK, views.LayerRow(newLayerRow(s.now()), scheduleUnits, scheduleDays))
+	return render(c, http.StatusOK, views.LayerRow(newLayerRow(s.now()), scheduleUnits(c), scheduleDays(c)))
 }
 
 // scheduleEditData fills the page around the form: for a stored schedule, who is on call
@@ -152,13 +163,13 @@ func (s *Server) schedulesLayerRow(c echo.Context) error {
 func (s *Server) scheduleEditData(c echo.Context, sc db.Schedule, title string) (views.ScheduleEditData, error) {
 	u := currentUser(c)
 	d := views.ScheduleEditData{Page: s.page(c, title, "contacts"), ID: sc.ID, Title: title, CanWrite: u.CanWrite(),
-		Units: scheduleUnits, DayOpts: scheduleDays}
+		Units: scheduleUnits(c), DayOpts: scheduleDays(c)}
 	if sc.ID == 0 && u.Role != db.RoleMember {
 		teams, err := s.teamOptions(c)
 		if err != nil {
 			return d, err
 		}
-		d.Teams = append([]views.Option{{Value: "", Label: "— pick a team —"}}, teams...)
+		d.Teams = append([]views.Option{{Value: "", Label: t(c, "schedules.pick_team")}}, teams...)
 	}
 	if sc.TeamID == 0 {
 		return d, nil
@@ -180,10 +191,10 @@ func (s *Server) scheduleEditData(c echo.Context, sc db.Schedule, title string) 
 	if sc.ID == 0 {
 		return d, nil
 	}
-	d.Team = "Team " + sc.TeamName
+	d.Team = t(c, "schedules.team_of", "Team", sc.TeamName)
 	names := contactNameMap(cs)
 	now := s.now()
-	d.Now = onCallNowView(sc, now, names)
+	d.Now = onCallNowView(c, sc, now, names)
 	loc := scheduleZone(sc)
 	d.Zone = loc.String()
 	for _, o := range sc.Overrides {
@@ -191,7 +202,7 @@ func (s *Server) scheduleEditData(c echo.Context, sc db.Schedule, title string) 
 			continue
 		}
 		d.Overrides = append(d.Overrides, views.OverrideRow{ID: o.ID, Who: names[o.ContactID],
-			From: fmtTime(o.From.In(loc)), To: fmtTime(o.To.In(loc))})
+			From: scheduleTime(o.From, loc), To: scheduleTime(o.To, loc)})
 	}
 	plan, err := sc.Plan()
 	if err != nil {
@@ -201,7 +212,7 @@ func (s *Server) scheduleEditData(c echo.Context, sc db.Schedule, title string) 
 	day := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc)
 	for i := 0; i < 14; i++ {
 		next := time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, loc)
-		cd := views.CalendarDay{Date: day.Format("Mon 2006-01-02")}
+		cd := views.CalendarDay{Date: t(c, "schedules.calendar_day", "Weekday", weekdayName(c, day.Weekday()), "Date", day.Format("2006-01-02"))}
 		for _, sh := range plan.Shifts(day, next) {
 			cs := views.CalendarShift{From: sh.From.In(loc).Format("15:04"), To: sh.To.In(loc).Format("15:04"),
 				Who: names[sh.Contact], Gap: sh.Source == oncall.Gap, Override: sh.Source == oncall.FromOverride}
@@ -209,9 +220,9 @@ func (s *Server) scheduleEditData(c echo.Context, sc db.Schedule, title string) 
 				cs.To = "24:00"
 			}
 			if cs.Gap {
-				cs.Who = "nobody on shift"
+				cs.Who = t(c, "schedules.cal_nobody")
 				if fb := names[sc.FallbackContactID]; fb != "" {
-					cs.Who += " (fallback " + fb + ")"
+					cs.Who = t(c, "schedules.cal_nobody_fallback", "Name", fb)
 				}
 			}
 			cd.Shifts = append(cd.Shifts, cs)
@@ -220,7 +231,7 @@ func (s *Server) scheduleEditData(c echo.Context, sc db.Schedule, title string) 
 		day = next
 	}
 	for _, g := range plan.Gaps(now, now.Add(calendarSpan)) {
-		d.Gaps = append(d.Gaps, fmtTime(g.From.In(loc))+" – "+fmtTime(g.To.In(loc)))
+		d.Gaps = append(d.Gaps, scheduleTime(g.From, loc)+" – "+scheduleTime(g.To, loc))
 	}
 	return d, nil
 }
@@ -244,7 +255,7 @@ func scheduleFormOf(sc db.Schedule, names map[int64]string) views.ScheduleFormDa
 func scheduleFormFrom(c echo.Context) (views.ScheduleFormData, error) {
 	vals, err := c.FormParams()
 	if err != nil {
-		return views.ScheduleFormData{}, userError(http.StatusBadRequest, "The form could not be read.")
+		return views.ScheduleFormData{}, userError(http.StatusBadRequest, "%s", t(c, "schedules.err_form"))
 	}
 	f := views.ScheduleFormData{TeamID: form(c, "team_id"), Name: form(c, "name"), Fallback: form(c, "fallback"),
 		Handoff: form(c, "handoff")}
@@ -273,12 +284,12 @@ func scheduleInput(c echo.Context, f views.ScheduleFormData, contacts []db.Conta
 	if f.Fallback != "" {
 		in.FallbackContactID = parseID(f.Fallback)
 		if in.FallbackContactID <= 0 {
-			errs["fallback"] = "Pick a contact from the list."
+			errs["fallback"] = t(c, "schedules.err_pick_contact")
 		}
 	}
 	if f.Handoff != "" {
 		if in.HandoffRobotID = parseID(f.Handoff); in.HandoffRobotID <= 0 {
-			errs["handoff"] = "Pick a robot from the list."
+			errs["handoff"] = t(c, "schedules.err_pick_robot")
 		}
 	}
 	var rows []views.LayerRowData
@@ -288,11 +299,11 @@ func scheduleInput(c echo.Context, f views.ScheduleFormData, contacts []db.Conta
 		}
 	}
 	if len(rows) > maxScheduleLayers {
-		errs["layers"] = fmt.Sprintf("A schedule has at most %d layers.", maxScheduleLayers)
+		errs["layers"] = t(c, "schedules.err_layers_max", "Max", maxScheduleLayers)
 		return in
 	}
 	for i, l := range rows {
-		bad := func(msg string) { errs["layers"] = fmt.Sprintf("Layer %d: %s", i+1, msg) }
+		bad := func(msg string) { errs["layers"] = t(c, "schedules.err_layer", "N", i+1, "Problem", msg) }
 		var members []int64
 		for _, name := range strings.Split(l.Members, ",") {
 			name = strings.TrimSpace(name)
@@ -301,22 +312,22 @@ func scheduleInput(c echo.Context, f views.ScheduleFormData, contacts []db.Conta
 			}
 			id, ok := byName[strings.ToLower(name)]
 			if !ok {
-				bad(fmt.Sprintf("no contact of this team is called %q.", name))
+				bad(t(c, "schedules.err_no_contact", "Name", strconv.Quote(name)))
 				return in
 			}
 			members = append(members, id)
 		}
 		if len(members) == 0 {
-			bad("name at least one contact in the rotation.")
+			bad(t(c, "schedules.err_rotation_empty"))
 			return in
 		}
 		if len(members) > maxLayerMembers {
-			bad(fmt.Sprintf("a rotation has at most %d people.", maxLayerMembers))
+			bad(t(c, "schedules.err_rotation_max", "Max", maxLayerMembers))
 			return in
 		}
 		length, err := strconv.Atoi(l.Length)
 		if err != nil || length < 1 || length > 1000 {
-			bad("the shift length is a whole number from 1 to 1000.")
+			bad(t(c, "schedules.err_length"))
 			return in
 		}
 		sl := db.ScheduleLayer{Members: members, Length: length, Unit: l.Unit, Start: l.Start, Zone: l.Zone, Days: l.Days}
@@ -325,31 +336,31 @@ func scheduleInput(c echo.Context, f views.ScheduleFormData, contacts []db.Conta
 		}
 		switch {
 		case !oncall.Unit(l.Unit).Valid():
-			bad("pick hours, days or weeks.")
+			bad(t(c, "schedules.err_unit"))
 			return in
 		case l.Zone == "":
-			bad("give a time zone, for example Asia/Shanghai.")
+			bad(t(c, "schedules.err_zone_empty"))
 			return in
 		}
 		if _, err := time.LoadLocation(l.Zone); err != nil {
-			bad(fmt.Sprintf("%q is not a time zone; use an IANA name such as Asia/Shanghai or Europe/Berlin.", l.Zone))
+			bad(t(c, "schedules.err_zone", "Zone", strconv.Quote(l.Zone)))
 			return in
 		}
 		if _, err := time.Parse(db.LayerStartLayout, l.Start); err != nil {
-			bad("give the first hand-off as a date and time.")
+			bad(t(c, "schedules.err_start"))
 			return in
 		}
 		if l.Days != "" {
 			if _, ok := db.RestrictDays[l.Days]; !ok {
-				bad("pick the days from the list.")
+				bad(t(c, "schedules.err_days"))
 				return in
 			}
 			if _, err := time.Parse("15:04", l.From); err != nil {
-				bad("give the restricted hours as times, for example 09:00 to 18:00.")
+				bad(t(c, "schedules.err_hours"))
 				return in
 			}
 			if _, err := time.Parse("15:04", l.To); err != nil {
-				bad("give the restricted hours as times, for example 09:00 to 18:00.")
+				bad(t(c, "schedules.err_hours"))
 				return in
 			}
 		}
@@ -375,12 +386,12 @@ func (s *Server) schedulesCreate(c echo.Context) error {
 	in.TeamID = teamID
 	if len(errs) == 0 {
 		sc, err := s.deps.DB.CreateSchedule(c.Request().Context(), actor(c), in)
-		if !scheduleSaveError(err, errs) {
-			s.setFlash(c, "ok", "Schedule "+sc.Name+" created.")
+		if !scheduleSaveError(c, err, errs) {
+			s.setFlash(c, "ok", t(c, "schedules.created", "Name", sc.Name))
 			return redirect(c, "/schedules/"+itoa(sc.ID))
 		}
 	}
-	d, err := s.scheduleEditData(c, db.Schedule{TeamID: teamID}, "New schedule")
+	d, err := s.scheduleEditData(c, db.Schedule{TeamID: teamID}, t(c, "schedules.new"))
 	if err != nil {
 		return err
 	}
@@ -388,18 +399,18 @@ func (s *Server) schedulesCreate(c echo.Context) error {
 }
 
 // scheduleSaveError puts a save error in words into errs; false when err is nil.
-func scheduleSaveError(err error, errs views.FieldErrors) bool {
+func scheduleSaveError(c echo.Context, err error, errs views.FieldErrors) bool {
 	switch {
 	case err == nil:
 		return false
 	case errors.Is(err, db.ErrConflict):
-		errs["name"] = "This team already has a schedule with this name."
+		errs["name"] = t(c, "schedules.err_name_taken")
 	case errors.Is(err, db.ErrForeignRef):
-		errs["handoff"] = "Pick one of the team's robots."
+		errs["handoff"] = t(c, "schedules.err_team_robot")
 	case errors.Is(err, db.ErrForeignMember):
-		errs["layers"] = "Only contacts of the schedule's team can be on call in it."
+		errs["layers"] = t(c, "schedules.err_foreign_member")
 	default:
-		errs["_form"] = "The schedule could not be saved: " + strings.TrimPrefix(err.Error(), "db: ")
+		errs["_form"] = t(c, "schedules.err_save", "Detail", strings.TrimPrefix(err.Error(), "db: "))
 	}
 	return true
 }
@@ -411,7 +422,7 @@ func (s *Server) scheduleByParam(c echo.Context) (db.Schedule, error) {
 	}
 	sc, err := s.deps.DB.ScheduleByID(c.Request().Context(), scope(c), id)
 	if errors.Is(err, db.ErrNotFound) {
-		return sc, userError(http.StatusNotFound, "Not found, or not visible to you.")
+		return sc, userError(http.StatusNotFound, "%s", t(c, "common.err.not_found"))
 	}
 	return sc, err
 }
@@ -421,7 +432,7 @@ func (s *Server) schedulesEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.scheduleEditData(c, sc, "Schedule "+sc.Name)
+	d, err := s.scheduleEditData(c, sc, t(c, "schedules.title_one", "Name", sc.Name))
 	if err != nil {
 		return err
 	}
@@ -450,12 +461,12 @@ func (s *Server) schedulesUpdate(c echo.Context) error {
 	in := scheduleInput(c, f, contacts, errs)
 	if len(errs) == 0 {
 		nsc, err := s.deps.DB.UpdateSchedule(c.Request().Context(), actor(c), scope(c), sc.ID, in)
-		if !scheduleSaveError(err, errs) {
-			s.setFlash(c, "ok", "Schedule "+nsc.Name+" saved.")
+		if !scheduleSaveError(c, err, errs) {
+			s.setFlash(c, "ok", t(c, "schedules.saved", "Name", nsc.Name))
 			return redirect(c, "/schedules/"+itoa(sc.ID))
 		}
 	}
-	d, err := s.scheduleEditData(c, sc, "Schedule "+sc.Name)
+	d, err := s.scheduleEditData(c, sc, t(c, "schedules.title_one", "Name", sc.Name))
 	if err != nil {
 		return err
 	}
@@ -473,14 +484,13 @@ func (s *Server) schedulesDelete(c echo.Context) error {
 		if nerr != nil {
 			return nerr
 		}
-		s.setFlash(c, "error", "Schedule "+sc.Name+" is still mentioned by rules: "+strings.Join(names, ", ")+
-			". Take it out of them first.")
+		s.setFlash(c, "error", t(c, "schedules.in_use", "Name", sc.Name, "Rules", strings.Join(names, t(c, "schedules.list_sep"))))
 		return redirect(c, "/schedules/"+itoa(sc.ID))
 	}
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", "Schedule "+sc.Name+" deleted.")
+	s.setFlash(c, "ok", t(c, "schedules.deleted", "Name", sc.Name))
 	return redirect(c, "/schedules")
 }
 
@@ -496,21 +506,21 @@ func (s *Server) schedulesOverrideAdd(c echo.Context) error {
 	var msg string
 	switch {
 	case contactID <= 0:
-		msg = "Pick who covers the override."
+		msg = t(c, "schedules.err_override_who")
 	case err1 != nil || err2 != nil:
-		msg = "Give the override's start and end as dates and times."
+		msg = t(c, "schedules.err_override_times")
 	case !to.After(from):
-		msg = "The override must end after it starts."
+		msg = t(c, "schedules.err_override_order")
 	}
 	if msg == "" {
 		err := s.deps.DB.AddOverride(c.Request().Context(), actor(c), scope(c), sc.ID, contactID, from, to)
 		switch {
 		case errors.Is(err, db.ErrForeignMember):
-			msg = "Only contacts of team " + sc.TeamName + " can cover this schedule."
+			msg = t(c, "schedules.err_override_team", "Team", sc.TeamName)
 		case err != nil:
 			return err
 		default:
-			s.setFlash(c, "ok", "Override added.")
+			s.setFlash(c, "ok", t(c, "schedules.override_added"))
 			return redirect(c, "/schedules/"+itoa(sc.ID))
 		}
 	}
@@ -529,12 +539,12 @@ func (s *Server) schedulesOverrideDelete(c echo.Context) error {
 	}
 	err = s.deps.DB.DeleteOverride(c.Request().Context(), actor(c), scope(c), sc.ID, oid)
 	if errors.Is(err, db.ErrNotFound) {
-		return userError(http.StatusNotFound, "This override no longer exists.")
+		return userError(http.StatusNotFound, "%s", t(c, "schedules.err_override_gone"))
 	}
 	if err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", "Override removed.")
+	s.setFlash(c, "ok", t(c, "schedules.override_removed"))
 	return redirect(c, "/schedules/"+itoa(sc.ID))
 }
 
@@ -564,7 +574,7 @@ func (s *Server) myShifts(c echo.Context) ([]views.MyShift, bool, error) {
 		for _, sh := range plan.Shifts(now, now.Add(calendarSpan)) {
 			if sh.Contact == card.ID {
 				out = append(out, views.MyShift{Schedule: sc.Name, URL: "/schedules/" + itoa(sc.ID),
-					From: fmtTime(sh.From.In(loc)) + " " + loc.String(), To: fmtTime(sh.To.In(loc))})
+					From: scheduleTime(sh.From, loc), To: scheduleTime(sh.To, loc)})
 			}
 		}
 	}
@@ -625,4 +635,9 @@ func (s *Server) unmentionableWho(c echo.Context, teamID int64, robotIDs, schedu
 		return ""
 	}
 	return strings.Join(skipped, "; ")
+}
+
+// weekdayName is a day's name in the reader's language.
+func weekdayName(c echo.Context, d time.Weekday) string {
+	return t(c, "schedules.weekday."+strings.ToLower(d.String()[:3]))
 }

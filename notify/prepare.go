@@ -29,9 +29,12 @@ type Robot struct {
 
 // Message is a rendered alert message, platform-neutral.
 type Message struct {
-	Title    string
-	Body     string // markdown text, already rendered from the rule template
-	Link     string // console URL of this notification, used in the truncation marker
+	Title string
+	Body  string // markdown text, already rendered from the rule template
+	Link  string // console URL of this notification, used in the truncation marker
+	// CutNote is the truncation marker in the message's language, link included (the
+	// caller words it); "" for the English "… truncated, full message: <Link>".
+	CutNote  string
 	Mentions []Person
 	AtAll    bool
 	// Actions are links to act on the message's incident. They are never cut by
@@ -101,6 +104,9 @@ func Prepare(r Robot, m Message, now time.Time) (Prepared, error) {
 	marker := "\n\n… truncated"
 	if m.Link != "" {
 		marker = "\n\n… truncated, full message: " + m.Link
+	}
+	if m.CutNote != "" {
+		marker = "\n\n" + m.CutNote
 	}
 
 	p := Prepared{Mentions: plan}

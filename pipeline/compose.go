@@ -149,7 +149,8 @@ func (c *Composer) ComposeIncident(ctx context.Context, rule db.Rule, robot db.R
 	}
 	return Composed{
 		Message: notify.Message{Title: out.Title, Body: out.Body + OnCallLineIn(lang, people), Link: c.NotificationURL(notificationID),
-			Mentions: people, AtAll: rule.AtAll, Actions: c.actionsFor(lang, data.Kind, incident)},
+			Mentions: people, AtAll: rule.AtAll, Actions: c.actionsFor(lang, data.Kind, incident),
+			CutNote: say(lang, "messages.truncated_link", "Link", c.NotificationURL(notificationID))},
 		TemplateFailure: failure,
 	}, nil
 }
@@ -177,8 +178,9 @@ func (c *Composer) RobotTest(ctx context.Context, robot db.Robot, people []notif
 	if err != nil {
 		return notify.Message{}, err
 	}
+	link := c.baseURL + "/robots/" + strconv.FormatInt(robot.ID, 10)
 	return notify.Message{Title: out.Title, Body: say(lang, "messages.test_intro") + "\n\n" + out.Body,
-		Link: c.baseURL + "/robots/" + strconv.FormatInt(robot.ID, 10), Mentions: people, AtAll: atAll}, nil
+		Link: link, Mentions: people, AtAll: atAll, CutNote: say(lang, "messages.truncated_link", "Link", link)}, nil
 }
 
 // Sample is the sample group a preview or a test renders for rule: alerts shaped by the

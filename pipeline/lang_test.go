@@ -217,10 +217,10 @@ func TestConsoleTextsInTeamLanguage(t *testing.T) {
 		counts.Open = append(counts.Open, db.Incident{ID: int64(i + 1), Title: "磁盘", State: "triggered", OpenedAt: slot.Add(-time.Duration(i+1) * time.Hour)})
 	}
 	title, body := SummaryTextIn(alerting.LangChinese, "微服务", slot, counts, slot, func(id int64) string { return "http://c/" + strconv.FormatInt(id, 10) })
-	if title != "微服务 每日摘要：7 个未关闭故障" {
+	if title != "微服务 每日摘要：7 个未关闭事件" {
 		t.Errorf("Chinese summary title %q", title)
 	}
-	for _, want := range []string{"**今日**（自 UTC 00:00 起）：触发 3 个", "**按负责人统计未关闭故障**：无人 7", "已持续 1 小时 0 分钟", "- … 另有 2 个"} {
+	for _, want := range []string{"**今日**（自 UTC 00:00 起）：触发 3 个", "**按负责人统计未关闭事件**：无人 7", "已持续 1 小时 0 分钟", "- … 另有 2 个"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("Chinese summary lacks %q:\n%s", want, body)
 		}

@@ -131,7 +131,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// The delivery engine runs while this console holds the delivery role (a new engine
 	// per tenure); on PostgreSQL it polls the outbox every second, as the pipeline that
 	// queues may run on another console.
-	engineOpts := delivery.Options{BaseURL: cfg.BaseURL, MaxAge: cfg.MaxAge, Log: log.With("component", "delivery"), Observer: metrics.Engine{}}
+	engineOpts := delivery.Options{BaseURL: cfg.BaseURL, MaxAge: cfg.MaxAge, Language: cfg.DefaultLanguage, Log: log.With("component", "delivery"), Observer: metrics.Engine{}}
 	if database.Postgres() {
 		engineOpts.PollInterval = time.Second
 	}
