@@ -31,12 +31,6 @@ var platformOptions = func() []views.Option {
 	return opts
 }()
 
-func when(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Local().Format("2006-01-02 15:04")
-}
 
 // whenIn is t to the minute in the reader's zone, zone shown; "" for the zero time.
 func whenIn(ctx context.Context, t time.Time) string {
