@@ -31,7 +31,6 @@ var platformOptions = func() []views.Option {
 	return opts
 }()
 
-
 // whenIn is t to the minute in the reader's zone, zone shown; "" for the zero time.
 func whenIn(ctx context.Context, t time.Time) string {
 	if t.IsZero() {
