@@ -22,7 +22,10 @@ const englishLeftJS = `(() => {
 	const words = new Map();
 	const add = (text, where) => {
 		text = text.replace(/[a-z][a-z0-9+.-]*:\/\/\S+/g, " "); // addresses are no words
-		for (const w of (text.match(/[A-Za-z][A-Za-z']+/g) || [])) {
+		text = text.replace(/\S*[=~]\S*/g, " "); // nor are expressions like label=~"regex"
+		for (const w of (text.match(/[A-Za-z][A-Za-z0-9_'-]*[A-Za-z0-9_]|[A-Za-z]/g) || [])) {
+			// Identifiers (open_id, userId, prometheus-prod, v2) name things; they are not words.
+			if (w.length < 2 || /[_\d-]/.test(w) || /[a-z][A-Z]/.test(w)) continue;
 			if (keep.has(w) || w === w.toUpperCase()) continue;
 			if (!words.has(w)) words.set(w, where);
 		}
@@ -48,7 +51,7 @@ var chineseAllowed = []string{"alertdesk", "DingTalk", "Feishu", "Lark", "WeCom"
 	"Alertmanager", "Grafana", "Prometheus", "Zabbix", "curl", "Bearer", "Markdown", "markdown", "jq",
 	"AlertdeskTest", "alertname", "severity", "instance", "warning", "critical", "info", "firing", "resolved",
 	"Asia", "Shanghai", "UTC", "CST", "Mozilla", "HeadlessChrome", "Linux", "AppleWebKit", "KHTML", "like", "Gecko",
-	"Chrome", "Safari", "English", "x", "Token", "Raw", "ActionCard", "Administrator", "Europe", "Berlin", "ms", "api"}
+	"Chrome", "Safari", "English", "x", "Token", "Raw", "ActionCard", "Administrator", "Europe", "Berlin", "ms", "api", "userid"}
 
 // TestChineseMainFlow walks the main flow with the console in Simplified Chinese: the
 // sign-in page's switch, a team, a robot whose keyword is Chinese, a test-send, a rule, a

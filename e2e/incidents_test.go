@@ -113,7 +113,7 @@ func TestAcknowledgeFromChat(t *testing.T) {
 	phone.waitText("[data-testid=silence-would-mute]", name)
 	phone.screenshot("quick-silence")
 	phone.visit("/reports")
-	phone.waitText("[data-testid=reports-total]", "1 incidents, 1 acknowledged")
+	phone.waitText("[data-testid=reports-total]", "1 incident, 1 acknowledged")
 	phone.screenshot("reports")
 	phone.visit("/incidents/settings")
 	phone.waitVisible("[data-testid=actions-on]")

@@ -1,17 +1,16 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/views"
 )
 
@@ -32,7 +31,7 @@ func labelLine(labels map[string]string) string {
 
 func (s *Server) alertsList(c echo.Context) error {
 	q := c.QueryParams()
-	d := views.AlertsPageData{Page: s.page(c, "Alerts", "alerts"), Query: strings.TrimSpace(q.Get("q")), Status: q.Get("status")}
+	d := views.AlertsPageData{Page: s.page(c, t(c, "alerts.title"), "alerts"), Query: strings.TrimSpace(q.Get("q")), Status: q.Get("status")}
 	f := db.AlertFilter{Query: d.Query, Limit: 50}
 	status := http.StatusOK
 	switch d.Status {
@@ -40,7 +39,7 @@ func (s *Server) alertsList(c echo.Context) error {
 		f.Status = d.Status
 	default:
 		d.Status, status = "", http.StatusUnprocessableEntity
-		d.Page.Flash, d.Page.FlashKind = "Status must be firing or resolved; showing every status.", "error"
+		d.Page.Flash, d.Page.FlashKind = t(c, "alerts.err_status"), "error"
 	}
 	if len(d.Query) > 200 {
 		d.Query, f.Query = d.Query[:200], d.Query[:200]
@@ -48,23 +47,23 @@ func (s *Server) alertsList(c echo.Context) error {
 	if g := q.Get("group"); g != "" {
 		id, err := strconv.ParseInt(g, 10, 64)
 		if err != nil || id <= 0 {
-			return userError(http.StatusNotFound, "No such notification group.")
+			return userError(http.StatusNotFound, "%s", t(c, "alerts.err_no_group"))
 		}
 		group, rule, err := s.deps.DB.AlertGroupByID(c.Request().Context(), scope(c), id)
 		if err != nil {
 			return err
 		}
 		d.Group, f.GroupID = g, id
-		d.GroupOf = "rule " + rule
+		d.GroupOf = t(c, "alerts.group_of", "Rule", rule)
 		if labels := labelLine(group.GroupLabels); labels != "" {
-			d.GroupOf += ", " + labels
+			d.GroupOf = t(c, "alerts.group_of_labels", "Rule", rule, "Labels", labels)
 		}
 	}
 	if cur := q.Get("before"); cur != "" {
 		parts, err := decodeCursor(cur, 2)
 		if err != nil {
 			status = http.StatusUnprocessableEntity
-			d.Page.Flash, d.Page.FlashKind = "The page link is damaged; showing the newest alerts instead.", "error"
+			d.Page.Flash, d.Page.FlashKind = t(c, "alerts.err_cursor"), "error"
 		} else {
 			f.Before = &db.AuditCursor{At: parts[0], ID: parts[1]}
 		}
@@ -83,7 +82,7 @@ func (s *Server) alertsList(c echo.Context) error {
 	}
 	for _, a := range alerts {
 		d.Rows = append(d.Rows, views.AlertRow{ID: a.ID, Name: a.Name, Status: a.Status, Source: a.Source,
-			Labels: labelLine(a.Labels), Received: a.ReceivedAt.Local().Format("2006-01-02 15:04:05"),
+			Labels: labelLine(a.Labels), Received: i18n.Time(c.Request().Context(), a.ReceivedAt),
 			Matched: len(a.MatchedRules), URL: "/alerts/" + itoa(a.ID), Incident: incidents[a.ID], Severity: a.Labels["severity"]})
 	}
 	if more && len(alerts) > 0 {
@@ -129,19 +128,19 @@ func (s *Server) alertWhy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.WhyPageData{Page: s.page(c, "Why: "+a.Name, "alerts"), ID: a.ID, Name: a.Name, Status: a.Status,
-		Source: a.Source, Fingerprint: a.Fingerprint, Received: fmtTime(a.ReceivedAt.Local()),
-		StartsAt: a.StartsAt.Local().Format(time.RFC3339), GeneratorURL: a.GeneratorURL,
-		Labels: sortedKV(a.Labels), Annotations: sortedKV(a.Annotations), Token: "a team token"}
+	d := views.WhyPageData{Page: s.page(c, t(c, "alerts.why_page", "Name", a.Name), "alerts"), ID: a.ID, Name: a.Name, Status: a.Status,
+		Source: a.Source, Fingerprint: a.Fingerprint, Received: i18n.Time(ctx, a.ReceivedAt),
+		StartsAt: i18n.Time(ctx, a.StartsAt), GeneratorURL: a.GeneratorURL,
+		Labels: sortedKV(a.Labels), Annotations: sortedKV(a.Annotations), Token: t(c, "alerts.token_team")}
 	if d.Name == "" {
-		d.Name = "alert #" + itoa(a.ID)
+		d.Name = t(c, "alerts.alert_id", "ID", a.ID)
 	}
 	d.CanSilence = currentUser(c).CanWrite()
 	if d.IncidentID, err = s.deps.DB.IncidentOfAlert(ctx, a.ID); err != nil {
 		return err
 	}
 	if !a.EndsAt.IsZero() {
-		d.EndsAt = a.EndsAt.Local().Format(time.RFC3339)
+		d.EndsAt = i18n.Time(ctx, a.EndsAt)
 	}
 	for k, v := range a.Values {
 		d.Values = append(d.Values, views.KV{Key: k, Value: strconv.FormatFloat(v, 'g', -1, 64)})
@@ -152,7 +151,7 @@ func (s *Server) alertWhy(c echo.Context) error {
 	// (members only see their own team's rules).
 	ruleScope := db.TeamScope(a.TeamID)
 	if a.TeamID == 0 {
-		d.Token = "the global intake token (feeds every team)"
+		d.Token = t(c, "alerts.token_global")
 		ruleScope = scope(c)
 	}
 	rules, err := s.deps.DB.Rules(ctx, ruleScope)
@@ -182,8 +181,8 @@ func (s *Server) alertWhy(c echo.Context) error {
 		d.Rules = append(d.Rules, rv)
 	}
 	for _, sl := range ex.Silences {
-		d.Silences = append(d.Silences, fmt.Sprintf("Silence #%d by %s mutes it now, until %s: %s (%s)",
-			sl.ID, sl.CreatedBy, fmtTime(sl.EndsAt.Local()), sl.Comment, sl.Matchers.String()))
+		d.Silences = append(d.Silences, t(c, "alerts.silence_line", "ID", sl.ID, "By", sl.CreatedBy,
+			"Until", i18n.Minute(ctx, sl.EndsAt), "Comment", sl.Comment, "Matchers", sl.Matchers.String()))
 	}
 	for _, g := range ex.Groups {
 		d.Groups = append(d.Groups, g.Summary)
@@ -196,7 +195,7 @@ func (s *Server) alertWhy(c echo.Context) error {
 	robotNames := map[int64]string{}
 	if robots, err := s.deps.DB.RobotNames(ctx, scope(c)); err == nil {
 		for _, r := range robots {
-			robotNames[r.ID] = shownName("robot", r.Name, r.ID, r.Deleted) + " (" + r.Platform + ")"
+			robotNames[r.ID] = t(c, "alerts.robot_platform", "Robot", shownName(ctx, "robot", r.Name, r.ID, r.Deleted), "Platform", r.Platform)
 		}
 	}
 	for _, n := range notes {
@@ -205,10 +204,10 @@ func (s *Server) alertWhy(c echo.Context) error {
 		}
 		summary := n.LastSummary
 		if n.DigestID != 0 {
-			summary = "folded into digest #" + itoa(n.DigestID) + ". " + summary
+			summary = t(c, "alerts.folded_into", "ID", n.DigestID, "Summary", summary)
 		}
 		d.Sent = append(d.Sent, views.AlertNotification{ID: "#" + itoa(n.ID), URL: "/history/" + itoa(n.ID),
-			Robot: robotNames[n.RobotID], Kind: n.Kind, State: n.State, Summary: summary, When: fmtTime(n.CreatedAt.Local())})
+			Robot: robotNames[n.RobotID], Kind: n.Kind, State: n.State, Summary: summary, When: i18n.Minute(ctx, n.CreatedAt)})
 	}
 	return render(c, http.StatusOK, views.WhyPage(d))
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/csv"
 	"fmt"
@@ -13,17 +14,19 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/views"
 )
 
 const formTimeLayout = "2006-01-02T15:04"
 
-// parseFormTime parses a datetime-local value (server's local zone) or RFC 3339.
-func parseFormTime(s string) (time.Time, error) {
+// parseFormTime parses a datetime-local value (in the reader's time zone, the one the
+// console shows times in) or RFC 3339.
+func parseFormTime(ctx context.Context, s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.ParseInLocation(formTimeLayout, s, time.Local); err == nil {
+	if t, err := time.ParseInLocation(formTimeLayout, s, i18n.From(ctx).Zone); err == nil {
 		return t, nil
 	}
 	return time.Parse(time.RFC3339, s)
@@ -31,16 +34,17 @@ func parseFormTime(s string) (time.Time, error) {
 
 // parseTimeRange reads the from/to filter fields; a bad or reversed range is reported on
 // the fields and not applied.
-func parseTimeRange(errs views.FieldErrors, fromField, toField string) (from, to time.Time) {
+func parseTimeRange(c echo.Context, errs views.FieldErrors, fromField, toField string) (from, to time.Time) {
+	ctx := c.Request().Context()
 	var err error
-	if from, err = parseFormTime(fromField); err != nil {
-		errs["from"] = "Use a date and time like 2026-11-24T09:30."
+	if from, err = parseFormTime(ctx, fromField); err != nil {
+		errs["from"] = t(c, "audit.err_from")
 	}
-	if to, err = parseFormTime(toField); err != nil {
-		errs["to"] = "Use a date and time like 2026-11-24T18:00."
+	if to, err = parseFormTime(ctx, toField); err != nil {
+		errs["to"] = t(c, "audit.err_to")
 	}
 	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
-		errs["to"] = "The end must be after the start; the time range was not applied."
+		errs["to"] = t(c, "audit.err_range")
 		return time.Time{}, time.Time{}
 	}
 	return from, to
@@ -82,11 +86,11 @@ func (s *Server) auditFilter(c echo.Context) (db.AuditFilter, views.AuditFilterD
 	checkOptional(c, errs, "actor", fd.Actor, 64)
 	checkOptional(c, errs, "action", fd.Action, 64)
 	checkOptional(c, errs, "object", fd.ObjectType, 64)
-	f.From, f.To = parseTimeRange(errs, fd.From, fd.To)
+	f.From, f.To = parseTimeRange(c, errs, fd.From, fd.To)
 	if cur := q.Get("before"); cur != "" {
 		parts, err := decodeCursor(cur, 2)
 		if err != nil {
-			errs["_form"] = "The page link is damaged; showing the newest events instead."
+			errs["_form"] = t(c, "audit.err_cursor")
 		} else {
 			f.Before = &db.AuditCursor{At: parts[0], ID: parts[1]}
 		}
@@ -110,12 +114,12 @@ func (s *Server) auditList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.AuditPageData{Page: s.page(c, "Audit log", "audit"), Filter: fd, Errors: errs}
+	d := views.AuditPageData{Page: s.page(c, t(c, "audit.title"), "audit"), Filter: fd, Errors: errs}
 	for _, e := range events {
-		verb, changes := auditInWords(e)
-		d.Rows = append(d.Rows, views.AuditRow{At: e.At.Local().Format("2006-01-02 15:04:05"), Actor: e.Actor,
+		sentence, changes := auditInWords(ctx, e)
+		d.Rows = append(d.Rows, views.AuditRow{At: i18n.Time(ctx, e.At), Actor: e.Actor,
 			Action: e.Action, ObjectType: e.ObjectType, ObjectName: e.ObjectName, IP: e.IP, Before: e.Before, After: e.After,
-			Verb: verb, Changes: changes, ObjectURL: auditObjectURL(e.ObjectType, e.ObjectID)})
+			Sentence: sentence, Changes: changes, ObjectURL: auditObjectURL(e.ObjectType, e.ObjectID)})
 	}
 	base := url.Values{}
 	for k, v := range map[string]string{"actor": fd.Actor, "action": fd.Action, "object": fd.ObjectType, "from": fd.From, "to": fd.To} {
@@ -139,8 +143,8 @@ func (s *Server) auditList(c echo.Context) error {
 		}
 	}
 	if types, err := s.deps.DB.AuditObjectTypes(ctx); err == nil {
-		for _, t := range types {
-			d.ObjectTypes = append(d.ObjectTypes, views.Option{Value: t, Label: t})
+		for _, tp := range types {
+			d.ObjectTypes = append(d.ObjectTypes, views.Option{Value: tp, Label: auditWord(ctx, "audit.type.", tp)})
 		}
 	}
 	if isHTMX(c) {
@@ -153,7 +157,7 @@ func (s *Server) auditExport(c echo.Context) error {
 	f, _, errs := s.auditFilter(c)
 	if len(errs) > 0 {
 		for k, v := range errs {
-			return userError(http.StatusBadRequest, "%s: %s", k, v)
+			return userError(http.StatusBadRequest, "%s", t(c, "audit.field_error", "Field", k, "Error", v))
 		}
 	}
 	f.Before = nil
@@ -162,7 +166,8 @@ func (s *Server) auditExport(c echo.Context) error {
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="alertdesk-audit.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"time", "actor", "ip", "action", "object_type", "object_id", "object_name", "before", "after"})
+	_ = w.Write(csvHeader(c.Request().Context(), "audit.csv.", "time", "actor", "ip", "action", "object_type", "object_id",
+		"object_name", "before", "after"))
 	n := 0
 	err := s.deps.DB.EachAuditEvent(c.Request().Context(), f, func(e db.AuditEvent) error {
 		n++

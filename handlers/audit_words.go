@@ -1,20 +1,27 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/views"
 )
 
-// auditVerbs put an audit action's last part into words.
-var auditVerbs = map[string]string{"create": "created", "update": "changed", "delete": "deleted", "enable": "enabled",
-	"disable": "disabled", "rename": "renamed", "revoke": "revoked", "reveal": "revealed the secret of",
-	"test": "test-sent", "reset_password": "reset the password of", "change_password": "changed the password of",
-	"clone": "cloned", "expire": "expired", "resend": "resent a notification of"}
+// auditVerbs are the audit actions' last parts that have a sentence of their own in the
+// catalog ("audit.did.update" = "{{.Actor}} changed {{.Type}} {{.Object}}"). Any other
+// action is told by "audit.did_other" with the action's words as they are stored.
+var auditVerbs = map[string]bool{"create": true, "update": true, "delete": true, "enable": true, "disable": true,
+	"rename": true, "revoke": true, "reveal": true, "test": true, "test_send": true, "reset_password": true,
+	"change_password": true, "clone": true, "expire": true, "resend": true, "secret": true, "webhook": true,
+	"unlink": true, "schedules": true, "secret_url_create": true, "secret_url_revoke": true, "token_rotate": true,
+	"contact_actions": true, "summary": true, "login": true, "login_failed": true, "login_throttled": true,
+	"sessions_ended": true, "signup": true, "ack": true, "claim": true, "close": true, "silence1h": true,
+	"silence4h": true, "silence24h": true, "note": true}
 
 // auditObjectURL is the page of an audited object, "" when it has none.
 func auditObjectURL(objectType string, id int64) string {
@@ -32,16 +39,19 @@ func auditObjectURL(objectType string, id int64) string {
 	return ""
 }
 
-// auditInWords turns an audit event into a sentence ("alice changed rule DiskFull") and
-// its changes field by field ("severity: warning → critical").
-func auditInWords(e db.AuditEvent) (verb string, changes []views.AuditChange) {
+// auditInWords puts an audit event into words: the catalog sentence that tells it
+// ("alice changed rule DiskFull", with the actor and the object as arguments so each
+// language orders them its own way) and its changes field by field ("severity: warning →
+// critical").
+func auditInWords(ctx context.Context, e db.AuditEvent) (sentence views.AuditSentence, changes []views.AuditChange) {
 	action := e.Action
 	if i := strings.LastIndexByte(action, '.'); i >= 0 {
 		action = action[i+1:]
 	}
-	verb = auditVerbs[action]
-	if verb == "" {
-		verb = strings.ReplaceAll(action, "_", " ")
+	sentence = views.AuditSentence{Key: "audit.did_other", Verb: strings.ReplaceAll(action, "_", " "),
+		Type: auditWord(ctx, "audit.type.", e.ObjectType)}
+	if auditVerbs[action] {
+		sentence.Key = "audit.did." + action
 	}
 	var before, after map[string]any
 	_ = json.Unmarshal([]byte(e.Before), &before)
@@ -61,16 +71,25 @@ func auditInWords(e db.AuditEvent) (verb string, changes []views.AuditChange) {
 	for _, k := range names {
 		b, bok := before[k]
 		a, aok := after[k]
-		bs, as := auditValue(b, bok), auditValue(a, aok)
+		bs, as := auditValue(ctx, b, bok), auditValue(ctx, a, aok)
 		if bs == as {
 			continue
 		}
-		changes = append(changes, views.AuditChange{Field: strings.ReplaceAll(k, "_", " "), Before: bs, After: as})
+		changes = append(changes, views.AuditChange{Field: auditWord(ctx, "audit.field.", k), Before: bs, After: as})
 	}
-	return verb, changes
+	return sentence, changes
 }
 
-func auditValue(v any, ok bool) string {
+// auditWord is a stored name (an object type, a field) in the reader's words: the
+// catalog's prefix.name when it has one, else the name with spaces for underscores.
+func auditWord(ctx context.Context, prefix, name string) string {
+	if w := views.CodeWord(ctx, prefix, name); w != name || name == "" {
+		return w
+	}
+	return strings.ReplaceAll(name, "_", " ")
+}
+
+func auditValue(ctx context.Context, v any, ok bool) string {
 	if !ok || v == nil {
 		return "—"
 	}
@@ -78,14 +97,20 @@ func auditValue(v any, ok bool) string {
 	switch x := v.(type) {
 	case string:
 		s = x
-	case float64, bool:
+	case bool:
+		if x {
+			s = i18n.T(ctx, "audit.value_true")
+		} else {
+			s = i18n.T(ctx, "audit.value_false")
+		}
+	case float64:
 		s = fmt.Sprint(x)
 	default:
 		b, _ := json.Marshal(x)
 		s = string(b)
 	}
 	if s == "" {
-		s = "(empty)"
+		s = i18n.T(ctx, "audit.value_empty")
 	}
 	if len(s) > 120 {
 		s = strings.ToValidUTF8(s[:120], "") + "…"

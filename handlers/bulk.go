@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,32 +18,47 @@ const maxBulk = 500
 func bulkIDs(c echo.Context) ([]int64, error) {
 	vals, err := c.FormParams()
 	if err != nil {
-		return nil, userError(http.StatusBadRequest, "The form could not be read.")
+		return nil, userError(http.StatusBadRequest, "%s", t(c, "robots.bulk_unreadable"))
 	}
 	var ids []int64
 	for _, v := range vals["id"] {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			return nil, userError(http.StatusBadRequest, "The list's selection could not be read.")
+			return nil, userError(http.StatusBadRequest, "%s", t(c, "robots.bulk_bad_selection"))
 		}
 		ids = append(ids, id)
 	}
 	if len(ids) > maxBulk {
-		return nil, userError(http.StatusBadRequest, "Pick at most %d at once.", maxBulk)
+		return nil, userError(http.StatusBadRequest, "%s", t(c, "robots.bulk_too_many", "Max", maxBulk))
 	}
 	return ids, nil
 }
 
+// bulkTexts are the catalog keys of a list's bulk-action flashes.
+type bulkTexts struct {
+	none                       string // nothing ticked
+	enabled, disabled, deleted string // "Enabled N robots." (plural by Count)
+	notDone                    string // the done message and the refusals
+}
+
+var (
+	robotBulkTexts = bulkTexts{none: "robots.bulk_none", enabled: "robots.bulk_enabled", disabled: "robots.bulk_disabled",
+		deleted: "robots.bulk_deleted", notDone: "robots.bulk_not_done"}
+	ruleBulkTexts = bulkTexts{none: "rules.bulk_none", enabled: "rules.bulk_enabled", disabled: "rules.bulk_disabled",
+		deleted: "rules.bulk_deleted", notDone: "rules.bulk_not_done"}
+)
+
 // bulkReport is the flash after a bulk action: how many were done, and why others were not.
-func bulkReport(c echo.Context, s *Server, verb, noun string, done int, refused []string, back string) error {
+func bulkReport(c echo.Context, s *Server, action string, texts bulkTexts, done int, refused []string, back string) error {
 	if done == 0 && len(refused) == 0 {
-		s.setFlash(c, "error", "Tick at least one "+noun+" first.")
+		s.setFlash(c, "error", t(c, texts.none))
 		return redirect(c, back)
 	}
-	msg := fmt.Sprintf("%s %d %s.", verb, done, plural(done, noun))
+	key := map[string]string{"enable": texts.enabled, "disable": texts.disabled, "delete": texts.deleted}[action]
+	msg := t(c, key, "Count", done)
 	kind := "ok"
 	if len(refused) > 0 {
-		msg += " Not done: " + strings.Join(refused, "; ") + "."
+		msg = t(c, texts.notDone, "Done", msg, "Refused", strings.Join(refused, t(c, "robots.bulk_separator")))
 		kind = "error"
 	}
 	s.setFlash(c, kind, msg)
@@ -76,23 +90,22 @@ func (s *Server) robotsBulk(c echo.Context) error {
 		case "delete":
 			err = s.deps.DB.DeleteRobot(ctx, actor(c), scope(c), id)
 		default:
-			return userError(http.StatusUnprocessableEntity, "Pick enable, disable or delete.")
+			return userError(http.StatusUnprocessableEntity, "%s", t(c, "robots.bulk_bad_action"))
 		}
 		var inUse *db.RobotInUseError
 		switch {
 		case errors.As(err, &inUse):
 			r, _ := s.deps.DB.RobotByID(ctx, scope(c), id)
-			refused = append(refused, fmt.Sprintf("%s is used by %d %s (delete it from its page)", r.Name, len(inUse.Rules), plural(len(inUse.Rules), "rule")))
+			refused = append(refused, t(c, "robots.bulk_in_use", "Name", r.Name, "Count", len(inUse.Rules)))
 		case errors.Is(err, db.ErrNotFound):
-			refused = append(refused, "robot #"+itoa(id)+" is not one of yours")
+			refused = append(refused, t(c, "robots.bulk_not_yours", "ID", id))
 		case err != nil:
 			return err
 		default:
 			done++
 		}
 	}
-	verb := map[string]string{"enable": "Enabled", "disable": "Disabled", "delete": "Deleted"}[action]
-	return bulkReport(c, s, verb, "robot", done, refused, "/robots")
+	return bulkReport(c, s, action, robotBulkTexts, done, refused, "/robots")
 }
 
 // rulesBulk enables, disables or deletes the ticked rules.
@@ -112,14 +125,14 @@ func (s *Server) rulesBulk(c echo.Context) error {
 		case "delete":
 			err = s.deps.DB.DeleteRule(ctx, actor(c), scope(c), id)
 		default:
-			return userError(http.StatusUnprocessableEntity, "Pick enable, disable or delete.")
+			return userError(http.StatusUnprocessableEntity, "%s", t(c, "robots.bulk_bad_action"))
 		}
 		switch {
 		case errors.Is(err, db.ErrRuleNeedsRobot):
 			r, _ := s.deps.DB.RuleByID(ctx, scope(c), id)
-			refused = append(refused, r.Name+" has no robot to send to")
+			refused = append(refused, t(c, "rules.bulk_no_robot", "Name", r.Name))
 		case errors.Is(err, db.ErrNotFound):
-			refused = append(refused, "rule #"+itoa(id)+" is not one of yours")
+			refused = append(refused, t(c, "rules.bulk_not_yours", "ID", id))
 		case err != nil:
 			return err
 		default:
@@ -129,6 +142,5 @@ func (s *Server) rulesBulk(c echo.Context) error {
 	if done > 0 {
 		s.rulesChanged()
 	}
-	verb := map[string]string{"enable": "Enabled", "disable": "Disabled", "delete": "Deleted"}[action]
-	return bulkReport(c, s, verb, "rule", done, refused, "/rules")
+	return bulkReport(c, s, action, ruleBulkTexts, done, refused, "/rules")
 }

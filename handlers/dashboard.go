@@ -1,13 +1,13 @@
 package handlers
 
 import (
-	"fmt"
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
-	"alertdesk/notify"
+	"alertdesk/i18n"
 	"alertdesk/views"
 )
 
@@ -22,25 +22,25 @@ func (s *Server) dashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.DashboardData{Page: s.page(c, "Dashboard", "dashboard"), ShowTeam: u.Role != db.RoleMember,
-		Alerts: sum.Alerts, Delivered: sum.Delivered, Failed: sum.Failed, Expired: sum.Expired, Chart: hourChart(sum.Hours)}
+	d := views.DashboardData{Page: s.page(c, t(c, "dashboard.title"), "dashboard"), ShowTeam: u.Role != db.RoleMember,
+		Alerts: sum.Alerts, Delivered: sum.Delivered, Failed: sum.Failed, Expired: sum.Expired, Chart: hourChart(ctx, sum.Hours)}
 	for _, r := range sum.Robots {
-		dr := views.DashRobot{Name: r.Name, Team: r.TeamName, Platform: notify.Platform(r.Platform).Label(),
+		dr := views.DashRobot{Name: r.Name, Team: r.TeamName, Platform: platformWord(ctx, r.Platform),
 			URL: "/robots/" + itoa(r.ID)}
 		switch {
 		case r.Status == db.RobotFailing:
 			dr.Problem, dr.Reason = "failing", r.StatusReason
 		case r.Degraded():
 			dr.Problem = "degraded"
-			dr.Reason = fmt.Sprintf("the last %d sends failed with a retryable error; last: %s", r.ConsecutiveFailures, r.LastFailure)
+			dr.Reason = t(c, "dashboard.degraded_reason", "Count", r.ConsecutiveFailures, "Last", r.LastFailure)
 		default:
 			dr.Problem, dr.Reason = "throttled", r.LastFailure
-			dr.Throttled = "until " + r.ThrottledUntil.Local().Format("15:04")
+			dr.Throttled = i18n.Minute(ctx, r.ThrottledUntil)
 		}
 		d.Robots = append(d.Robots, dr)
 	}
 	for _, h := range sum.Latest {
-		d.Latest = append(d.Latest, historyRow(h))
+		d.Latest = append(d.Latest, historyRow(ctx, h))
 	}
 	if d.StuckGroups, err = s.stuckGroups(c, 0); err != nil {
 		return err
@@ -57,13 +57,13 @@ func (s *Server) dashboard(c echo.Context) error {
 	}
 	d.RobotCount = fr.Robots
 	if u.CanWrite() {
-		d.FirstRun = firstRunSteps(fr, u.Role == db.RoleAdmin)
+		d.FirstRun = firstRunSteps(ctx, fr, u.Role == db.RoleAdmin)
 	}
 	return render(c, http.StatusOK, views.DashboardPage(d))
 }
 
 // hourChart lays out three bars per hour (alerts, delivered, failed) in SVG units.
-func hourChart(hours []db.HourCount) views.Chart {
+func hourChart(ctx context.Context, hours []db.HourCount) views.Chart {
 	const (
 		slot   = 30 // width of one hour
 		bar    = 8
@@ -83,18 +83,19 @@ func hourChart(hours []db.HourCount) views.Chart {
 	}
 	for i, h := range hours {
 		x := i * slot
-		hour := h.Hour.Local().Format("15:04")
+		local := i18n.In(ctx, h.Hour)
+		hour := local.Format("15:04")
 		for j, v := range []struct {
 			n     int
 			class string
 			what  string
-		}{{h.Alerts, "bar-alert", "alerts"}, {h.Delivered, "bar-ok", "delivered"}, {h.Failed, "bar-bad", "failed"}} {
+		}{{h.Alerts, "bar-alert", "dashboard.bar_alerts"}, {h.Delivered, "bar-ok", "dashboard.bar_delivered"}, {h.Failed, "bar-bad", "dashboard.bar_failed"}} {
 			ht := scale(v.n)
 			c.Bars = append(c.Bars, views.ChartBar{X: x + 3 + j*bar, Y: base - ht, W: bar - 1, H: ht, Class: v.class,
-				Title: fmt.Sprintf("%s: %d %s", hour, v.n, v.what)})
+				Title: i18n.T(ctx, v.what, "Hour", hour, "Count", v.n)})
 		}
 		if i%3 == 0 {
-			c.Labels = append(c.Labels, views.ChartLabel{X: x + slot/2, Text: h.Hour.Local().Format("15h")})
+			c.Labels = append(c.Labels, views.ChartLabel{X: x + slot/2, Text: i18n.T(ctx, "dashboard.hour_label", "Hour", local.Format("15"))})
 		}
 	}
 	return c
@@ -121,33 +122,31 @@ func (s *Server) stuckGroups(c echo.Context, ruleID int64) ([]views.StuckGroup, 
 		}
 		name := names[g.RuleID]
 		if name == "" {
-			name = "rule #" + itoa(g.RuleID)
+			name = t(c, "dashboard.rule_id", "ID", g.RuleID)
 		}
 		out = append(out, views.StuckGroup{Rule: name, RuleURL: "/rules/" + itoa(g.RuleID), Group: labelLine(g.GroupLabels),
-			Why: g.LastError, Retry: fmtTime(g.FlushAt.Local()), Tries: g.FlushFailures})
+			Why: g.LastError, Retry: i18n.Minute(c.Request().Context(), g.FlushAt), Tries: g.FlushFailures})
 	}
 	return out, nil
 }
 
 // firstRunSteps lays out the checklist from an empty console to a delivered alert; nil
 // once every step is done. Only admins create teams; a member always has one.
-func firstRunSteps(f db.FirstRun, isAdmin bool) []views.FirstRunStep {
+func firstRunSteps(ctx context.Context, f db.FirstRun, isAdmin bool) []views.FirstRunStep {
+	step := func(key, url string, done bool) views.FirstRunStep {
+		return views.FirstRunStep{Label: i18n.T(ctx, "dashboard.step."+key), Hint: i18n.T(ctx, "dashboard.step."+key+"_hint"),
+			URL: url, Action: i18n.T(ctx, "dashboard.step."+key+"_action"), Done: done}
+	}
 	steps := []views.FirstRunStep{
-		{Label: "Create a team", Hint: "Every robot, contact, rule and token belongs to a team.",
-			URL: "/admin/teams", Action: "Create a team", Done: f.Teams > 0},
-		{Label: "Register a robot", Hint: "Add a custom robot to your DingTalk, Feishu/Lark or WeCom group and paste its webhook URL here.",
-			URL: "/robots/new", Action: "New robot", Done: f.Robots > 0},
-		{Label: "Test-send it", Hint: "Proves the webhook, signing secret and keywords work: a sample message lands in the group.",
-			URL: "/robots", Action: "Go to robots and press Test-send", Done: f.VerifiedRobots > 0},
-		{Label: "Write an alert rule", Hint: "Which alerts matter, and which robots they go to.",
-			URL: "/rules/new", Action: "New rule", Done: f.Rules > 0},
-		{Label: "Create an API token", Hint: "Alertmanager, Grafana or your scripts send alerts with it.",
-			URL: "/tokens", Action: "Create a token", Done: f.Tokens > 0},
-		{Label: "Send a first alert", Hint: "The token page shows a sample request shaped to hit your rule; it is done when the chat group got it.",
-			URL: "/tokens", Action: "Send the sample alert", Done: f.Delivered > 0},
+		step("team", "/admin/teams", f.Teams > 0),
+		step("robot", "/robots/new", f.Robots > 0),
+		step("test", "/robots", f.VerifiedRobots > 0),
+		step("rule", "/rules/new", f.Rules > 0),
+		step("token", "/tokens", f.Tokens > 0),
+		step("alert", "/tokens", f.Delivered > 0),
 	}
 	if !isAdmin && f.Teams == 0 {
-		steps[0].Hint = "Ask an administrator to put you in a team."
+		steps[0].Hint = i18n.T(ctx, "dashboard.step.team_hint_member")
 	}
 	all := true
 	for i := range steps {

@@ -308,8 +308,8 @@ func TestAuditInWords(t *testing.T) {
 	}
 	admin := ts.login(t, "admin", testPassword)
 	body := bodyText(admin.get(t, "/audit"))
-	for _, want := range []string{"changed rule", `<a href="/rules/` + idStr(rule.ID) + `"><em>DiskFull</em></a>`,
-		"<strong>severity</strong>: warning → critical"} {
+	for _, want := range []string{"changed rule", `<a href="/rules/` + idStr(rule.ID) + `"><em data-user-data>DiskFull</em></a>`,
+		"<strong>severity</strong>: <span data-user-data>warning</span> → <span data-user-data>critical</span>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("audit log lacks %q", want)
 		}

@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/notify"
 	"alertdesk/views"
 )
@@ -22,7 +25,9 @@ import (
 const historyPageSize = 50
 
 // errOtherTeam: a member asked for another team's history. Never data: a 404.
-var errOtherTeam = userError(http.StatusNotFound, "Not found, or not visible to you.")
+func errOtherTeam(c echo.Context) error {
+	return userError(http.StatusNotFound, "%s", t(c, "history.err_not_found"))
+}
 
 // historyFilter reads the filters from the query string. Invalid values come back as
 // field errors and are left out of the returned filter; a member naming another team
@@ -37,14 +42,14 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 	f := db.HistoryFilter{Scope: scope(c), Limit: historyPageSize}
 	errs := views.FieldErrors{}
 
-	f.From, f.To = parseTimeRange(errs, fd.From, fd.To)
+	f.From, f.To = parseTimeRange(c, errs, fd.From, fd.To)
 	if fd.Team != "" {
 		id := parseID(fd.Team)
 		switch {
 		case u.Role == db.RoleMember && id != u.TeamID:
-			return f, fd, errs, errOtherTeam
+			return f, fd, errs, errOtherTeam(c)
 		case id <= 0:
-			errs["team"] = "Pick a team from the list."
+			errs["team"] = t(c, "history.err_pick_team")
 		case u.Role == db.RoleMember:
 			// their own team: the scope already says so
 		default:
@@ -56,7 +61,7 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 			if slices.ContainsFunc(teams, func(t db.NamedID) bool { return t.ID == id }) {
 				f.TeamID = id
 			} else {
-				errs["team"] = "There is no such team."
+				errs["team"] = t(c, "history.err_no_team")
 			}
 		}
 	}
@@ -65,7 +70,7 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 	case fd.Rule == "test":
 		f.TestOnly = true
 	case id <= 0:
-		errs["rule"] = "Pick a rule from the list."
+		errs["rule"] = t(c, "history.err_pick_rule")
 	default:
 		f.RuleID = id // checked against the rules in scope by the caller
 	}
@@ -73,21 +78,21 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 		if id := parseID(fd.Robot); id > 0 {
 			f.RobotID = id // checked against the robots in scope by the caller
 		} else {
-			errs["robot"] = "Pick a robot from the list."
+			errs["robot"] = t(c, "history.err_pick_robot")
 		}
 	}
 	if fd.Platform != "" {
 		if _, ok := notify.ParsePlatform(fd.Platform); ok {
 			f.Platform = fd.Platform
 		} else {
-			errs["platform"] = "Pick " + notify.LabelList("or") + "."
+			errs["platform"] = t(c, "history.err_platform", "Platforms", notify.LabelList(t(c, "history.or")))
 		}
 	}
 	if fd.Outcome != "" {
 		if slices.Contains(db.Outcomes, fd.Outcome) {
 			f.Outcome = fd.Outcome
 		} else {
-			errs["outcome"] = "Unknown outcome; pick one of " + strings.Join(db.Outcomes, ", ") + "."
+			errs["outcome"] = t(c, "history.err_outcome", "Outcomes", outcomeList(c))
 		}
 	}
 	checkOptional(c, errs, "q", fd.Q, 200)
@@ -107,7 +112,7 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 	if cur := q.Get("before"); cur != "" {
 		parts, err := decodeCursor(cur, 2)
 		if err != nil || parts[0] < 0 || parts[1] <= 0 {
-			errs["_form"] = "The page link is damaged; showing the newest deliveries instead."
+			errs["_form"] = t(c, "history.err_cursor")
 		} else {
 			f.Before = &db.HistoryCursor{At: parts[0], ID: parts[1]}
 		}
@@ -116,16 +121,16 @@ func (s *Server) historyFilter(c echo.Context) (db.HistoryFilter, views.HistoryF
 }
 
 // checkRobotRule drops robot and rule filters that name nothing in the caller's scope.
-func checkRobotRule(f *db.HistoryFilter, errs views.FieldErrors, robots, rules []db.NamedID) {
+func checkRobotRule(c echo.Context, f *db.HistoryFilter, errs views.FieldErrors, robots, rules []db.NamedID) {
 	has := func(list []db.NamedID, id int64) bool {
 		return slices.ContainsFunc(list, func(n db.NamedID) bool { return n.ID == id })
 	}
 	if f.RobotID != 0 && !has(robots, f.RobotID) {
-		errs["robot"] = "There is no such robot, or it is not visible to you."
+		errs["robot"] = t(c, "history.err_no_robot")
 		f.RobotID = 0
 	}
 	if f.RuleID != 0 && !has(rules, f.RuleID) {
-		errs["rule"] = "There is no such rule, or it is not visible to you."
+		errs["rule"] = t(c, "history.err_no_rule")
 		f.RuleID = 0
 	}
 }
@@ -170,34 +175,34 @@ func latency(ms int64, httpStatus int) string {
 	if httpStatus == 0 && ms == 0 {
 		return ""
 	}
-	return strconv.FormatInt(ms, 10) + " ms"
+	return strconv.FormatInt(ms, 10) + " ms" // a unit, the same in every language
 }
 
 // shownName is how the history names a robot or rule: by the name it had, marked when
 // it has been deleted since. Objects deleted before deletes kept them (migration 0006)
 // have no name left and are shown by id.
-func shownName(what, name string, id int64, deleted bool) string {
+func shownName(ctx context.Context, what, name string, id int64, deleted bool) string {
 	switch {
 	case name == "":
-		return what + " #" + itoa(id) + " (deleted)"
+		return i18n.T(ctx, "history.deleted."+what, "ID", id)
 	case deleted:
-		return name + " (deleted)"
+		return i18n.T(ctx, "history.deleted_name", "Name", name)
 	}
 	return name
 }
 
-func historyRow(h db.HistoryRow) views.HistoryRow {
-	r := views.HistoryRow{At: h.At.Local().Format("2006-01-02 15:04:05"), Outcome: h.Outcome,
-		OutcomeClass: outcomeClass(h.Outcome), Platform: notify.Platform(h.Platform).Label(),
-		Robot: shownName("robot", h.RobotName, h.RobotID, h.RobotDeleted), Team: shownName("team", h.TeamName, h.TeamID, h.TeamDeleted),
+func historyRow(ctx context.Context, h db.HistoryRow) views.HistoryRow {
+	r := views.HistoryRow{At: i18n.Time(ctx, h.At), Outcome: h.Outcome,
+		OutcomeClass: outcomeClass(h.Outcome), Platform: platformWord(ctx, h.Platform),
+		Robot: shownName(ctx, "robot", h.RobotName, h.RobotID, h.RobotDeleted), Team: shownName(ctx, "team", h.TeamName, h.TeamID, h.TeamDeleted),
 		IsTest: h.RuleID == 0 && h.Kind == "test", Kind: h.Kind, Attempt: h.Attempt.Attempt,
-		Summary: h.Summary, Latency: latency(h.LatencyMS, h.HTTPStatus), DetailURL: "/history/" + itoa(h.NotificationID),
+		Summary: answerSummary(ctx, h.Summary), Latency: latency(h.LatencyMS, h.HTTPStatus), DetailURL: "/history/" + itoa(h.NotificationID),
 		IncidentID: h.IncidentID}
 	if r.Summary == "" {
 		r.Summary = h.Message
 	}
 	if h.RuleID != 0 {
-		r.Rule = shownName("rule", h.RuleName, h.RuleID, h.RuleDeleted)
+		r.Rule = shownName(ctx, "rule", h.RuleName, h.RuleID, h.RuleDeleted)
 		if !h.RuleDeleted {
 			r.RuleURL = "/rules/" + itoa(h.RuleID)
 		}
@@ -228,7 +233,7 @@ func (s *Server) historyList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	checkRobotRule(&f, errs, robots, rules)
+	checkRobotRule(c, &f, errs, robots, rules)
 	status := http.StatusOK
 	if len(errs) > 0 {
 		status = http.StatusUnprocessableEntity
@@ -237,14 +242,13 @@ func (s *Server) historyList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.HistoryPageData{Page: s.page(c, "History", "history"), Filter: fd, Errors: errs,
+	d := views.HistoryPageData{Page: s.page(c, t(c, "history.page_title"), "history"), Filter: fd, Errors: errs,
 		ShowTeam: u.Role != db.RoleMember}
 	if f.Query != "" && fd.From == "" && fd.To == "" && !f.From.IsZero() {
-		d.Notice = "Free text searches the newest 20,000 deliveries (since " + f.From.Local().Format("2006-01-02 15:04") +
-			"); set a time range (From/To) to search further back."
+		d.Notice = t(c, "history.free_text_window", "Since", i18n.Minute(ctx, f.From))
 	}
 	for _, h := range rows {
-		d.Rows = append(d.Rows, historyRow(h))
+		d.Rows = append(d.Rows, historyRow(ctx, h))
 	}
 	base := historyQuery(fd)
 	d.ExportURL = "/history.csv"
@@ -274,18 +278,18 @@ func (s *Server) historyList(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, t := range teams {
-			label := t.Name
-			if t.Deleted {
-				label += " (deleted)"
+		for _, tm := range teams {
+			label := tm.Name
+			if tm.Deleted {
+				label = t(c, "history.deleted_name", "Name", tm.Name)
 			}
-			d.Teams = append(d.Teams, views.Option{Value: itoa(t.ID), Label: label})
+			d.Teams = append(d.Teams, views.Option{Value: itoa(tm.ID), Label: label})
 		}
 	}
 	label := func(n db.NamedID) string {
 		name := n.Name
 		if n.Deleted {
-			name += " (deleted)"
+			name = t(c, "history.deleted_name", "Name", n.Name)
 		}
 		if d.ShowTeam {
 			return n.TeamName + " / " + name
@@ -298,9 +302,11 @@ func (s *Server) historyList(c echo.Context) error {
 	for _, r := range rules {
 		d.Rules = append(d.Rules, views.Option{Value: itoa(r.ID), Label: label(r)})
 	}
-	d.Platforms = platformOptions
+	for _, o := range platformOptions {
+		d.Platforms = append(d.Platforms, views.Option{Value: o.Value, Label: platformWord(ctx, o.Value)})
+	}
 	for _, o := range db.Outcomes {
-		d.Outcomes = append(d.Outcomes, views.Option{Value: o, Label: strings.ReplaceAll(o, "_", " ")})
+		d.Outcomes = append(d.Outcomes, views.Option{Value: o, Label: views.CodeWord(ctx, "history.outcome.", o)})
 	}
 	return render(c, status, views.HistoryPage(d))
 }
@@ -320,7 +326,7 @@ func (s *Server) historyExport(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		checkRobotRule(&f, errs, robots, rules)
+		checkRobotRule(c, &f, errs, robots, rules)
 	}
 	delete(errs, "_form") // the export ignores the cursor anyway
 	if len(errs) > 0 {
@@ -331,9 +337,9 @@ func (s *Server) historyExport(c echo.Context) error {
 		sort.Strings(fields)
 		msgs := make([]string, len(fields))
 		for i, k := range fields {
-			msgs[i] = k + ": " + errs[k]
+			msgs[i] = t(c, "history.field_error", "Field", t(c, "history.field."+k), "Error", errs[k])
 		}
-		return userError(http.StatusUnprocessableEntity, "Nothing was exported. %s", strings.Join(msgs, " "))
+		return userError(http.StatusUnprocessableEntity, "%s", t(c, "history.err_export", "Errors", strings.Join(msgs, " ")))
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
@@ -342,16 +348,16 @@ func (s *Server) historyExport(c echo.Context) error {
 	h.Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"time", "team", "robot", "platform", "rule", "kind", "attempt", "outcome", "http_status", "code",
-		"message", "summary", "latency_ms", "notification_id", "attempt_id"})
+	_ = w.Write(csvHeader(ctx, "history.csv.", "time", "team", "robot", "platform", "rule", "kind", "attempt", "outcome",
+		"http_status", "code", "message", "summary", "latency_ms", "notification_id", "attempt_id"))
 	n := 0
 	err = s.deps.DB.EachHistoryRow(ctx, f, func(r db.HistoryRow) error {
 		n++
-		rule := shownName("rule", r.RuleName, r.RuleID, r.RuleDeleted)
+		rule := shownName(ctx, "rule", r.RuleName, r.RuleID, r.RuleDeleted)
 		if r.RuleID == 0 {
-			rule = "test-send"
+			rule = i18n.T(ctx, "history.test_send")
 		}
-		robot := shownName("robot", r.RobotName, r.RobotID, r.RobotDeleted)
+		robot := shownName(ctx, "robot", r.RobotName, r.RobotID, r.RobotDeleted)
 		if err := w.Write([]string{r.At.UTC().Format(time.RFC3339Nano), csvSafe(r.TeamName), csvSafe(robot), r.Platform,
 			csvSafe(rule), r.Kind, strconv.Itoa(r.Attempt.Attempt), r.Outcome, strconv.Itoa(r.HTTPStatus), csvSafe(r.Code),
 			csvSafe(r.Message), csvSafe(r.Summary), strconv.FormatInt(r.LatencyMS, 10), itoa(r.NotificationID), itoa(r.ID)}); err != nil {
@@ -383,11 +389,12 @@ func (s *Server) historyShow(c echo.Context) error {
 		return err
 	}
 	u := currentUser(c)
-	d := views.HistoryDetailData{Page: s.page(c, fmt.Sprintf("Notification #%d", id), "history"), ID: itoa(id),
+	ctx := c.Request().Context()
+	d := views.HistoryDetailData{Page: s.page(c, t(c, "history.notification_title", "ID", id), "history"), ID: itoa(id),
 		Title: nd.Title, Body: nd.Body, Kind: nd.Kind, State: nd.State, StateClass: stateClass(nd.State),
-		Team:  shownName("team", nd.TeamName, nd.TeamID, nd.TeamDeleted),
-		Robot: shownName("robot", nd.RobotName, nd.RobotID, nd.RobotDeleted), Platform: notify.Platform(nd.Platform).Label(),
-		Created: nd.CreatedAt.Local().Format("2006-01-02 15:04:05"), Summary: nd.LastSummary, TemplateFailure: nd.TemplateFailure}
+		Team:  shownName(ctx, "team", nd.TeamName, nd.TeamID, nd.TeamDeleted),
+		Robot: shownName(ctx, "robot", nd.RobotName, nd.RobotID, nd.RobotDeleted), Platform: platformWord(ctx, nd.Platform),
+		Created: i18n.Time(ctx, nd.CreatedAt), Summary: answerSummary(ctx, nd.LastSummary), TemplateFailure: nd.TemplateFailure}
 	if !nd.RobotDeleted {
 		d.RobotURL = "/robots/" + itoa(nd.RobotID) // a deleted robot has no page; the history is its record
 	}
@@ -399,17 +406,17 @@ func (s *Server) historyShow(c echo.Context) error {
 		d.Mentioned = append(d.Mentioned, "@all")
 	}
 	if nd.RuleID == 0 {
-		d.Rule = "test-send"
+		d.Rule = t(c, "history.test_send")
 	} else {
-		d.Rule = shownName("rule", nd.RuleName, nd.RuleID, nd.RuleDeleted)
+		d.Rule = shownName(ctx, "rule", nd.RuleName, nd.RuleID, nd.RuleDeleted)
 	}
 	switch nd.State {
 	case db.StateQueued, db.StateRetrying, db.StateSending:
-		d.NextAttempt = nd.NextAttemptAt.Local().Format("2006-01-02 15:04:05")
+		d.NextAttempt = i18n.Time(ctx, nd.NextAttemptAt)
 	}
 	for i, a := range nd.Attempts {
-		v := views.AttemptView{N: i + 1, At: a.At.Local().Format("2006-01-02 15:04:05.000"), Outcome: a.Outcome,
-			OutcomeClass: outcomeClass(a.Outcome), Code: a.Code, Message: a.Message, Summary: a.Summary,
+		v := views.AttemptView{N: i + 1, At: i18n.Time(ctx, a.At), Outcome: a.Outcome,
+			OutcomeClass: outcomeClass(a.Outcome), Code: a.Code, Message: a.Message, Summary: answerSummary(ctx, a.Summary),
 			Latency: latency(a.LatencyMS, a.HTTPStatus), Response: a.Response}
 		if a.HTTPStatus != 0 {
 			v.HTTPStatus = strconv.Itoa(a.HTTPStatus)
@@ -426,49 +433,47 @@ func (s *Server) historyShow(c echo.Context) error {
 			d.Response = a.Response
 		}
 		if a.Summary != "" {
-			d.Summary = a.Summary
+			d.Summary = answerSummary(ctx, a.Summary)
 		}
 		d.Timeline = append(d.Timeline, v)
 	}
 	for _, a := range nd.Alerts {
 		d.Alerts = append(d.Alerts, views.CarriedAlertView{Name: a.Name, Status: a.Status, Labels: a.Labels,
-			Starts: a.StartsAt.Local().Format("2006-01-02 15:04:05"), URL: "/alerts/" + itoa(a.ID)})
+			Starts: i18n.Time(ctx, a.StartsAt), URL: "/alerts/" + itoa(a.ID)})
 	}
 	for _, f := range nd.Folded {
 		d.Folded = append(d.Folded, views.FoldedView{ID: itoa(f.ID), Title: f.Title, State: f.State,
-			At: f.CreatedAt.Local().Format("2006-01-02 15:04:05"), URL: "/history/" + itoa(f.ID)})
+			At: i18n.Time(ctx, f.CreatedAt), URL: "/history/" + itoa(f.ID)})
 	}
 	if nd.DigestOf != 0 {
 		d.DigestURL = "/history/" + itoa(nd.DigestOf)
 	}
 	switch {
 	case !u.CanWrite():
-		d.ResendNote = "Auditors can read the history but not resend."
+		d.ResendNote = t(c, "history.resend_auditor")
 	case nd.RobotDeleted:
-		d.ResendNote = robotDeletedNote
+		d.ResendNote = t(c, "history.robot_deleted")
 	case nd.State == db.StateFailed || nd.State == db.StateExpired:
 		d.ResendURL = "/history/" + itoa(id) + "/resend"
 	default:
-		d.ResendNote = resendRefusal(nd.State)
+		d.ResendNote = resendRefusal(ctx, nd.State)
 	}
 	return render(c, http.StatusOK, views.HistoryDetailPage(d))
 }
 
-const robotDeletedNote = "Its robot was deleted; this record stays, but there is nothing to send it to."
-
 // resendRefusal says in words why a notification in state cannot be resent.
-func resendRefusal(state string) string {
+func resendRefusal(ctx context.Context, state string) string {
 	switch state {
 	case db.StateDelivered:
-		return "It was delivered; there is nothing to resend."
+		return i18n.T(ctx, "history.refuse_delivered")
 	case db.StateQueued, db.StateSending, db.StateRetrying:
-		return "It is still in the outbox (" + state + "); the delivery engine is on it."
+		return i18n.T(ctx, "history.refuse_outbox", "State", views.CodeWord(ctx, "history.state.", state))
 	case db.StateMuted:
-		return "It was muted on purpose (quiet hours or a silence); it is not resent."
+		return i18n.T(ctx, "history.refuse_muted")
 	case db.StateFolded:
-		return "It was folded into a digest; resend the digest instead."
+		return i18n.T(ctx, "history.refuse_folded")
 	}
-	return "Only failed or expired notifications can be resent; this one is " + state + "."
+	return i18n.T(ctx, "history.refuse_other", "State", views.CodeWord(ctx, "history.state.", state))
 }
 
 func (s *Server) historyResend(c echo.Context) error {
@@ -478,15 +483,54 @@ func (s *Server) historyResend(c echo.Context) error {
 	}
 	n, err := s.deps.DB.ResendNotification(c.Request().Context(), actor(c), scope(c), id)
 	if errors.Is(err, db.ErrWrongState) {
-		return userError(http.StatusConflict, "Not resent: %s", resendRefusal(n.State))
+		return userError(http.StatusConflict, "%s", t(c, "history.not_resent", "Why", resendRefusal(c.Request().Context(), n.State)))
 	}
 	if errors.Is(err, db.ErrRobotDeleted) {
-		return userError(http.StatusConflict, "Not resent: %s", robotDeletedNote)
+		return userError(http.StatusConflict, "%s", t(c, "history.not_resent", "Why", t(c, "history.robot_deleted")))
 	}
 	if err != nil {
 		return err
 	}
 	s.kick()
-	s.setFlash(c, "ok", fmt.Sprintf("Notification #%d is queued again; the delivery engine sends it now.", id))
+	s.setFlash(c, "ok", t(c, "history.resent", "ID", id))
 	return redirect(c, "/history/"+itoa(id))
+}
+
+// csvHeader is a CSV export's header row in the reader's language: the catalog's
+// prefix+column for each column.
+func csvHeader(ctx context.Context, prefix string, columns ...string) []string {
+	out := make([]string, len(columns))
+	for i, col := range columns {
+		out[i] = i18n.T(ctx, prefix+col)
+	}
+	return out
+}
+
+// platformWord is a platform's name in the reader's language (钉钉, 飞书, 企业微信).
+func platformWord(ctx context.Context, p string) string {
+	if w := views.CodeWord(ctx, "history.platform.", p); w != p {
+		return w
+	}
+	return notify.Platform(p).Label()
+}
+
+// outcomeList names every outcome in the reader's words, for the filter's error.
+func outcomeList(c echo.Context) string {
+	words := make([]string, len(db.Outcomes))
+	for i, o := range db.Outcomes {
+		words[i] = views.CodeWord(c.Request().Context(), "history.outcome.", o)
+	}
+	return strings.Join(words, t(c, "history.list_sep"))
+}
+
+// deliveredIn is the summary notify stores for a delivered message (notify/sender.go).
+var deliveredIn = regexp.MustCompile(`^Delivered in (\d+) ms$`)
+
+// answerSummary shows a stored delivery summary in the reader's language where the
+// console worded it itself; the platform's own words stay as the platform sent them.
+func answerSummary(ctx context.Context, s string) string {
+	if m := deliveredIn.FindStringSubmatch(s); m != nil {
+		return i18n.T(ctx, "history.delivered_in", "Ms", m[1])
+	}
+	return s
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/views"
 )
 
@@ -16,7 +17,7 @@ import (
 func (s *Server) intakeErrorsList(c echo.Context) error {
 	q := c.QueryParams()
 	sc := scope(c)
-	d := views.IntakeErrorsPageData{Page: s.page(c, "Intake errors", "intake"), Kind: q.Get("kind"), ShowTeam: sc.All,
+	d := views.IntakeErrorsPageData{Page: s.page(c, t(c, "intake.title"), "intake"), Kind: q.Get("kind"), ShowTeam: sc.All,
 		Kept: withCommas(db.IntakeErrorsKept)}
 	f := db.IntakeErrorFilter{Limit: 50}
 	status := http.StatusOK
@@ -25,13 +26,13 @@ func (s *Server) intakeErrorsList(c echo.Context) error {
 		f.Kind = d.Kind
 	default:
 		d.Kind, status = "", http.StatusUnprocessableEntity
-		d.Page.Flash, d.Page.FlashKind = "Kind must be refused, clamped, body or truncated; showing every kind.", "error"
+		d.Page.Flash, d.Page.FlashKind = t(c, "intake.err_kind"), "error"
 	}
 	if b := q.Get("before"); b != "" {
 		id, err := strconv.ParseInt(b, 10, 64)
 		if err != nil || id <= 0 {
 			status = http.StatusUnprocessableEntity
-			d.Page.Flash, d.Page.FlashKind = "The page link is damaged; showing the newest entries instead.", "error"
+			d.Page.Flash, d.Page.FlashKind = t(c, "intake.err_cursor"), "error"
 		} else {
 			f.Before = id
 		}
@@ -41,18 +42,18 @@ func (s *Server) intakeErrorsList(c echo.Context) error {
 		return err
 	}
 	for _, e := range rows {
-		r := views.IntakeErrorRow{At: fmtTime(e.At.Local()), Source: e.Source, Kind: e.Kind, Field: e.Field, Reason: e.Reason,
+		r := views.IntakeErrorRow{At: i18n.Minute(c.Request().Context(), e.At), Source: e.Source, Kind: e.Kind, Field: e.Field, Reason: e.Reason,
 			Team: e.TeamName}
 		switch {
 		case e.TeamID == 0:
-			r.Team = "global token"
+			r.Team = t(c, "intake.global_token")
 		case r.Team == "":
-			r.Team = "team #" + itoa(e.TeamID)
+			r.Team = t(c, "intake.team_id", "ID", e.TeamID)
 		}
 		if e.AlertIndex >= 0 {
-			r.Alert = "#" + strconv.Itoa(e.AlertIndex+1) + " of " + strconv.Itoa(e.Alerts)
+			r.Alert = t(c, "intake.position", "N", e.AlertIndex+1, "Of", e.Alerts)
 			if e.AlertName != "" {
-				r.Alert = e.AlertName + " (" + r.Alert + ")"
+				r.Alert = t(c, "intake.named_position", "Name", e.AlertName, "N", e.AlertIndex+1, "Of", e.Alerts)
 			}
 		}
 		d.Rows = append(d.Rows, r)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/notify"
 	"alertdesk/views"
 )
@@ -13,13 +14,13 @@ import (
 // mentionOptions lists what a mention picker offers for a team: @all, its contact groups
 // and its contacts. Values are "all", "g:<id>" and "c:<id>".
 func (s *Server) mentionOptions(ctx context.Context, sc db.Scope) ([]views.Option, error) {
-	opts := []views.Option{{Value: "all", Label: "@all (everyone in the group)"}}
+	opts := []views.Option{{Value: "all", Label: i18n.T(ctx, "robots.mention_all")}}
 	groups, err := s.deps.DB.ContactGroups(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
 	for _, g := range groups {
-		opts = append(opts, views.Option{Value: "g:" + itoa(g.ID), Label: "Group: " + g.Name})
+		opts = append(opts, views.Option{Value: "g:" + itoa(g.ID), Label: i18n.T(ctx, "robots.mention_group", "Name", g.Name)})
 	}
 	contacts, err := s.deps.DB.Contacts(ctx, sc, "")
 	if err != nil {

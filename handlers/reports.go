@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/pipeline"
 	"alertdesk/views"
 )
@@ -33,12 +35,13 @@ type report struct {
 	perDay      []int
 }
 
-// reportPeriod reads from/to (dates, to inclusive; default the last 7 days). Bad input
-// is answered next to its field with the input kept.
+// reportPeriod reads from/to (dates in the reader's time zone, to inclusive; default the
+// last 7 days). Bad input is answered next to its field with the input kept.
 func (s *Server) reportPeriod(c echo.Context) (from, to time.Time, fromS, toS string, errs views.FieldErrors) {
 	errs = views.FieldErrors{}
-	today := s.now().Local()
-	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.Local)
+	zone := i18n.From(c.Request().Context()).Zone
+	today := s.now().In(zone)
+	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, zone)
 	fromS, toS = c.QueryParam("from"), c.QueryParam("to")
 	if toS == "" {
 		toS = today.Format(reportDate)
@@ -46,21 +49,21 @@ func (s *Server) reportPeriod(c echo.Context) (from, to time.Time, fromS, toS st
 	if fromS == "" {
 		fromS = today.AddDate(0, 0, -6).Format(reportDate)
 	}
-	from, err := time.ParseInLocation(reportDate, fromS, time.Local)
+	from, err := time.ParseInLocation(reportDate, fromS, zone)
 	if err != nil {
-		errs["from"] = "Enter a date such as 2026-05-01."
+		errs["from"] = t(c, "reports.err_from")
 	}
-	last, err := time.ParseInLocation(reportDate, toS, time.Local)
+	last, err := time.ParseInLocation(reportDate, toS, zone)
 	if err != nil {
-		errs["to"] = "Enter a date such as 2026-05-07."
+		errs["to"] = t(c, "reports.err_to")
 	}
 	to = last.AddDate(0, 0, 1)
 	if len(errs) == 0 {
 		switch {
 		case !to.After(from):
-			errs["to"] = "The end must not be before the start."
+			errs["to"] = t(c, "reports.err_range")
 		case to.Sub(from) > maxReportPeriod:
-			errs["to"] = "A report covers at most a year."
+			errs["to"] = t(c, "reports.err_too_long")
 		}
 	}
 	return from, to, fromS, toS, errs
@@ -85,7 +88,7 @@ func (s *Server) buildReport(c echo.Context, from, to time.Time) (report, error)
 		rep.total = all[0]
 	}
 	rep.teams = pipeline.IncidentNumbers(list, func(it db.IncidentTimes) []string { return []string{it.Team} })
-	rep.rules = pipeline.IncidentNumbers(list, func(it db.IncidentTimes) []string { return []string{orDeleted(it.Rule)} })
+	rep.rules = pipeline.IncidentNumbers(list, func(it db.IncidentTimes) []string { return []string{orDeleted(ctx, it.Rule)} })
 	rep.robots = pipeline.IncidentNumbers(list, func(it db.IncidentTimes) []string {
 		names := make([]string, 0, len(it.RobotIDs))
 		for _, id := range it.RobotIDs {
@@ -117,7 +120,7 @@ func (s *Server) buildReport(c echo.Context, from, to time.Time) (report, error)
 	for _, r := range rules {
 		if messages[r.ID] > 0 {
 			rep.noisyRules = append(rep.noisyRules, views.CountRow{Name: r.Name, Count: messages[r.ID],
-				Extra: strconv.Itoa(incidents[r.Name]) + " incidents"})
+				Extra: i18n.T(ctx, "reports.incidents_n", "Count", incidents[r.Name])})
 		}
 	}
 	sort.SliceStable(rep.noisyRules, func(i, j int) bool { return rep.noisyRules[i].Count > rep.noisyRules[j].Count })
@@ -128,34 +131,34 @@ func (s *Server) buildReport(c echo.Context, from, to time.Time) (report, error)
 	return rep, err
 }
 
-func orDeleted(rule string) string {
+func orDeleted(ctx context.Context, rule string) string {
 	if rule == "" {
-		return "(deleted rule)"
+		return i18n.T(ctx, "reports.deleted_rule")
 	}
 	return rule
 }
 
-func numbersRow(n pipeline.Numbers) views.NumbersRow {
+func numbersRow(ctx context.Context, n pipeline.Numbers) views.NumbersRow {
 	r := views.NumbersRow{Key: n.Key, Incidents: n.Incidents, Acked: n.Acked, Ended: n.Ended, MTTA: "–", MTTR: "–"}
 	if n.Acked > 0 {
-		r.MTTA = pipeline.Minutes(n.MTTA)
+		r.MTTA = incidentAge(ctx, n.MTTA)
 	}
 	if n.Ended > 0 {
-		r.MTTR = pipeline.Minutes(n.MTTR)
+		r.MTTR = incidentAge(ctx, n.MTTR)
 	}
 	return r
 }
 
-func numbersRows(ns []pipeline.Numbers) []views.NumbersRow {
+func numbersRows(ctx context.Context, ns []pipeline.Numbers) []views.NumbersRow {
 	out := make([]views.NumbersRow, len(ns))
 	for i, n := range ns {
-		out[i] = numbersRow(n)
+		out[i] = numbersRow(ctx, n)
 	}
 	return out
 }
 
 // dayChart draws incidents per day as bars in a 600×120 box.
-func dayChart(from time.Time, perDay []int) views.Chart {
+func dayChart(ctx context.Context, from time.Time, perDay []int) views.Chart {
 	c := views.Chart{Width: 600, Height: 120, Baseline: 104}
 	for _, n := range perDay {
 		c.Max = max(c.Max, n)
@@ -174,7 +177,7 @@ func dayChart(from time.Time, perDay []int) views.Chart {
 		if n > 0 {
 			h := max(1, n*(c.Baseline-8)/c.Max)
 			c.Bars = append(c.Bars, views.ChartBar{X: x + 1, Y: c.Baseline - h, W: max(1, slot-2), H: h, Class: "bar-ok",
-				Title: day.Format(reportDate) + ": " + strconv.Itoa(n) + " incidents"})
+				Title: i18n.T(ctx, "reports.bar", "Day", day.Format(reportDate), "Count", n)})
 		}
 		if i%every == 0 {
 			c.Labels = append(c.Labels, views.ChartLabel{X: x + slot/2, Text: day.Format("01-02")})
@@ -185,24 +188,25 @@ func dayChart(from time.Time, perDay []int) views.Chart {
 
 func (s *Server) reportsPage(c echo.Context) error {
 	from, to, fromS, toS, errs := s.reportPeriod(c)
-	d := views.ReportsPageData{Page: s.page(c, "Reports", "reports"), From: fromS, To: toS, Errors: errs,
+	ctx := c.Request().Context()
+	d := views.ReportsPageData{Page: s.page(c, t(c, "reports.title"), "reports"), From: fromS, To: toS, Errors: errs,
 		ShowTeam: currentUser(c).Role != db.RoleMember,
 		CSVURL:   "/reports.csv?" + url.Values{"from": {fromS}, "to": {toS}}.Encode()}
 	if len(errs) > 0 {
-		d.Chart = dayChart(time.Time{}, nil)
+		d.Chart = dayChart(ctx, time.Time{}, nil)
 		return render(c, http.StatusUnprocessableEntity, views.ReportsPage(d))
 	}
 	rep, err := s.buildReport(c, from, to)
 	if err != nil {
 		return err
 	}
-	d.Total = numbersRow(rep.total)
-	d.Teams, d.Rules, d.Robots = numbersRows(rep.teams), numbersRows(rep.rules), numbersRows(rep.robots)
+	d.Total = numbersRow(ctx, rep.total)
+	d.Teams, d.Rules, d.Robots = numbersRows(ctx, rep.teams), numbersRows(ctx, rep.rules), numbersRows(ctx, rep.robots)
 	d.NoisyRules = rep.noisyRules
 	for _, nc := range rep.noisyAlerts {
 		d.NoisyAlerts = append(d.NoisyAlerts, views.CountRow{Name: nc.Name, Count: nc.Count})
 	}
-	d.Chart = dayChart(from, rep.perDay)
+	d.Chart = dayChart(ctx, from, rep.perDay)
 	return render(c, http.StatusOK, views.ReportsPage(d))
 }
 
@@ -211,7 +215,7 @@ func (s *Server) reportsPage(c echo.Context) error {
 func (s *Server) reportsExport(c echo.Context) error {
 	from, to, _, _, errs := s.reportPeriod(c)
 	for field, msg := range errs {
-		return userError(http.StatusBadRequest, "%s: %s", field, msg)
+		return userError(http.StatusBadRequest, "%s", t(c, "reports.field_error", "Field", field, "Error", msg))
 	}
 	rep, err := s.buildReport(c, from, to)
 	if err != nil {
@@ -222,7 +226,9 @@ func (s *Server) reportsExport(c echo.Context) error {
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="alertdesk-report-`+from.Format(reportDate)+`.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
-	_ = w.Write([]string{"group", "name", "incidents", "acknowledged", "resolved_or_closed", "mtta_seconds", "mttr_seconds"})
+	ctx := c.Request().Context()
+	_ = w.Write(csvHeader(ctx, "reports.csv.", "group", "name", "incidents", "acknowledged", "resolved_or_closed",
+		"mtta_seconds", "mttr_seconds"))
 	secs := func(d time.Duration, n int) string {
 		if n == 0 {
 			return ""
@@ -236,16 +242,16 @@ func (s *Server) reportsExport(c echo.Context) error {
 		}
 	}
 	total := rep.total
-	total.Key = "all"
-	write("total", []pipeline.Numbers{total})
-	write("team", rep.teams)
-	write("rule", rep.rules)
-	write("robot", rep.robots)
+	total.Key = i18n.T(ctx, "reports.csv.all")
+	write(i18n.T(ctx, "reports.csv.group_total"), []pipeline.Numbers{total})
+	write(i18n.T(ctx, "reports.csv.group_team"), rep.teams)
+	write(i18n.T(ctx, "reports.csv.group_rule"), rep.rules)
+	write(i18n.T(ctx, "reports.csv.group_robot"), rep.robots)
 	for _, r := range rep.noisyRules {
-		_ = w.Write([]string{"noisy_rule_messages", csvSafe(r.Name), strconv.Itoa(r.Count), "", "", "", ""})
+		_ = w.Write([]string{i18n.T(ctx, "reports.csv.group_noisy_rule"), csvSafe(r.Name), strconv.Itoa(r.Count), "", "", "", ""})
 	}
 	for _, nc := range rep.noisyAlerts {
-		_ = w.Write([]string{"noisy_alert_name", csvSafe(nc.Name), strconv.Itoa(nc.Count), "", "", "", ""})
+		_ = w.Write([]string{i18n.T(ctx, "reports.csv.group_noisy_alert"), csvSafe(nc.Name), strconv.Itoa(nc.Count), "", "", "", ""})
 	}
 	w.Flush()
 	return w.Error()

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/notify"
 	"alertdesk/views"
 )
@@ -38,19 +38,27 @@ func when(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04")
 }
 
-func robotRow(r db.Robot, h db.RobotHealth, now time.Time, canWrite bool) views.RobotRow {
+// whenIn is t to the minute in the reader's zone, zone shown; "" for the zero time.
+func whenIn(ctx context.Context, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return i18n.Minute(ctx, t)
+}
+
+func robotRow(ctx context.Context, r db.Robot, h db.RobotHealth, now time.Time, canWrite bool) views.RobotRow {
 	p := notify.Platform(r.Platform)
 	row := views.RobotRow{ID: r.ID, Name: r.Name, Team: r.TeamName, Platform: r.Platform, PlatformLabel: p.Label(),
 		WebhookHint: r.WebhookHint, Enabled: r.Enabled, Status: r.Status, StatusReason: r.StatusReason,
-		LastSuccess: when(r.LastSuccessAt), LastFailure: r.LastFailure, LastFailureAt: when(r.LastFailureAt), CanWrite: canWrite}
+		LastSuccess: whenIn(ctx, r.LastSuccessAt), LastFailure: r.LastFailure, LastFailureAt: whenIn(ctx, r.LastFailureAt), CanWrite: canWrite}
 	if h.Sends > 0 {
-		row.FailureRate = fmt.Sprintf("%d of %d sends failed (%d%%)", h.Failures, h.Sends, h.Failures*100/h.Sends)
+		row.FailureRate = i18n.T(ctx, "robots.failure_rate", "Failures", h.Failures, "Count", h.Sends, "Percent", h.Failures*100/h.Sends)
 	}
 	if r.Degraded() && r.Status != db.RobotFailing {
-		row.Degraded = fmt.Sprintf("the last %d sends failed with a retryable error (server error or timeout)", r.ConsecutiveFailures)
+		row.Degraded = i18n.T(ctx, "robots.degraded_reason", "Count", r.ConsecutiveFailures)
 	}
 	if r.ThrottledUntil.After(now) {
-		row.Throttled = "until " + r.ThrottledUntil.Local().Format("15:04:05")
+		row.Throttled = i18n.T(ctx, "robots.throttled_until", "Time", i18n.Time(ctx, r.ThrottledUntil))
 	}
 	return row
 }
@@ -67,11 +75,11 @@ func (s *Server) robotsList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := views.RobotsPageData{Page: s.page(c, "Robots", "robots"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite(),
+	d := views.RobotsPageData{Page: s.page(c, t(c, "robots.title"), "robots"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite(),
 		Query: strings.TrimSpace(c.QueryParam("q")), Status: c.QueryParam("status"), Total: len(robots)}
 	q := strings.ToLower(d.Query)
 	for _, r := range robots {
-		row := robotRow(r, health[r.ID], now, u.CanWrite())
+		row := robotRow(ctx, r, health[r.ID], now, u.CanWrite())
 		if q != "" && !strings.Contains(strings.ToLower(row.Name+" "+row.Team+" "+row.PlatformLabel), q) {
 			continue
 		}
@@ -104,9 +112,9 @@ func (s *Server) robotEditData(c echo.Context, title string) (views.RobotEditDat
 
 func (s *Server) robotsNew(c echo.Context) error {
 	if !currentUser(c).CanWrite() {
-		return userError(http.StatusForbidden, "Auditors can read everything but change nothing.")
+		return userError(http.StatusForbidden, "%s", t(c, "robots.err_auditor"))
 	}
-	d, err := s.robotEditData(c, "New robot")
+	d, err := s.robotEditData(c, t(c, "robots.new"))
 	if err != nil {
 		return err
 	}
@@ -142,14 +150,14 @@ func (f *robotForm) validate(c echo.Context, errs views.FieldErrors, hosts notif
 	checkName(c, errs, "name", f.Name, 100)
 	p, ok := notify.ParsePlatform(f.Platform)
 	if !ok {
-		errs["platform"] = "Pick " + notify.LabelList("or") + "."
+		errs["platform"] = t(c, "robots.err_platform")
 		return
 	}
 	switch {
 	case f.WebhookURL == "" && isNew:
-		errs["webhook_url"] = "Paste the robot's webhook URL; a " + p.Label() + " robot's URL looks like " + p.ExampleURL()
+		errs["webhook_url"] = t(c, "robots.err_webhook_missing", "Platform", p.Label(), "Example", p.ExampleURL())
 	case len(f.WebhookURL) > 2048:
-		errs["webhook_url"] = "This URL is too long (at most 2048 characters)."
+		errs["webhook_url"] = t(c, "robots.err_webhook_long")
 	case f.WebhookURL != "":
 		if err := hosts.CheckWebhook(p, f.WebhookURL); err != nil {
 			errs["webhook_url"] = capitalize(err.Error()) + "."
@@ -158,17 +166,16 @@ func (f *robotForm) validate(c echo.Context, errs views.FieldErrors, hosts notif
 	switch {
 	case f.Secret == "":
 	case !p.SupportsSecret():
-		errs["secret"] = p.Label() + " robots have no signing secret; leave this empty."
+		errs["secret"] = t(c, "robots.err_secret_unsupported", "Platform", p.Label())
 	case len(f.Secret) > 200:
-		errs["secret"] = "This secret is too long: a signing secret has at most 200 characters."
+		errs["secret"] = t(c, "robots.err_secret_long")
 	case strings.IndexFunc(f.Secret, func(r rune) bool { return r > unicode.MaxASCII || unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		errs["secret"] = "A signing secret is plain ASCII without spaces."
+		errs["secret"] = t(c, "robots.err_secret_ascii")
 	case notify.SpecOf(p).SecretPrefix != "" && !strings.HasPrefix(f.Secret, notify.SpecOf(p).SecretPrefix):
-		errs["secret"] = "A " + p.Label() + " signing secret starts with " + notify.SpecOf(p).SecretPrefix +
-			" (copy it from the robot's security settings)."
+		errs["secret"] = t(c, "robots.err_secret_prefix", "Platform", p.Label(), "Prefix", notify.SpecOf(p).SecretPrefix)
 	}
 	if f.ClearSecret && f.Secret != "" {
-		errs["secret"] = "Either type a new secret or tick “remove”, not both."
+		errs["secret"] = t(c, "robots.err_secret_both")
 	}
 	f.keywords = nil
 	seen := map[string]bool{}
@@ -182,28 +189,28 @@ func (f *robotForm) validate(c echo.Context, errs views.FieldErrors, hosts notif
 	}
 	switch {
 	case len(f.keywords) > 0 && !p.SupportsKeywords():
-		errs["keywords"] = p.Label() + " robots have no keywords; leave this empty."
+		errs["keywords"] = t(c, "robots.err_keywords_unsupported", "Platform", p.Label())
 	case len(f.keywords) > 10:
-		errs["keywords"] = fmt.Sprintf("At most 10 keywords (the platforms' limit); you gave %d.", len(f.keywords))
+		errs["keywords"] = t(c, "robots.err_keywords_many", "Count", len(f.keywords))
 	default:
 		for _, k := range f.keywords {
 			if utf8.RuneCountInString(k) > 100 || !utf8.ValidString(k) || strings.IndexFunc(k, unicode.IsControl) >= 0 {
-				errs["keywords"] = "Each keyword is one line of at most 100 characters."
+				errs["keywords"] = t(c, "robots.err_keyword_long")
 				break
 			}
 		}
 	}
-	f.perMinute = optionalInt(errs, "per_minute", f.PerMinute, 1, 1000)
-	f.perSecond = optionalInt(errs, "per_second", f.PerSecond, 1, 100)
+	f.perMinute = optionalInt(c, errs, "per_minute", f.PerMinute, 1, 1000)
+	f.perSecond = optionalInt(c, errs, "per_second", f.PerSecond, 1, 100)
 }
 
-func optionalInt(errs views.FieldErrors, field, v string, lo, hi int) int {
+func optionalInt(c echo.Context, errs views.FieldErrors, field, v string, lo, hi int) int {
 	if v == "" {
 		return 0
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		errs[field] = fmt.Sprintf("Enter a whole number from %d to %d, or leave it empty.", lo, hi)
+		errs[field] = t(c, "robots.err_whole_number", "Min", lo, "Max", hi)
 		return 0
 	}
 	return n
@@ -258,11 +265,11 @@ func (s *Server) robotsCreate(c echo.Context) error {
 		r, err := s.deps.DB.CreateRobot(c.Request().Context(), actor(c), f.input(teamID))
 		switch {
 		case errors.Is(err, db.ErrConflict):
-			errs["name"] = "This team already has a robot with this name."
+			errs["name"] = t(c, "robots.err_name_taken")
 		case err != nil:
 			return err
 		default:
-			s.setFlash(c, "ok", "Robot "+r.Name+" saved. Press Test-send to verify it.")
+			s.setFlash(c, "ok", t(c, "robots.created", "Name", r.Name))
 			return redirect(c, "/robots/"+itoa(r.ID))
 		}
 	}
@@ -272,7 +279,7 @@ func (s *Server) robotsCreate(c echo.Context) error {
 // robotsCreateFailed shows the form again with everything typed, the webhook URL and
 // secret included: they are the user's own input of this request, never stored values.
 func (s *Server) robotsCreateFailed(c echo.Context, f robotForm, errs views.FieldErrors) error {
-	d, err := s.robotEditData(c, "New robot")
+	d, err := s.robotEditData(c, t(c, "robots.new"))
 	if err != nil {
 		return err
 	}
@@ -294,7 +301,7 @@ func robotFormOf(r db.Robot) views.RobotFormData {
 }
 
 func (s *Server) robotPage(c echo.Context, r db.Robot) (views.RobotEditData, error) {
-	d, err := s.robotEditData(c, "Robot "+r.Name)
+	d, err := s.robotEditData(c, t(c, "robots.robot_title", "Name", r.Name))
 	if err != nil {
 		return d, err
 	}
@@ -304,7 +311,7 @@ func (s *Server) robotPage(c echo.Context, r db.Robot) (views.RobotEditData, err
 	if err != nil {
 		return d, err
 	}
-	d.Robot = robotRow(r, health[r.ID], now, d.CanWrite)
+	d.Robot = robotRow(ctx, r, health[r.ID], now, d.CanWrite)
 	uses, err := s.deps.DB.RulesUsingRobot(ctx, r.ID)
 	if err != nil {
 		return d, err
@@ -363,21 +370,21 @@ func (s *Server) robotsUpdate(c echo.Context) error {
 	errs := views.FieldErrors{}
 	teamID := s.teamFromForm(c, errs, "team_id")
 	if teamID != 0 && teamID != old.TeamID {
-		errs["team_id"] = "A robot stays in its team; create a new robot in the other team instead."
+		errs["team_id"] = t(c, "robots.err_team_fixed")
 	}
 	if f.Platform != old.Platform && f.WebhookURL == "" {
-		errs["webhook_url"] = "Changing the platform needs that platform's webhook URL."
+		errs["webhook_url"] = t(c, "robots.err_platform_change")
 	}
 	f.validate(c, errs, s.deps.Webhooks, false, old.Secret != "")
 	if len(errs) == 0 {
 		r, err := s.deps.DB.UpdateRobot(ctx, actor(c), scope(c), id, f.input(old.TeamID))
 		switch {
 		case errors.Is(err, db.ErrConflict):
-			errs["name"] = "This team already has a robot with this name."
+			errs["name"] = t(c, "robots.err_name_taken")
 		case err != nil:
 			return err
 		default:
-			s.setFlash(c, "ok", "Robot "+r.Name+" saved.")
+			s.setFlash(c, "ok", t(c, "robots.saved", "Name", r.Name))
 			return redirect(c, "/robots/"+itoa(r.ID))
 		}
 	}
@@ -401,11 +408,11 @@ func (s *Server) robotsSetEnabled(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	state := "disabled"
+	msg := t(c, "robots.disabled_flash", "Name", r.Name)
 	if enabled {
-		state = "enabled"
+		msg = t(c, "robots.enabled_flash", "Name", r.Name)
 	}
-	s.setFlash(c, "ok", "Robot "+r.Name+" "+state+".")
+	s.setFlash(c, "ok", msg)
 	return redirect(c, "/robots/"+itoa(id))
 }
 
@@ -421,13 +428,13 @@ func (s *Server) robotsDelete(c echo.Context) error {
 	ctx := c.Request().Context()
 	form, err := c.FormParams()
 	if err != nil {
-		return userError(http.StatusBadRequest, "The form could not be read.")
+		return userError(http.StatusBadRequest, "%s", t(c, "robots.bulk_unreadable"))
 	}
 	var ruleIDs []int64
 	for _, v := range form["rule_id"] {
 		rid, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || rid <= 0 {
-			return userError(http.StatusBadRequest, "rule_id: not a rule id: %q", v)
+			return userError(http.StatusBadRequest, "%s", t(c, "robots.err_rule_id", "Value", v))
 		}
 		ruleIDs = append(ruleIDs, rid)
 	}
@@ -443,20 +450,19 @@ func (s *Server) robotsDelete(c echo.Context) error {
 			return err
 		}
 		d.UsedBy = ruleUses(inUse.Rules)
-		msg := "Not deleted: the rules that send to this robot have changed. Check them below and confirm again."
+		msg := t(c, "robots.err_rules_changed")
 		if len(ruleIDs) == 0 {
-			msg = "Not deleted: this robot is still a notification object of " + ruleList(c, ruleNames(inUse.Rules)) +
-				". Remove it from them and delete it below, in one step."
+			msg = t(c, "robots.err_still_used", "Rules", ruleList(c, ruleNames(inUse.Rules)))
 		}
 		return render(c, http.StatusConflict, views.RobotEditPage(d, robotFormOf(r), views.FieldErrors{"_form": msg}))
 	}
 	if err != nil {
 		return err
 	}
-	msg := "Robot " + r.Name + " deleted; its delivery history stays."
+	msg := t(c, "robots.deleted", "Name", r.Name)
 	if len(uses) > 0 {
 		s.rulesChanged() // the pipeline's rules still name the robot, and some may be disabled now
-		msg = "Robot " + r.Name + " removed from " + ruleList(c, ruleNames(uses)) + " and deleted; its delivery history stays."
+		msg = t(c, "robots.deleted_from_rules", "Name", r.Name, "Rules", ruleList(c, ruleNames(uses)))
 		var disabled []string
 		for _, u := range uses {
 			if u.LastRobot && u.Enabled {
@@ -464,7 +470,7 @@ func (s *Server) robotsDelete(c echo.Context) error {
 			}
 		}
 		if len(disabled) > 0 {
-			msg += " Disabled, having no robot left: " + ruleList(c, disabled) + "."
+			msg = t(c, "robots.deleted_disabled", "Deleted", msg, "Rules", ruleList(c, disabled))
 		}
 	}
 	s.setFlash(c, "ok", msg)
@@ -485,7 +491,7 @@ func (s *Server) robotsTest(c echo.Context) error {
 	// has called ParseForm yet and Request().Form would be empty.
 	params, err := c.FormParams()
 	if err != nil {
-		return userError(http.StatusBadRequest, "The form could not be read.")
+		return userError(http.StatusBadRequest, "%s", t(c, "robots.bulk_unreadable"))
 	}
 	people, atAll, err := s.resolveMentions(ctx, db.TeamScope(r.TeamID), params["mention"])
 	if err != nil {
@@ -509,7 +515,7 @@ func (s *Server) robotsTest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	row := robotRow(r, health[r.ID], now, true)
+	row := robotRow(ctx, r, health[r.ID], now, true)
 	res.Health = &row
 	if !isHTMX(c) {
 		d, err := s.robotPage(c, r)
@@ -520,7 +526,7 @@ func (s *Server) robotsTest(c echo.Context) error {
 		if !res.OK {
 			kind = "error"
 		}
-		d.Page.Flash, d.Page.FlashKind = "Test-send: "+res.Summary, kind
+		d.Page.Flash, d.Page.FlashKind = t(c, "robots.test_send_flash", "Summary", res.Summary), kind
 		return render(c, http.StatusOK, views.RobotEditPage(d, robotFormOf(r), nil))
 	}
 	return render(c, http.StatusOK, views.TestResultView(res))
@@ -531,7 +537,7 @@ func (s *Server) robotsTest(c echo.Context) error {
 // ruleID is the rule a "test rule" sends for, 0 for a robot's own test.
 func (s *Server) sendTest(c echo.Context, robot db.Robot, ruleID int64, msg notify.Message) (views.TestResult, error) {
 	if s.deps.Delivery == nil {
-		return views.TestResult{}, userError(http.StatusServiceUnavailable, "Test-sends need the delivery engine, which is not running.")
+		return views.TestResult{}, userError(http.StatusServiceUnavailable, "%s", t(c, "robots.err_no_engine"))
 	}
 	ctx := c.Request().Context()
 	sent, err := s.deps.Delivery.TestSend(ctx, actor(c), robot, ruleID, msg)
@@ -543,13 +549,17 @@ func (s *Server) sendTest(c echo.Context, robot db.Robot, ruleID int64, msg noti
 	plan := notify.PlanMentions(notify.Platform(robot.Platform), msg.Mentions, msg.AtAll)
 	if !sent.Sent {
 		wait := max(sent.NextSlot.Sub(s.deps.DB.Now()).Round(time.Second), time.Second)
-		return views.TestResult{Summary: fmt.Sprintf("Not sent: this robot has used its send budget (%s allows it no more now), "+
-			"so a test would be refused by the platform or delay queued alerts. The next slot is at %s (in %s); try again then.",
-			notify.Platform(robot.Platform).Label(), fmtTime(sent.NextSlot.Local()), wait),
+		return views.TestResult{Summary: t(c, "robots.err_budget", "Platform", notify.Platform(robot.Platform).Label(),
+			"At", i18n.Time(ctx, sent.NextSlot), "Wait", wait.String()),
 			Skipped: plan.Skipped, Mentioned: plan.Labels}, nil
 	}
 	out, prep := sent.Outcome, sent.Prepared
-	res := views.TestResult{OK: out.Class == notify.Delivered, Summary: out.Summary, HTTPStatus: out.HTTPStatus,
+	summary := out.Summary
+	if out.Class == notify.Delivered {
+		// The platform's answers stay as the platform worded them; this one is the console's.
+		summary = t(c, "robots.delivered_in", "Ms", out.Latency.Milliseconds())
+	}
+	res := views.TestResult{OK: out.Class == notify.Delivered, Summary: summary, HTTPStatus: out.HTTPStatus,
 		Code: out.Code, Response: out.Response, Skipped: plan.Skipped, Mentioned: plan.Labels,
 		HistoryURL: "/history/" + itoa(sent.NotificationID)}
 	if prep.MaskedURL != "" {

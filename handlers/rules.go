@@ -18,13 +18,14 @@ import (
 
 	"alertdesk/alerting"
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/notify"
 	"alertdesk/views"
 )
 
 var (
 	severityOptions = []views.Option{{Value: "critical", Label: "critical"}, {Value: "warning", Label: "warning"}, {Value: "info", Label: "info"}}
-	sourceOptions   = []views.Option{{Value: "", Label: "Any source"}, {Value: "alertmanager", Label: "Alertmanager"},
+	sourceOptions   = []views.Option{{Value: "", Label: "rules.any_source"}, {Value: "alertmanager", Label: "Alertmanager"},
 		{Value: "grafana", Label: "Grafana"}, {Value: "api", Label: "API (/api/v1/alerts)"}}
 	matchOpOptions = []views.Option{{Value: "=", Label: "="}, {Value: "!=", Label: "!="}, {Value: "=~", Label: "=~"}, {Value: "!~", Label: "!~"}}
 	condOpOptions  = []views.Option{{Value: ">", Label: ">"}, {Value: ">=", Label: ">="}, {Value: "<", Label: "<"},
@@ -43,8 +44,15 @@ const (
 	maxRuleDescription = 1000
 )
 
-func sourceLabel(src string) string {
-	for _, o := range sourceOptions {
+// ruleSourceOptions are the source choices in the reader's language.
+func ruleSourceOptions(ctx context.Context) []views.Option {
+	opts := append([]views.Option(nil), sourceOptions...)
+	opts[0].Label = i18n.T(ctx, "rules.any_source")
+	return opts
+}
+
+func sourceLabel(ctx context.Context, src string) string {
+	for _, o := range ruleSourceOptions(ctx) {
 		if o.Value == src {
 			return o.Label
 		}
@@ -59,6 +67,14 @@ func matchersText(ms alerting.Matchers) string {
 		parts[i] = m.String()
 	}
 	return strings.Join(parts, ", ")
+}
+
+func robotLabels(opts []views.Option) string {
+	var b strings.Builder
+	for _, o := range opts {
+		b.WriteString(o.Label + " ")
+	}
+	return b.String()
 }
 
 func robotLabel(r db.Robot) string {
@@ -80,7 +96,7 @@ func (s *Server) rulesList(c echo.Context) error {
 	for _, r := range robots {
 		names[r.ID] = robotLabel(r)
 	}
-	d := views.RulesPageData{Page: s.page(c, "Rules", "rules"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite(),
+	d := views.RulesPageData{Page: s.page(c, t(c, "common.nav.rules"), "rules"), ShowTeam: u.Role != db.RoleMember, CanCreate: u.CanWrite(),
 		Query: strings.TrimSpace(c.QueryParam("q")), Enabled: c.QueryParam("enabled"), Total: len(rules)}
 	if d.Enabled != "enabled" && d.Enabled != "disabled" {
 		d.Enabled = ""
@@ -88,8 +104,8 @@ func (s *Server) rulesList(c echo.Context) error {
 	q := strings.ToLower(d.Query)
 	var ids []int64
 	for _, r := range rules {
-		row := ruleRow(r, names, u.CanWrite())
-		hay := strings.ToLower(row.Name + " " + row.Team + " " + row.Matchers + " " + strings.Join(row.Robots, " "))
+		row := ruleRow(ctx, r, names, u.CanWrite())
+		hay := strings.ToLower(row.Name + " " + row.Team + " " + row.Matchers + " " + robotLabels(row.Robots))
 		if (q != "" && !strings.Contains(hay, q)) || (d.Enabled == "enabled" && !r.Enabled) || (d.Enabled == "disabled" && r.Enabled) {
 			continue
 		}
@@ -101,25 +117,25 @@ func (s *Server) rulesList(c echo.Context) error {
 		return err
 	}
 	for i := range d.Rows {
-		ruleStateInto(&d.Rows[i], states[d.Rows[i].ID])
+		ruleStateInto(ctx, &d.Rows[i], states[d.Rows[i].ID])
 	}
 	return render(c, http.StatusOK, views.RulesPage(d))
 }
 
 // ruleStateInto writes what the rule is doing into its list row.
-func ruleStateInto(row *views.RuleRow, st db.RuleState) {
+func ruleStateInto(ctx context.Context, row *views.RuleRow, st db.RuleState) {
 	switch {
 	case st.Firing >= db.RuleStateFiringCap:
-		row.Firing = fmt.Sprintf("%d+ firing", db.RuleStateFiringCap)
+		row.Firing = i18n.T(ctx, "rules.firing_capped", "Count", db.RuleStateFiringCap)
 	case st.Firing > 0:
-		row.Firing = fmt.Sprintf("%d firing", st.Firing)
+		row.Firing = i18n.T(ctx, "rules.firing", "Count", st.Firing)
 	}
-	row.LastFired, row.LastDelivered = when(st.LastFired), when(st.LastDelivered)
+	row.LastFired, row.LastDelivered = whenIn(ctx, st.LastFired), whenIn(ctx, st.LastDelivered)
 }
 
-func ruleRow(r db.Rule, robotNames map[int64]string, canWrite bool) views.RuleRow {
+func ruleRow(ctx context.Context, r db.Rule, robotNames map[int64]string, canWrite bool) views.RuleRow {
 	row := views.RuleRow{ID: r.ID, Name: r.Name, Team: r.TeamName, Severity: r.Severity, Enabled: r.Enabled,
-		Matchers: matchersText(r.Matchers), Source: sourceLabel(r.Source), CanWrite: canWrite}
+		Matchers: matchersText(r.Matchers), Source: sourceLabel(ctx, r.Source), CanWrite: canWrite}
 	if r.Condition != nil {
 		metric := r.Condition.Metric
 		if metric == "" {
@@ -128,7 +144,7 @@ func ruleRow(r db.Rule, robotNames map[int64]string, canWrite bool) views.RuleRo
 		row.Source += fmt.Sprintf(" · %s %s %s", metric, r.Condition.Op, strconv.FormatFloat(r.Condition.Threshold, 'g', -1, 64))
 	}
 	for _, id := range r.RobotIDs {
-		row.Robots = append(row.Robots, robotNames[id])
+		row.Robots = append(row.Robots, views.Option{Value: itoa(id), Label: robotNames[id]})
 	}
 	return row
 }
@@ -168,7 +184,7 @@ func (s *Server) ruleObjects(ctx context.Context, teamID int64) (views.RuleObjec
 				ways = append(ways, w.label)
 			}
 		}
-		detail := "no chat identity"
+		detail := i18n.T(ctx, "rules.no_chat_identity")
 		if len(ways) > 0 {
 			detail = strings.Join(ways, ", ")
 		}
@@ -183,7 +199,7 @@ func (s *Server) ruleObjects(ctx context.Context, teamID int64) (views.RuleObjec
 		for _, m := range g.Members {
 			members = append(members, m.Name)
 		}
-		detail := "no members"
+		detail := i18n.T(ctx, "rules.no_members")
 		if len(members) > 0 {
 			detail = strings.Join(members, ", ")
 		}
@@ -194,13 +210,13 @@ func (s *Server) ruleObjects(ctx context.Context, teamID int64) (views.RuleObjec
 		return o, err
 	}
 	for _, sch := range schedules {
-		o.Schedules = append(o.Schedules, views.RuleChoice{ID: sch.ID, Label: "Whoever is on call in " + sch.Name})
+		o.Schedules = append(o.Schedules, views.RuleChoice{ID: sch.ID, Label: i18n.T(ctx, "rules.on_call_in", "Name", sch.Name)})
 	}
 	policies, err := s.deps.DB.Policies(ctx, sc)
 	if err != nil {
 		return o, err
 	}
-	o.Policies = []views.Option{{Value: "", Label: "none"}}
+	o.Policies = []views.Option{{Value: "", Label: i18n.T(ctx, "common.none")}}
 	for _, p := range policies {
 		o.Policies = append(o.Policies, views.Option{Value: itoa(p.ID), Label: p.Name + ": " + policySummary(ctx, p)})
 	}
@@ -221,8 +237,8 @@ func (s *Server) ruleEditData(c echo.Context, title string, teamID int64, isNew 
 	ctx := c.Request().Context()
 	u := currentUser(c)
 	d := views.RuleEditData{Page: s.page(c, title, "rules"), IsNew: isNew, CanWrite: u.CanWrite(),
-		Defaults: templateDefaults(), Severities: severityOptions, Sources: sourceOptions, MatchOps: matchOpOptions,
-		CondOps: condOpOptions}
+		Defaults: templateDefaults(), Severities: severityOptions, Sources: ruleSourceOptions(ctx), MatchOps: matchOpOptions,
+		CondOps: condOpOptions, CanCreateTeam: u.Role == db.RoleAdmin}
 	if isNew {
 		teams, err := s.teamOptions(c)
 		if err != nil {
@@ -268,18 +284,22 @@ func quietRowEmpty(q views.QuietRowData) bool {
 func (s *Server) rulesNew(c echo.Context) error {
 	u := currentUser(c)
 	if !u.CanWrite() {
-		return userError(http.StatusForbidden, "Auditors can read everything but change nothing.")
+		return userError(http.StatusForbidden, "%s", t(c, "robots.err_auditor"))
 	}
 	teamID := u.TeamID
 	if id := parseID(c.QueryParam("team_id")); id > 0 && u.Scope().Allows(id) {
 		teamID = id
 	}
-	d, err := s.ruleEditData(c, "New rule", teamID, true)
+	d, err := s.ruleEditData(c, t(c, "rules.new"), teamID, true)
 	if err != nil {
 		return err
 	}
 	f := views.RuleFormData{TeamID: d.Objects.TeamID, Enabled: true, Severity: "warning", CondOp: ">",
 		GroupWait: alerting.ShortDuration(defaultGroupWait), RepeatInterval: alerting.ShortDuration(defaultRepeat), SendResolved: true}
+	if len(d.Teams) == 0 {
+		// The team is created with the rule and has no robots yet: the rule starts disabled.
+		f.Enabled = false
+	}
 	padRows(&f)
 	return render(c, http.StatusOK, views.RuleEditPage(d, f, nil))
 }
@@ -290,7 +310,7 @@ func (s *Server) rulesNew(c echo.Context) error {
 func readRuleForm(c echo.Context) (views.RuleFormData, error) {
 	vals, err := c.FormParams()
 	if err != nil {
-		return views.RuleFormData{}, userError(http.StatusBadRequest, "The form could not be read.")
+		return views.RuleFormData{}, userError(http.StatusBadRequest, "%s", t(c, "robots.bulk_unreadable"))
 	}
 	get := func(name string) string { return strings.TrimSpace(vals.Get(name)) }
 	f := views.RuleFormData{TeamID: get("team_id"), Name: get("name"), Description: strings.TrimSpace(vals.Get("description")),
@@ -298,7 +318,7 @@ func readRuleForm(c echo.Context) (views.RuleFormData, error) {
 		CondMetric: get("cond_metric"), CondOp: get("cond_op"), CondThreshold: get("cond_threshold"), CondFor: get("cond_for"),
 		AtAll: vals.Get("at_all") == "1", TitleTemplate: vals.Get("title_template"), BodyTemplate: vals.Get("body_template"),
 		GroupBy: get("group_by"), GroupWait: get("group_wait"), RepeatInterval: get("repeat_interval"),
-		RepeatUnacked: get("repeat_unacked"), SendResolved: vals.Get("send_resolved") == "1"}
+		RepeatUnacked: get("repeat_unacked"), SendResolved: vals.Get("send_resolved") == "1", NewTeam: get("new_team")}
 	if strings.TrimSpace(f.TitleTemplate) == "" {
 		f.TitleTemplate = ""
 	}
@@ -343,17 +363,17 @@ func readRuleForm(c echo.Context) (views.RuleFormData, error) {
 	}
 	f.RobotIDs, err = parseIDs(vals["robot_id"])
 	if err != nil {
-		return f, userError(http.StatusBadRequest, "A robot id is not a number.")
+		return f, userError(http.StatusBadRequest, "%s", t(c, "rules.err_robot_id"))
 	}
 	if f.ContactIDs, err = parseIDs(vals["contact_id"]); err != nil {
-		return f, userError(http.StatusBadRequest, "A contact id is not a number.")
+		return f, userError(http.StatusBadRequest, "%s", t(c, "rules.err_contact_id"))
 	}
 	if f.GroupIDs, err = parseIDs(vals["group_id"]); err != nil {
-		return f, userError(http.StatusBadRequest, "A group id is not a number.")
+		return f, userError(http.StatusBadRequest, "%s", t(c, "rules.err_group_id"))
 	}
 	f.EscalationPolicy = strings.TrimSpace(vals.Get("escalation_policy_id"))
 	if f.ScheduleIDs, err = parseIDs(vals["schedule_id"]); err != nil {
-		return f, userError(http.StatusBadRequest, "A schedule id is not a number.")
+		return f, userError(http.StatusBadRequest, "%s", t(c, "rules.err_schedule_id"))
 	}
 	return f, nil
 }
@@ -377,28 +397,28 @@ func validateRule(c echo.Context, f views.RuleFormData, errs views.FieldErrors) 
 		RobotIDs: f.RobotIDs, ContactIDs: f.ContactIDs, GroupIDs: f.GroupIDs, ScheduleIDs: f.ScheduleIDs}
 	if f.EscalationPolicy != "" {
 		if in.EscalationPolicyID = parseID(f.EscalationPolicy); in.EscalationPolicyID <= 0 {
-			errs["escalation_policy_id"] = "Pick a policy from the list."
+			errs["escalation_policy_id"] = t(c, "rules.err_policy")
 			in.EscalationPolicyID = 0
 		}
 	}
 	checkName(c, errs, "name", f.Name, 100)
 	switch {
 	case !utf8.ValidString(f.Description):
-		errs["description"] = "Use valid UTF-8 text."
+		errs["description"] = t(c, "rules.err_utf8")
 	case utf8.RuneCountInString(f.Description) > maxRuleDescription:
-		errs["description"] = fmt.Sprintf("Use at most %d characters.", maxRuleDescription)
+		errs["description"] = t(c, "rules.err_description_long", "Max", maxRuleDescription)
 	case strings.IndexFunc(f.Description, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0:
-		errs["description"] = "Control characters are not allowed."
+		errs["description"] = t(c, "rules.err_control")
 	}
 	switch f.Severity {
 	case "critical", "warning", "info":
 	default:
-		errs["severity"] = "Pick critical, warning or info."
+		errs["severity"] = t(c, "rules.err_severity")
 	}
 	switch f.Source {
 	case "", "alertmanager", "grafana", "api":
 	default:
-		errs["source"] = "Pick any source, Alertmanager, Grafana or API."
+		errs["source"] = t(c, "rules.err_source")
 	}
 
 	// Every row is checked and every bad one reported at once, not only the first.
@@ -411,26 +431,26 @@ func validateRule(c echo.Context, f views.RuleFormData, errs views.FieldErrors) 
 		used++
 		cm, err := alerting.NewMatcher(m.Name, alerting.MatchOp(m.Op), m.Value)
 		if err != nil {
-			rowErrs = append(rowErrs, fmt.Sprintf("row %d: %v", i+1, err))
+			rowErrs = append(rowErrs, t(c, "rules.err_matcher_row", "Row", i+1, "Error", err.Error()))
 			continue
 		}
 		in.Matchers = append(in.Matchers, cm)
 	}
 	if len(rowErrs) > 0 {
-		errs["matchers"] = strings.Join(rowErrs, "; ")
+		errs["matchers"] = strings.Join(rowErrs, t(c, "robots.bulk_separator"))
 	}
 	if used > maxRuleMatchers && errs["matchers"] == "" {
-		errs["matchers"] = fmt.Sprintf("At most %d matchers.", maxRuleMatchers)
+		errs["matchers"] = t(c, "rules.err_matchers_many", "Max", maxRuleMatchers)
 	}
 
 	if f.CondThreshold != "" || f.CondMetric != "" || f.CondFor != "" {
 		cond := alerting.Condition{Metric: f.CondMetric, Op: alerting.Comparison(f.CondOp)}
 		ok := true
 		if f.CondThreshold == "" {
-			errs["cond_threshold"] = "Enter the threshold, or clear the condition's fields for no condition."
+			errs["cond_threshold"] = t(c, "rules.err_threshold_missing")
 			ok = false
 		} else if v, err := strconv.ParseFloat(f.CondThreshold, 64); err != nil {
-			errs["cond_threshold"] = "Enter a number, e.g. 90 or 0.5."
+			errs["cond_threshold"] = t(c, "rules.err_threshold_number")
 			ok = false
 		} else {
 			cond.Threshold = v
@@ -441,7 +461,7 @@ func validateRule(c echo.Context, f views.RuleFormData, errs views.FieldErrors) 
 				d, err = 0, nil
 			}
 			if err != nil {
-				errs["cond_for"] = "Enter a duration such as 30s, 5m or 1h (0 = at once)."
+				errs["cond_for"] = t(c, "rules.err_cond_for")
 				ok = false
 			}
 			cond.For = d
@@ -458,7 +478,7 @@ func validateRule(c echo.Context, f views.RuleFormData, errs views.FieldErrors) 
 	// A disabled rule may have none (its last robot was deleted, or it is a draft); an
 	// enabled one must have somewhere to send.
 	if len(f.RobotIDs) == 0 && f.Enabled {
-		errs["robot_id"] = "Pick at least one robot, or save the rule disabled: an enabled rule sends its alerts to its robots."
+		errs["robot_id"] = t(c, "rules.err_needs_robot")
 	}
 
 	for _, t := range []struct{ field, src string }{{"title_template", f.TitleTemplate}, {"body_template", f.BodyTemplate}} {
@@ -471,17 +491,17 @@ func validateRule(c echo.Context, f views.RuleFormData, errs views.FieldErrors) 
 	}
 
 	if names, err := alerting.ParseLabelNames(f.GroupBy); err != nil {
-		errs["group_by"] = capitalize(err.Error()) + "; separate names with commas, use ... for all labels."
+		errs["group_by"] = t(c, "rules.err_group_by", "Error", capitalize(err.Error()))
 	} else {
 		in.GroupBy = names
 	}
 	if len(in.GroupBy) > maxRuleGroupBy {
-		errs["group_by"] = fmt.Sprintf("At most %d labels.", maxRuleGroupBy)
+		errs["group_by"] = t(c, "rules.err_group_by_many", "Max", maxRuleGroupBy)
 	}
-	in.GroupWait = durationField(errs, "group_wait", f.GroupWait, defaultGroupWait, 0, maxGroupWait)
-	in.RepeatInterval = durationField(errs, "repeat_interval", f.RepeatInterval, defaultRepeat, minRepeatInterval, maxRepeatInterval)
+	in.GroupWait = durationField(c, errs, "group_wait", f.GroupWait, defaultGroupWait, 0, maxGroupWait)
+	in.RepeatInterval = durationField(c, errs, "repeat_interval", f.RepeatInterval, defaultRepeat, minRepeatInterval, maxRepeatInterval)
 	if f.RepeatUnacked != "" && f.RepeatUnacked != "0" {
-		in.RepeatUnacked = durationField(errs, "repeat_unacked", f.RepeatUnacked, 0, minRepeatInterval, maxRepeatInterval)
+		in.RepeatUnacked = durationField(c, errs, "repeat_unacked", f.RepeatUnacked, 0, minRepeatInterval, maxRepeatInterval)
 	}
 
 	n := 0
@@ -498,22 +518,22 @@ func validateRule(c echo.Context, f views.RuleFormData, errs views.FieldErrors) 
 			}
 		}
 		if err := w.Validate(); err != nil {
-			quietErrs = append(quietErrs, fmt.Sprintf("window %d: %v", n, err))
+			quietErrs = append(quietErrs, t(c, "rules.err_window", "Window", n, "Error", err.Error()))
 			continue
 		}
 		if q.TZ != "" {
 			if _, err := time.LoadLocation(q.TZ); err != nil {
-				quietErrs = append(quietErrs, fmt.Sprintf("window %d: unknown time zone %q", n, q.TZ))
+				quietErrs = append(quietErrs, t(c, "rules.err_window_tz", "Window", n, "Zone", q.TZ))
 				continue
 			}
 		}
 		in.QuietHours = append(in.QuietHours, w)
 	}
 	if len(quietErrs) > 0 {
-		errs["quiet_hours"] = strings.Join(quietErrs, "; ")
+		errs["quiet_hours"] = strings.Join(quietErrs, t(c, "robots.bulk_separator"))
 	}
 	if n > maxRuleQuietHours && errs["quiet_hours"] == "" {
-		errs["quiet_hours"] = fmt.Sprintf("At most %d windows.", maxRuleQuietHours)
+		errs["quiet_hours"] = t(c, "rules.err_windows_many", "Max", maxRuleQuietHours)
 	}
 	return in
 }
@@ -534,11 +554,11 @@ func (s *Server) checkTemplatesRender(c echo.Context, in db.RuleInput, errs view
 	if strings.HasPrefix(err.Error(), "Title template") {
 		field = "title_template"
 	}
-	errs[field] = err.Error() + " (rendered against the sample alert group)"
+	errs[field] = t(c, "rules.err_template_sample", "Error", err.Error())
 }
 
 // durationField parses a Go duration ("" = def) within [lo, hi].
-func durationField(errs views.FieldErrors, field, v string, def, lo, hi time.Duration) time.Duration {
+func durationField(c echo.Context, errs views.FieldErrors, field, v string, def, lo, hi time.Duration) time.Duration {
 	if v == "" {
 		return def
 	}
@@ -548,9 +568,9 @@ func durationField(errs views.FieldErrors, field, v string, def, lo, hi time.Dur
 	}
 	switch {
 	case err != nil:
-		errs[field] = "Enter a duration such as 30s, 5m or 4h."
+		errs[field] = t(c, "rules.err_duration")
 	case d < lo || d > hi:
-		errs[field] = fmt.Sprintf("Enter a duration from %s to %s.", alerting.ShortDuration(lo), alerting.ShortDuration(hi))
+		errs[field] = t(c, "rules.err_duration_range", "Min", alerting.ShortDuration(lo), "Max", alerting.ShortDuration(hi))
 	default:
 		return d
 	}
@@ -588,17 +608,20 @@ func ruleFormOf(r db.Rule) views.RuleFormData {
 }
 
 // saveRuleErr turns a db refusal into a field error; other errors are returned.
-func saveRuleErr(errs views.FieldErrors, err error) error {
+func saveRuleErr(c echo.Context, errs views.FieldErrors, err error) error {
 	var fe *db.ForeignRefError
 	switch {
 	case errors.Is(err, db.ErrConflict):
-		errs["name"] = "This team already has a rule with this name."
+		errs["name"] = t(c, "rules.err_name_taken")
 	case errors.As(err, &fe):
-		what := map[string]string{"robot_id": "robot", "contact_id": "contact", "group_id": "contact group", "schedule_id": "schedule",
-			"escalation_policy_id": "escalation policy"}[fe.Field]
-		errs[fe.Field] = fmt.Sprintf("The %s with id %d is not one of this team's; pick from the list.", what, fe.ID)
+		key := map[string]string{"robot_id": "rules.err_foreign_robot", "contact_id": "rules.err_foreign_contact", "group_id": "rules.err_foreign_group",
+			"schedule_id": "rules.err_foreign_schedule", "escalation_policy_id": "rules.err_foreign_policy"}[fe.Field]
+		if key == "" {
+			return err
+		}
+		errs[fe.Field] = t(c, key, "ID", fe.ID)
 	case errors.Is(err, db.ErrRuleNeedsRobot):
-		errs["robot_id"] = "Pick at least one robot, or save the rule disabled: an enabled rule sends its alerts to its robots."
+		errs["robot_id"] = t(c, "rules.err_needs_robot")
 	default:
 		return err
 	}
@@ -611,31 +634,65 @@ func (s *Server) rulesCreate(c echo.Context) error {
 		return err
 	}
 	errs := views.FieldErrors{}
-	teamID := s.teamFromForm(c, errs, "team_id")
-	if teamID <= 0 && errs["team_id"] == "" {
-		errs["team_id"] = "Pick a team."
+	team := s.pickTeam(c, errs, "team_id")
+	teamID := team.ID
+	if team.NewName == "" && teamID <= 0 && errs["team_id"] == "" && errs["new_team"] == "" {
+		errs["team_id"] = t(c, "rules.err_pick_team")
 	}
 	in := validateRule(c, f, errs)
+	if team.NewName != "" {
+		newTeamRule(c, f, errs)
+	}
 	s.checkTemplatesRender(c, in, errs)
+	if len(errs) == 0 {
+		var err error
+		if teamID, err = s.commitTeam(c, errs, team); err != nil {
+			return err
+		}
+	}
 	if len(errs) == 0 {
 		in.TeamID = teamID
 		r, err := s.deps.DB.CreateRule(c.Request().Context(), actor(c), in)
 		if err == nil {
 			s.rulesChanged()
-			s.setFlash(c, "ok", "Rule "+r.Name+" saved. Preview or test it to see what the groups will get."+s.onCallWarning(c, r))
+			s.setFlash(c, "ok", t(c, "rules.created", "Name", r.Name)+s.onCallWarning(c, r))
 			return redirect(c, "/rules/"+itoa(r.ID))
 		}
-		if err := saveRuleErr(errs, err); err != nil {
+		if err := saveRuleErr(c, errs, err); err != nil {
 			return err
 		}
 	}
-	d, err := s.ruleEditData(c, "New rule", max(teamID, 0), true)
+	d, err := s.ruleEditData(c, t(c, "rules.new"), max(teamID, 0), true)
 	if err != nil {
 		return err
 	}
 	f.TeamID = d.Objects.TeamID
 	padRows(&f)
 	return render(c, http.StatusUnprocessableEntity, views.RuleEditPage(d, f, errs))
+}
+
+// newTeamRule refuses what a rule of a team created with it cannot have: the new team has
+// no robots, contacts, schedules or policies yet, so the rule is saved disabled and gets
+// its robots once the team has some. Checked before the team is created.
+func newTeamRule(c echo.Context, f views.RuleFormData, errs views.FieldErrors) {
+	if f.Enabled {
+		errs["robot_id"] = t(c, "rules.err_new_team_enabled")
+	}
+	if len(f.RobotIDs) > 0 && errs["robot_id"] == "" {
+		errs["robot_id"] = t(c, "rules.err_new_team_robots")
+	}
+	if len(f.ContactIDs) > 0 {
+		errs["contact_id"] = t(c, "rules.err_new_team_contacts")
+	}
+	if len(f.GroupIDs) > 0 {
+		errs["group_id"] = t(c, "rules.err_new_team_groups")
+	}
+	if len(f.ScheduleIDs) > 0 {
+		errs["schedule_id"] = t(c, "rules.err_new_team_schedules")
+	}
+	if f.EscalationPolicy != "" {
+		errs["escalation_policy_id"] = t(c, "rules.err_new_team_policies")
+	}
 }
 
 func (s *Server) rulesEdit(c echo.Context) error {
@@ -647,7 +704,7 @@ func (s *Server) rulesEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.ruleEditData(c, "Rule "+r.Name, r.TeamID, false)
+	d, err := s.ruleEditData(c, t(c, "rules.rule_title", "Name", r.Name), r.TeamID, false)
 	if err != nil {
 		return err
 	}
@@ -660,7 +717,7 @@ func (s *Server) rulesEdit(c echo.Context) error {
 		return err
 	}
 	if why != "" {
-		d.TemplateFailure = "At " + fmtTime(at.Local()) + " the rule's template could not render a real group, so the platform's default template was sent: " + why
+		d.TemplateFailure = t(c, "rules.template_failure", "At", i18n.Time(c.Request().Context(), at), "Why", why)
 	}
 	return render(c, http.StatusOK, views.RuleEditPage(d, ruleFormOf(r), nil))
 }
@@ -681,7 +738,7 @@ func (s *Server) rulesUpdate(c echo.Context) error {
 	}
 	errs := views.FieldErrors{}
 	if f.TeamID != "" && f.TeamID != itoa(old.TeamID) {
-		errs["team_id"] = "A rule stays in its team; clone it and create the copy in the other team instead."
+		errs["team_id"] = t(c, "rules.err_team_fixed")
 	}
 	f.ID, f.TeamID = id, itoa(old.TeamID)
 	in := validateRule(c, f, errs)
@@ -690,14 +747,14 @@ func (s *Server) rulesUpdate(c echo.Context) error {
 		r, err := s.deps.DB.UpdateRule(ctx, actor(c), scope(c), id, in)
 		if err == nil {
 			s.rulesChanged()
-			s.setFlash(c, "ok", "Rule "+r.Name+" saved."+s.onCallWarning(c, r))
+			s.setFlash(c, "ok", t(c, "rules.saved", "Name", r.Name)+s.onCallWarning(c, r))
 			return redirect(c, "/rules/"+itoa(r.ID))
 		}
-		if err := saveRuleErr(errs, err); err != nil {
+		if err := saveRuleErr(c, errs, err); err != nil {
 			return err
 		}
 	}
-	d, err := s.ruleEditData(c, "Rule "+old.Name, old.TeamID, false)
+	d, err := s.ruleEditData(c, t(c, "rules.rule_title", "Name", old.Name), old.TeamID, false)
 	if err != nil {
 		return err
 	}
@@ -735,10 +792,10 @@ func (s *Server) rulesClone(c echo.Context) error {
 			return err
 		}
 		s.rulesChanged()
-		s.setFlash(c, "ok", "Rule cloned as "+cp.Name+". It stays disabled until you enable it.")
+		s.setFlash(c, "ok", t(c, "rules.cloned", "Name", cp.Name))
 		return redirect(c, "/rules/"+itoa(cp.ID))
 	}
-	return userError(http.StatusConflict, "This rule has too many copies already; rename some first.")
+	return userError(http.StatusConflict, "%s", t(c, "rules.err_too_many_copies"))
 }
 
 func (s *Server) rulesSetEnabled(c echo.Context) error {
@@ -750,7 +807,7 @@ func (s *Server) rulesSetEnabled(c echo.Context) error {
 	on := c.FormValue("enabled") == "1"
 	r, err := s.deps.DB.SetRuleEnabled(ctx, actor(c), scope(c), id, on)
 	if errors.Is(err, db.ErrRuleNeedsRobot) {
-		return userError(http.StatusUnprocessableEntity, "This rule has no robot. Pick one on the rule's page, then enable it.")
+		return userError(http.StatusUnprocessableEntity, "%s", t(c, "rules.err_enable_no_robot"))
 	}
 	if err != nil {
 		return err
@@ -765,19 +822,19 @@ func (s *Server) rulesSetEnabled(c echo.Context) error {
 		for _, rb := range robots {
 			names[rb.ID] = robotLabel(rb)
 		}
-		row := ruleRow(r, names, true)
+		row := ruleRow(ctx, r, names, true)
 		states, err := s.deps.DB.RuleStates(c.Request().Context(), []int64{r.ID})
 		if err != nil {
 			return err
 		}
-		ruleStateInto(&row, states[r.ID])
+		ruleStateInto(ctx, &row, states[r.ID])
 		return render(c, http.StatusOK, views.RuleRowView(row, currentUser(c).Role != db.RoleMember, session(c).csrf(), true))
 	}
-	state := "disabled"
+	msg := t(c, "rules.disabled_flash", "Name", r.Name)
 	if on {
-		state = "enabled"
+		msg = t(c, "rules.enabled_flash", "Name", r.Name)
 	}
-	s.setFlash(c, "ok", "Rule "+r.Name+" "+state+".")
+	s.setFlash(c, "ok", msg)
 	if c.FormValue("back") == "list" {
 		return redirect(c, "/rules")
 	}
@@ -793,7 +850,7 @@ func (s *Server) rulesDelete(c echo.Context) error {
 		return err
 	}
 	s.rulesChanged()
-	s.setFlash(c, "ok", "Rule deleted.")
+	s.setFlash(c, "ok", t(c, "rules.deleted"))
 	return redirect(c, "/rules")
 }
 
@@ -815,7 +872,7 @@ func (s *Server) rulesObjects(c echo.Context) error {
 	errs := views.FieldErrors{}
 	teamID := s.teamFromForm(c, errs, "team_id")
 	if len(errs) > 0 || teamID <= 0 {
-		return userError(http.StatusNotFound, "Not found, or not visible to you.")
+		return userError(http.StatusNotFound, "%s", t(c, "rules.err_not_found"))
 	}
 	o, err := s.ruleObjects(c.Request().Context(), teamID)
 	if err != nil {
@@ -841,9 +898,9 @@ func (s *Server) rulesPreview(c echo.Context) error {
 	var p views.RulePreview
 	switch {
 	case len(errs) > 0 || teamID <= 0:
-		p.Error = "Pick a team first."
+		p.Error = t(c, "rules.err_pick_team_first")
 	case len(f.RobotIDs) == 0:
-		p.Error = "Pick at least one robot to see what it would receive."
+		p.Error = t(c, "rules.err_preview_robot")
 	default:
 		p = s.preview(c, teamID, f)
 	}
@@ -872,16 +929,16 @@ func formRule(c echo.Context, f views.RuleFormData, teamID int64, teamName strin
 func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) views.RulePreview {
 	ctx := c.Request().Context()
 	var p views.RulePreview
-	for _, t := range []struct{ label, src string }{{"Title template", f.TitleTemplate}, {"Body template", f.BodyTemplate}} {
-		if err := alerting.CheckTemplate(t.src); t.src != "" && err != nil {
-			p.Error = t.label + ": " + err.Error()
+	for _, tp := range []struct{ label, src string }{{"rules.title_template", f.TitleTemplate}, {"rules.body_template", f.BodyTemplate}} {
+		if err := alerting.CheckTemplate(tp.src); tp.src != "" && err != nil {
+			p.Error = t(c, "rules.err_preview_template", "Template", t(c, tp.label), "Error", err.Error())
 			return p
 		}
 	}
 	sc := db.TeamScope(teamID)
 	team, err := s.deps.DB.TeamByID(ctx, teamID)
 	if err != nil {
-		p.Error = "Pick a team first."
+		p.Error = t(c, "rules.err_pick_team_first")
 		return p
 	}
 	rule := formRule(c, f, teamID, team.Name)
@@ -890,7 +947,7 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 	ids := slices.Compact(slices.Sorted(slices.Values(f.RobotIDs)))
 	if len(ids) > maxPreviewRobots {
 		ids = ids[:maxPreviewRobots]
-		p.Error = fmt.Sprintf("Showing the first %d robots only.", maxPreviewRobots)
+		p.Error = t(c, "rules.preview_first", "Max", maxPreviewRobots)
 	}
 	// One request renders within one budget, however many robots it names: the time of
 	// every render together, and the bytes of every request shown.
@@ -899,18 +956,18 @@ func (s *Server) preview(c echo.Context, teamID int64, f views.RuleFormData) vie
 	shown := 0
 	for _, id := range ids {
 		if shown > previewByteBudget || ctx.Err() != nil {
-			p.Error = "The preview stopped here: it reached its size or time budget. Preview fewer robots at a time."
+			p.Error = t(c, "rules.preview_budget")
 			break
 		}
 		robot, err := s.deps.DB.RobotByID(ctx, sc, id)
 		if err != nil {
-			p.Robots = append(p.Robots, views.RobotPreview{Robot: "Robot #" + itoa(id), Error: "Not one of this team's robots."})
+			p.Robots = append(p.Robots, views.RobotPreview{Robot: t(c, "rules.robot_number", "ID", id), Error: t(c, "rules.err_not_team_robot")})
 			continue
 		}
-		rp := views.RobotPreview{Robot: robot.Name, Platform: notify.Platform(robot.Platform).Label()}
+		rp := views.RobotPreview{RobotID: robot.ID, Robot: robot.Name, Platform: notify.Platform(robot.Platform).Label()}
 		composed, prep, err := s.deps.Composer.Request(ctx, rule, robot, group, 0, now)
 		if composed.TemplateFailure != "" {
-			rp.Error = composed.TemplateFailure + " — the platform's default template would be used."
+			rp.Error = t(c, "rules.preview_template_failure", "Error", composed.TemplateFailure)
 		}
 		if err != nil {
 			rp.Error = capitalize(strings.TrimPrefix(err.Error(), "notify: "))
@@ -955,8 +1012,8 @@ func (s *Server) rulesTest(c echo.Context) error {
 		}
 		composed, err := s.deps.Composer.Compose(ctx, r, robot, group, 0)
 		if err != nil {
-			outcomes = append(outcomes, views.RuleTestOutcome{Robot: robotLabel(robot),
-				Result: views.TestResult{Summary: err.Error() + " — nothing was sent."}})
+			outcomes = append(outcomes, views.RuleTestOutcome{RobotID: robot.ID, Robot: robotLabel(robot),
+				Result: views.TestResult{Summary: t(c, "rules.test_not_sent", "Error", err.Error())}})
 			continue
 		}
 		res, err := s.sendTest(c, robot, r.ID, composed.Message)
@@ -966,12 +1023,12 @@ func (s *Server) rulesTest(c echo.Context) error {
 		if res.OK {
 			delivered++
 		}
-		outcomes = append(outcomes, views.RuleTestOutcome{Robot: robotLabel(robot), Result: res})
+		outcomes = append(outcomes, views.RuleTestOutcome{RobotID: robot.ID, Robot: robotLabel(robot), Result: res})
 	}
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.RuleTestResults(outcomes))
 	}
-	d, err := s.ruleEditData(c, "Rule "+r.Name, r.TeamID, false)
+	d, err := s.ruleEditData(c, t(c, "rules.rule_title", "Name", r.Name), r.TeamID, false)
 	if err != nil {
 		return err
 	}
@@ -980,7 +1037,7 @@ func (s *Server) rulesTest(c echo.Context) error {
 	if delivered < len(r.RobotIDs) {
 		kind = "error"
 	}
-	d.Page.Flash, d.Page.FlashKind = fmt.Sprintf("Test rule: %d of %d robots delivered.", delivered, len(r.RobotIDs)), kind
+	d.Page.Flash, d.Page.FlashKind = t(c, "rules.test_flash", "Delivered", delivered, "Count", len(r.RobotIDs)), kind
 	return render(c, http.StatusOK, views.RuleEditPage(d, ruleFormOf(r), nil))
 }
 

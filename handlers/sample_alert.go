@@ -8,6 +8,7 @@ import (
 
 	"alertdesk/alerting"
 	"alertdesk/db"
+	"alertdesk/i18n"
 )
 
 // sampleAlert is the body of the token page's sample request: an alert shaped to hit one
@@ -43,7 +44,7 @@ func (s *Server) sampleAlertFor(ctx context.Context, scope db.Scope) (sampleAler
 			labels["severity"] = r.Severity
 		}
 		body := map[string]any{"status": "firing", "labels": labels,
-			"annotations": map[string]string{"summary": "Test alert sent with curl: it should arrive through rule " + r.Name}}
+			"annotations": map[string]string{"summary": i18n.T(ctx, "rules.sample_summary_rule", "Rule", r.Name)}}
 		if c := r.Condition; c != nil {
 			v, ok := valueMeeting(*c)
 			if !ok {
@@ -57,8 +58,9 @@ func (s *Server) sampleAlertFor(ctx context.Context, scope db.Scope) (sampleAler
 		}
 		return sampleAlert{Body: string(b), Rule: r.Name, URL: "/rules/" + itoa(r.ID)}, nil
 	}
-	return sampleAlert{Body: `{"status":"firing","labels":{"alertname":"AlertdeskTest","severity":"warning"},` +
-		`"annotations":{"summary":"Test alert sent with curl"}}`}, nil
+	b, err := json.Marshal(map[string]any{"status": "firing", "labels": map[string]string{"alertname": "AlertdeskTest", "severity": "warning"},
+		"annotations": map[string]string{"summary": i18n.T(ctx, "rules.sample_summary")}})
+	return sampleAlert{Body: string(b)}, err
 }
 
 // labelsMatching builds label values the matchers accept: the value of an equality, a

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 	"alertdesk/notify"
 	"alertdesk/notify/sandbox"
 	"alertdesk/views"
@@ -26,7 +27,7 @@ func SandboxURL(base string, p notify.Platform, token string) string {
 
 // sandboxRef stands for a robot in URLs and pages without revealing its token.
 func sandboxRef(token string) string {
-	h := sha256.Sum256([]byte("alertdesk sandbox robot\x00" + token))
+	h := sha256.Sum256([]byte("alertdesk sandbox" + " robot\x00" + token)) // the same bytes as ever: refs stay stable
 	return hex.EncodeToString(h[:8])
 }
 
@@ -59,14 +60,14 @@ func (s *Server) sandboxPage(c echo.Context) error {
 // token) in full, with an ok message when flash is set.
 func (s *Server) sandboxPageData(c echo.Context, revealed, flash string) (views.SandboxPageData, error) {
 	sb := s.deps.Sandbox
-	d := views.SandboxPageData{Page: s.page(c, "Sandbox", "sandbox"), Platform: "dingtalk"}
+	d := views.SandboxPageData{Page: s.page(c, t(c, "common.nav.sandbox"), "sandbox"), Platform: "dingtalk"}
 	if flash != "" {
 		d.Flash, d.FlashKind = flash, "ok"
 	}
 	for _, f := range sandbox.Faults {
 		label := string(f)
 		if f == sandbox.FaultNone {
-			label = "none (behave)"
+			label = t(c, "sandbox.fault_none")
 		}
 		d.Faults = append(d.Faults, views.Option{Value: string(f), Label: label})
 	}
@@ -94,7 +95,7 @@ func (s *Server) sandboxPageData(c echo.Context, revealed, flash string) (views.
 		}
 		chat := views.ChatFromRequest(string(m.Platform), m.Platform.Label(), m.Body)
 		chat.Robot, chat.Raw = m.RobotName, body
-		d.Messages = append(d.Messages, views.SandboxMessage{ID: m.ID, At: m.At.Local().Format("15:04:05"),
+		d.Messages = append(d.Messages, views.SandboxMessage{ID: m.ID, At: i18n.Time(c.Request().Context(), m.At),
 			Platform: m.Platform.Label(), RobotName: m.RobotName, Accepted: m.Accepted, Code: m.Code, ErrMsg: m.ErrMsg,
 			Title: m.Title, Text: m.Text, Mentions: m.Mentions, Body: body, Buttons: sandboxButtons(m.Buttons), Chat: chat})
 		if len(d.Messages) == 200 {
@@ -127,7 +128,7 @@ func (s *Server) sandboxAddRobot(c echo.Context) error {
 	errs := views.FieldErrors{}
 	p, ok := notify.ParsePlatform(form(c, "platform"))
 	if !ok {
-		errs["platform"] = "Pick " + notify.LabelList("or") + "."
+		errs["platform"] = t(c, "sandbox.err_platform")
 	}
 	name := form(c, "name")
 	checkName(c, errs, "name", name, 100)
@@ -160,7 +161,7 @@ func (s *Server) sandboxAddRobot(c echo.Context) error {
 	}
 	// Rendered, not redirected: the full webhook URL and secret are shown this once.
 	d, err := s.sandboxPageData(c, cfg.Token,
-		"Sandbox robot "+name+" created; copy its webhook URL into a console robot now, it is shown only once.")
+		t(c, "sandbox.created", "Name", name))
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,7 @@ func (s *Server) sandboxAddRobot(c echo.Context) error {
 func (s *Server) sandboxFault(c echo.Context) error {
 	f := sandbox.Fault(c.FormValue("fault"))
 	if !f.Valid() {
-		return userError(http.StatusUnprocessableEntity, "Unknown fault mode.")
+		return userError(http.StatusUnprocessableEntity, "%s", t(c, "sandbox.err_fault"))
 	}
 	id := c.Param("token")
 	token := ""
@@ -182,12 +183,12 @@ func (s *Server) sandboxFault(c echo.Context) error {
 		}
 	}
 	if token == "" || !s.deps.Sandbox.SetFault(token, f) {
-		return userError(http.StatusNotFound, "No such sandbox robot.")
+		return userError(http.StatusNotFound, "%s", t(c, "sandbox.err_no_robot"))
 	}
 	if err := s.saveSandbox(); err != nil {
 		return err
 	}
-	s.setFlash(c, "ok", "Fault mode set.")
+	s.setFlash(c, "ok", t(c, "sandbox.fault_set"))
 	return redirect(c, "/sandbox")
 }
 

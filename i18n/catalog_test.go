@@ -150,3 +150,15 @@ func TestLanguageChoice(t *testing.T) {
 		t.Errorf("missing key answers %q", got)
 	}
 }
+
+func TestHas(t *testing.T) {
+	for _, c := range []struct {
+		lang, id string
+		want     bool
+	}{{English, "common.save", true}, {Chinese, "common.save", true}, {English, "common.form_errors", true},
+		{Chinese, "common.form_errors", true}, {English, "no.such.key", false}} {
+		if got := Has(c.lang, c.id); got != c.want {
+			t.Errorf("Has(%s, %s) = %v, want %v", c.lang, c.id, got, c.want)
+		}
+	}
+}

@@ -168,7 +168,10 @@ func (l *Locale) T(id string, args ...any) string {
 
 // Has reports whether the catalog of lang holds id (for tests and fallbacks).
 func Has(lang, id string) bool {
-	_, tag, err := localizers[lang].LocalizeWithTag(&goi18n.LocalizeConfig{MessageID: id, PluralCount: 1})
+	_, tag, err := localizers[lang].LocalizeWithTag(&goi18n.LocalizeConfig{MessageID: id})
+	if err != nil { // a message with plural forms wants a count
+		_, tag, err = localizers[lang].LocalizeWithTag(&goi18n.LocalizeConfig{MessageID: id, PluralCount: 1})
+	}
 	return err == nil && tag.String() == lang
 }
 

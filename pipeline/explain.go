@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"alertdesk/db"
+	"alertdesk/i18n"
 )
 
 // Explanation answers "why was I (not) notified?" for one alert with the pipeline's own
@@ -75,22 +76,22 @@ func (p *Explainer) Explain(ctx context.Context, a db.StoredAlert, rules []db.Ru
 		return ex, err
 	}
 	for _, g := range groups {
-		ex.Groups = append(ex.Groups, GroupReport{Group: g, Summary: groupSummary(g, now)})
+		ex.Groups = append(ex.Groups, GroupReport{Group: g, Summary: groupSummary(ctx, g, now)})
 	}
 	return ex, nil
 }
 
-func groupSummary(g db.AlertGroup, now time.Time) string {
+// groupSummary says in the reader's language (ctx) what the group will do next.
+func groupSummary(ctx context.Context, g db.AlertGroup, now time.Time) string {
 	switch {
 	case g.FlushFailures > 0:
-		return fmt.Sprintf("Its group could not be flushed (%d failed attempts, last: %s); it is retried at %s, other groups are not held up.",
-			g.FlushFailures, g.LastError, g.FlushAt.UTC().Format(time.RFC3339))
+		return i18n.T(ctx, "why.group_failing", "Count", g.FlushFailures, "Error", g.LastError, "At", i18n.Time(ctx, g.FlushAt))
 	case g.FlushAt.IsZero():
-		return "Its group has nothing to say now."
+		return i18n.T(ctx, "why.group_quiet")
 	case g.FlushAt.After(now):
-		return "Its group speaks next at " + g.FlushAt.UTC().Format(time.RFC3339) + " (group wait or repeat interval)."
+		return i18n.T(ctx, "why.group_next", "At", i18n.Time(ctx, g.FlushAt))
 	default:
-		return "Its group is due now and is being flushed."
+		return i18n.T(ctx, "why.group_due")
 	}
 }
 
@@ -98,39 +99,38 @@ func (p *Explainer) verdict(ctx context.Context, r db.Rule, a db.StoredAlert, no
 	v := RuleVerdict{Rule: r, Matched: slices.Contains(a.MatchedRules, r.ID)}
 	cr, _ := compileRule(r)
 	if r.UpdatedAt.After(a.ReceivedAt) {
-		v.Details = append(v.Details, "The rule was changed after this alert arrived ("+r.UpdatedAt.UTC().Format(time.RFC3339)+
-			"); the verdict below is about the rule as it is now.")
+		v.Details = append(v.Details, i18n.T(ctx, "why.rule_changed", "At", i18n.Time(ctx, r.UpdatedAt)))
 	}
 	switch acc := cr.accepts(a.Source, a.Labels); {
 	case !r.Enabled && !v.Matched:
-		v.Verdict = "The rule is disabled."
+		v.Verdict = i18n.T(ctx, "why.rule_disabled")
 		v.Disabled = true
 	case acc == acceptWrongSource:
-		v.Verdict = "The rule only takes alerts from " + r.Source + "; this one came from " + a.Source + "."
+		v.Verdict = i18n.T(ctx, "why.wrong_source", "Want", r.Source, "Got", a.Source)
 	case acc == acceptNoMatch:
 		_, failed := cr.matchers.Match(a.Labels)
 		m := cr.matchers[failed]
 		if got, present := a.Labels[m.Name]; !present {
-			v.Verdict = fmt.Sprintf("Matcher %s failed: the alert has no label %q.", m.String(), m.Name)
+			v.Verdict = i18n.T(ctx, "why.no_label", "Matcher", m.String(), "Label", m.Name)
 		} else {
-			v.Verdict = fmt.Sprintf("Matcher %s failed: label %s is %q.", m.String(), m.Name, got)
+			v.Verdict = i18n.T(ctx, "why.label_differs", "Matcher", m.String(), "Label", m.Name, "Value", got)
 		}
 	case v.Matched:
-		v.Verdict = "All matchers matched (" + cr.matchers.String() + ")."
+		v.Verdict = i18n.T(ctx, "why.matched", "Matchers", cr.matchers.String())
 	default:
-		v.Verdict = "The matchers match now, but did not when the alert arrived (the rule changed or was disabled then)."
+		v.Verdict = i18n.T(ctx, "why.matches_now_only")
 	}
 	if cond := r.Condition; cond != nil && v.Matched {
 		metric := cond.Metric
 		if metric == "" {
 			metric = "value"
 		}
-		line := fmt.Sprintf("Threshold: %s %s %g for %s.", metric, cond.Op, cond.Threshold, cond.For)
+		line := i18n.T(ctx, "why.threshold", "Metric", metric, "Op", cond.Op, "Threshold", fmt.Sprintf("%g", cond.Threshold), "For", cond.For.String())
 		av := alertOf(a)
 		if val, has := av.Value(cond.Metric); has {
-			line += fmt.Sprintf(" This alert's value is %g.", val)
+			line += " " + i18n.T(ctx, "why.value_is", "Value", fmt.Sprintf("%g", val))
 		} else {
-			line += " This alert has no value for it, so the condition cannot hold."
+			line += " " + i18n.T(ctx, "why.no_value")
 		}
 		sr, ok, err := p.db.SeriesOf(ctx, r.ID, a.Fingerprint)
 		if err != nil {
@@ -138,17 +138,17 @@ func (p *Explainer) verdict(ctx context.Context, r db.Rule, a db.StoredAlert, no
 		}
 		switch {
 		case ok && sr.Firing:
-			line += " The series is firing."
+			line += " " + i18n.T(ctx, "why.series_firing")
 		case ok && !sr.PendingSince.IsZero():
-			line += " The series is pending since " + sr.PendingSince.UTC().Format(time.RFC3339) + "."
+			line += " " + i18n.T(ctx, "why.series_pending", "Since", i18n.Time(ctx, sr.PendingSince))
 		default:
-			line += " The series is not pending or firing now."
+			line += " " + i18n.T(ctx, "why.series_idle")
 		}
 		v.Details = append(v.Details, line)
 	}
 	if v.Matched {
 		if w := cr.quietNow(now); w != "" {
-			v.Details = append(v.Details, "The rule's quiet hours are in force now "+w+": notifications are held back and recorded as muted.")
+			v.Details = append(v.Details, i18n.T(ctx, "why.quiet_now", "Window", w))
 		}
 	}
 	return v, nil

@@ -22,7 +22,7 @@ type ChatView struct {
 	Mentions []string // who the platform's mention fields @ (besides those in the text)
 	Keyword  string   // the robot keyword the console added, "" when none was needed
 	Raw      string   // the request body, pretty-printed, credentials masked
-	Error    string   // the body could not be read as this platform's message
+	Error    string   // catalog key: the body could not be read as this platform's message ("" = it could)
 }
 
 // ChatButton is a button or jump link of a card.
@@ -81,7 +81,7 @@ func ChatFromRequest(platform, label string, body []byte) ChatView {
 		} `json:"card"`
 	}
 	if err := json.Unmarshal(body, &m); err != nil {
-		cv.Error = "The request body is not JSON."
+		cv.Error = "rules.chat_not_json"
 		return cv
 	}
 	cv.MsgType = m.MsgType
@@ -118,7 +118,7 @@ func ChatFromRequest(platform, label string, body []byte) ChatView {
 		}
 		text = strings.Join(parts, "\n\n")
 	default:
-		cv.Error = "This message type (" + cv.MsgType + ") has no look-alike; see Raw."
+		cv.Error = "rules.chat_unknown_type"
 		return cv
 	}
 	if m.At.IsAtAll {
@@ -147,7 +147,7 @@ func prettyJSON(b []byte) string {
 }
 
 // inlineToken finds the inline markup the chat platforms render; everything else is text.
-var inlineToken = regexp.MustCompile(`\\[\\*_\x60\[\]~|#+=.\-<>&]|&(?:lt|gt|amp|quot|#39);|<font color="?(\w+)"?>|</font>|<at (?:id|user_id)="?([^">]+)"?></at>|<@([^>\s]+)>|\*\*|\[([^\]\n]*)\]\(([^)\s]+)\)`)
+var inlineToken = regexp.MustCompile(`\\[\\*_\x60\[\]~|#+=.\-<>&]|&(?:lt|gt|amp|quot|#39);|<font` + ` color="?(\w+)"?>|</font>|<at (?:id|user_id)="?([^">]+)"?></at>|<@([^>\s]+)>|\*\*|\[([^\]\n]*)\]\(([^)\s]+)\)`)
 
 // fontClasses are the <font color> values DingTalk and WeCom markdown know.
 var fontClasses = map[string]string{"warning": "chat-warning", "info": "chat-info", "comment": "chat-comment",
@@ -264,7 +264,7 @@ func renderInline(s string) string {
 		default: // [label](url)
 			label, href := group(4), group(5)
 			if strings.HasPrefix(href, "https://") || strings.HasPrefix(href, "http://") {
-				b.WriteString(`<a href="` + html.EscapeString(href) + `" rel="noopener noreferrer" target="_blank">` +
+				b.WriteString(`<a href="` + html.EscapeString(href) + `" rel="noopener` + ` noreferrer" target="_blank">` +
 					html.EscapeString(label) + `</a>`)
 			} else {
 				b.WriteString(html.EscapeString(tok))

@@ -1,5 +1,11 @@
 package views
 
+import (
+	"context"
+
+	"alertdesk/i18n"
+)
+
 // HistoryFilterData is the history filter as the user typed it.
 type HistoryFilterData struct {
 	From     string
@@ -116,4 +122,17 @@ type HistoryDetailData struct {
 	// TemplateFailure: the rule's template failed on this group and the platform's
 	// default was sent instead; why.
 	TemplateFailure string
+}
+
+// CodeWord is a stored code (an outcome, a state, a kind, a status) in the reader's
+// words: the catalog's prefix+code (prefix "history.outcome.") when it has one, else the
+// code as stored (a code added later still shows, in English).
+func CodeWord(ctx context.Context, prefix, code string) string {
+	key := prefix + code
+	// Asked of the Chinese catalog: i18n.Has(English, …) asks for the "one" form, which
+	// a text without plural forms lacks. Both catalogs hold the same keys (catalog test).
+	if code == "" || !i18n.Has(i18n.Chinese, key) {
+		return code
+	}
+	return i18n.T(ctx, key)
 }

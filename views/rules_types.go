@@ -9,7 +9,7 @@ type RuleRow struct {
 	Team     string
 	Severity string
 	Enabled  bool
-	Robots   []string // "name (DingTalk)"
+	Robots   []Option // Value: the robot's id, Label: "name (DingTalk)"
 	Matchers string   // `job=~"node.*", severity="critical"`, "" = every alert
 	Source   string   // "any source", "Alertmanager", …
 	CanWrite bool
@@ -74,6 +74,7 @@ type RuleFormData struct {
 	RepeatUnacked    string // "" = off
 	SendResolved     bool
 	QuietHours       []QuietRowData
+	NewTeam          string // a team to create with the rule (an administrator on a console without teams)
 }
 
 func hasID(ids []int64, id int64) bool {
@@ -112,25 +113,28 @@ type TemplateDefault struct {
 // RuleEditData frames the rule form: new (IsNew) or edit.
 type RuleEditData struct {
 	Page
-	IsNew      bool
-	CanWrite   bool
-	Teams      []Option // more than one: team picker (admins creating a rule)
-	TeamName   string
-	Objects    RuleObjects
-	Defaults   []TemplateDefault
-	Severities []Option
-	Sources    []Option
-	MatchOps   []Option
-	CondOps    []Option
-	Enabled    bool // the stored rule's state (edit)
+	IsNew    bool
+	CanWrite bool
+	Teams    []Option // more than one: team picker (admins creating a rule)
+	// CanCreateTeam: the user is an administrator and may name a new team in the form
+	// (a console without teams creates it with the rule).
+	CanCreateTeam bool
+	TeamName      string
+	Objects       RuleObjects
+	Defaults      []TemplateDefault
+	Severities    []Option
+	Sources       []Option
+	MatchOps      []Option
+	CondOps       []Option
+	Enabled       bool // the stored rule's state (edit)
 	// Stuck lists the rule's groups whose flush failed; TemplateFailure is the last time its
 	// template failed on a real group (the platform's default was sent instead).
 	Stuck           []StuckGroup
 	TemplateFailure string
 }
 
-// Weekdays are the quiet-hours day checkboxes, Sunday = 0.
-var Weekdays = []Option{{"1", "Mon"}, {"2", "Tue"}, {"3", "Wed"}, {"4", "Thu"}, {"5", "Fri"}, {"6", "Sat"}, {"0", "Sun"}}
+// Weekdays are the quiet-hours day checkboxes, Sunday = 0; labels are catalog keys.
+var Weekdays = []Option{{"1", "rules.day_1"}, {"2", "rules.day_2"}, {"3", "rules.day_3"}, {"4", "rules.day_4"}, {"5", "rules.day_5"}, {"6", "rules.day_6"}, {"0", "rules.day_0"}}
 
 func dayChecked(days [7]bool, v string) bool {
 	n, err := strconv.Atoi(v)
@@ -145,6 +149,7 @@ type RulePreview struct {
 
 // RobotPreview is what one robot would receive.
 type RobotPreview struct {
+	RobotID    int64 // 0: not one of the team's robots (no page to link)
 	Robot      string
 	Platform   string
 	Error      string
@@ -161,6 +166,7 @@ type RobotPreview struct {
 
 // RuleTestOutcome is the result of one robot's test-send of a rule.
 type RuleTestOutcome struct {
-	Robot  string
-	Result TestResult
+	RobotID int64
+	Robot   string
+	Result  TestResult
 }
