@@ -181,11 +181,16 @@ func (d *DB) TryLease(ctx context.Context, role, holder string, now time.Time, t
 }
 
 // RenewLease extends holder's lease of role, in its tenure epoch, until now+ttl. It
-// reports false when the lease is no longer holder's (it ended and another console took
-// it, or the epoch moved on): the holder must stop the role's work at once.
+// reports false when the lease is no longer holder's: it ended by now (even if nobody
+// took it since), or another console took it, or the epoch moved on. The holder must then
+// stop the role's work at once; taking the role again goes through TryLease, which gives
+// a new epoch. An ended lease is never brought back under its old epoch: a late renewal
+// (a console that lost its lease, a statement delayed past the expiry) would otherwise
+// revive a tenure whose holder may already have stopped, or died, and whose fence the
+// writes of that old tenure would pass again.
 func (d *DB) RenewLease(ctx context.Context, f Fence, now time.Time, ttl time.Duration) (bool, error) {
-	res, err := d.coord().ExecContext(ctx, `UPDATE leases SET expires_at = ? WHERE role = ? AND holder = ? AND epoch = ?`,
-		ms(now.Add(ttl)), f.Role, f.Holder, f.Epoch)
+	res, err := d.coord().ExecContext(ctx, `UPDATE leases SET expires_at = ? WHERE role = ? AND holder = ? AND epoch = ? AND expires_at > ?`,
+		ms(now.Add(ttl)), f.Role, f.Holder, f.Epoch, ms(now))
 	if err != nil {
 		return false, fmt.Errorf("db: renew lease %s: %w", f.Role, err)
 	}
@@ -294,7 +299,50 @@ func (d *DB) LiveConsoles(ctx context.Context, now time.Time, timeout time.Durat
 		}
 		out = append(out, c)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil || !d.dia.postgres {
+		return out, err
+	}
+	// On PostgreSQL the roles a console holds are its unexpired leases, not the list its
+	// last heartbeat wrote: a killed console's row still names its roles until its
+	// heartbeat times out (10 s), well after its leases ended (5 s) and were taken over.
+	held, err := d.heldLeases(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Roles = held[out[i].ID]
+	}
+	return out, nil
+}
+
+// heldLeases maps each holder of an unexpired lease at now to its roles (in AllRoles order).
+func (d *DB) heldLeases(ctx context.Context, now time.Time) (map[string][]string, error) {
+	rows, err := d.coord().QueryContext(ctx, `SELECT role, holder FROM leases WHERE expires_at > ?`, ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("db: held leases: %w", err)
+	}
+	defer rows.Close()
+	held := map[string][]string{}
+	for rows.Next() {
+		var role, holder string
+		if err := rows.Scan(&role, &holder); err != nil {
+			return nil, err
+		}
+		held[holder] = append(held[holder], role)
+	}
+	for _, roles := range held {
+		sort.Slice(roles, func(i, j int) bool { return roleRank(roles[i]) < roleRank(roles[j]) })
+	}
+	return held, rows.Err()
+}
+
+func roleRank(r string) int {
+	for i, x := range AllRoles {
+		if x == r {
+			return i
+		}
+	}
+	return len(AllRoles)
 }
 
 // PruneConsoles deletes the rows of consoles dead (or stopped) since before cutoff.

@@ -100,6 +100,14 @@ func TestConsoleRegistry(t *testing.T) {
 	if err := d.HeartbeatConsole(ctx, "one", []string{db.RolePipeline, db.RoleDelivery}, t0.Add(20*time.Second)); err != nil {
 		t.Fatal(err)
 	}
+	if d.Postgres() {
+		// On PostgreSQL the roles shown are the console's unexpired leases.
+		for _, r := range []string{db.RoleDelivery, db.RolePipeline} {
+			if _, ok, err := d.TryLease(ctx, r, "one", t0.Add(20*time.Second), time.Minute); err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+		}
+	}
 	live, err := d.LiveConsoles(ctx, t0.Add(25*time.Second), db.HeartbeatTimeout)
 	if err != nil || len(live) != 1 || live[0].ID != "one" || strings.Join(live[0].Roles, ",") != "pipeline,delivery" ||
 		live[0].SchemaVersion != db.SchemaVersion() || live[0].PID != 7 {
@@ -120,6 +128,89 @@ func TestConsoleRegistry(t *testing.T) {
 	_ = d.BumpVersion(ctx, "rules")
 	if v, _ := d.Version(ctx, "rules"); v != 1 {
 		t.Fatalf("version after a change = %d", v)
+	}
+}
+
+// A renewal that comes after the lease ended is refused even when nobody took the role
+// in between: it must not bring the ended tenure back under its old epoch. Taking the
+// role again (by the same console or another) starts a new epoch. Both engines.
+func TestLateRenewalDoesNotReviveLease(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t, db.Options{})
+	t0 := time.UnixMilli(1_800_000_000_000)
+	ttl := 5 * time.Second
+	a, ok, err := d.TryLease(ctx, db.RolePipeline, "A", t0, ttl)
+	if err != nil || !ok || a.Epoch != 1 {
+		t.Fatalf("A takes: %+v %v %v", a, ok, err)
+	}
+	fa := db.Fence{Role: db.RolePipeline, Holder: "A", Epoch: a.Epoch}
+	if ok, err := d.RenewLease(ctx, fa, t0.Add(4*time.Second), ttl); err != nil || !ok {
+		t.Fatalf("A renews in time: %v %v", ok, err)
+	}
+	// The lease now ends at t0+9s; a renewal at the expiry or after it is too late.
+	for _, at := range []time.Duration{9 * time.Second, 14 * time.Second} {
+		if ok, err := d.RenewLease(ctx, fa, t0.Add(at), ttl); err != nil || ok {
+			t.Fatalf("A renews at t0+%s, after its lease ended: %v %v, want refused", at, ok, err)
+		}
+	}
+	if l, err := d.LeaseOf(ctx, db.RolePipeline); err != nil || !l.ExpiresAt.Equal(t0.Add(9*time.Second)) || l.Epoch != 1 {
+		t.Fatalf("lease after the late renewals = %+v, %v; want it ended at t0+9s, epoch 1", l, err)
+	}
+	live, err := d.LiveConsoles(ctx, t0.Add(14*time.Second), db.HeartbeatTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range live {
+		if len(c.Roles) > 0 && d.Postgres() {
+			t.Fatalf("a console holds %v after its lease ended", c.Roles)
+		}
+	}
+	// A takes the role again: a new tenure, a new epoch, and the old fence is dead.
+	a2, ok, err := d.TryLease(ctx, db.RolePipeline, "A", t0.Add(14*time.Second), ttl)
+	if err != nil || !ok || a2.Epoch != 2 {
+		t.Fatalf("A takes the role again after the expiry: %+v %v %v, want epoch 2", a2, ok, err)
+	}
+	if ok, err := d.RenewLease(ctx, fa, t0.Add(15*time.Second), ttl); err != nil || ok {
+		t.Fatalf("renewal under the old epoch: %v %v, want refused", ok, err)
+	}
+	if ok, err := d.RenewLease(ctx, db.Fence{Role: db.RolePipeline, Holder: "A", Epoch: 2}, t0.Add(15*time.Second), ttl); err != nil || !ok {
+		t.Fatalf("renewal under the new epoch: %v %v", ok, err)
+	}
+}
+
+// A killed console's heartbeat row names the roles it held until the heartbeat times
+// out; the live consoles list shows only unexpired leases (PostgreSQL).
+func TestLiveConsolesRolesAreUnexpiredLeases(t *testing.T) {
+	ctx := context.Background()
+	d := dbtest.Open(t, db.Options{})
+	if !d.Postgres() {
+		t.Skip("leases exist on PostgreSQL only")
+	}
+	t0 := time.UnixMilli(1_800_000_000_000)
+	for _, id := range []string{"dead", "alive"} {
+		if err := d.RegisterConsole(ctx, db.ConsoleInfo{ID: id, Hostname: "h", PID: 1, Version: "v"}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok, err := d.TryLease(ctx, db.RolePipeline, "dead", t0, 5*time.Second); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if err := d.HeartbeatConsole(ctx, "dead", []string{db.RolePipeline}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := d.TryLease(ctx, db.RoleJobs, "alive", t0.Add(6*time.Second), 5*time.Second); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	_ = d.HeartbeatConsole(ctx, "alive", []string{db.RoleJobs}, t0.Add(6*time.Second))
+	live, err := d.LiveConsoles(ctx, t0.Add(7*time.Second), db.HeartbeatTimeout)
+	if err != nil || len(live) != 2 {
+		t.Fatalf("live = %+v, %v", live, err)
+	}
+	for _, c := range live {
+		want := map[string]string{"dead": "", "alive": "jobs"}[c.ID]
+		if got := strings.Join(c.Roles, ","); got != want {
+			t.Errorf("%s holds %q, want %q", c.ID, got, want)
+		}
 	}
 }
 

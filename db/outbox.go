@@ -823,3 +823,31 @@ func inList(ids []int64) (string, []any) {
 	}
 	return b.String(), args
 }
+
+// SendMark is one recorded send: its notification and when it was made.
+type SendMark struct {
+	NotificationID int64
+	At             time.Time
+}
+
+// TestSendsSince lists robot's test-sends recorded since since (oldest first): the
+// console holding delivery counts the ones other consoles made against the robot's budget.
+func (d *DB) TestSendsSince(ctx context.Context, robotID int64, since time.Time) ([]SendMark, error) {
+	rows, err := d.read.QueryContext(ctx, `SELECT notification_id, at FROM delivery_attempts
+		WHERE robot_id = ? AND at >= ? AND kind = 'test' AND outcome NOT IN ('folded', 'expired', 'muted') ORDER BY at, id`, robotID, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("db: recent test-sends: %w", err)
+	}
+	defer rows.Close()
+	var out []SendMark
+	for rows.Next() {
+		var m SendMark
+		var at int64
+		if err := rows.Scan(&m.NotificationID, &at); err != nil {
+			return nil, err
+		}
+		m.At = fromMS(at)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

@@ -242,6 +242,12 @@ func (c *Console) runRole(role string) {
 		w.Stop()
 		c.setHeld(role, Fence{}, false)
 		held = false
+		// End the tenure in the database too (best effort): a renewal this console sent
+		// that the database carried out late must not leave the old epoch standing, and
+		// taking the role again then starts a new epoch (TryLease on an ended lease).
+		rctx, rcancel := context.WithTimeout(context.Background(), c.opts.Renew)
+		_ = c.d.ReleaseLease(rctx, fence)
+		rcancel()
 	}
 	for {
 		wait := c.opts.Renew
@@ -286,6 +292,10 @@ func (c *Console) runRole(role string) {
 			}
 			cancel()
 			switch {
+			case err == nil && ok && !time.Now().Before(validUntil):
+				// The work had to stop by now whatever the database says: a renewal that
+				// comes back this late is treated as the lease's loss.
+				lose("the lease's renewal came back too late")
 			case err == nil && ok:
 				validUntil = sent.Add(c.opts.TTL - c.opts.Margin)
 			case err == nil && !ok:

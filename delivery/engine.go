@@ -128,6 +128,8 @@ type Engine struct {
 
 	govMu sync.Mutex
 	govs  map[int64]*governor
+	// seeded: the send windows were seeded from the sends recorded before it (Start).
+	seeded time.Time
 
 	randMu sync.Mutex
 
@@ -231,6 +233,7 @@ func (e *Engine) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	e.seeded = now // the sends recorded before now are counted here (test-sends included)
 	for id, ts := range sends {
 		g := e.governor(id)
 		for _, t := range ts {

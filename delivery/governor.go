@@ -41,6 +41,45 @@ type governor struct {
 	// reserved counts sends in flight outside the robot's worker (test-sends): they take
 	// a slot from the moment they are allowed until their answer is counted.
 	reserved int
+	// tests are the test-sends this governor counted, by notification id, with their
+	// times (so that one recorded by another console is counted once; see learnTestSends).
+	tests map[int64]time.Time
+}
+
+// knowTest notes that the test-send recorded as notification id is counted already.
+func (g *governor) knowTest(id int64, at time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.tests == nil {
+		g.tests = map[int64]time.Time{}
+	}
+	g.tests[id] = at
+}
+
+// learnTests counts the recorded test-sends the governor does not know yet (made by
+// another console) and forgets the known ones older than the window before now.
+// Test-sends made before seeded were counted when the engine seeded its windows.
+func (g *governor) learnTests(marks []db.SendMark, now, seeded time.Time) {
+	var add []time.Time
+	g.mu.Lock()
+	if g.tests == nil {
+		g.tests = map[int64]time.Time{}
+	}
+	for id, at := range g.tests {
+		if !at.After(now.Add(-2 * minuteWindow)) {
+			delete(g.tests, id)
+		}
+	}
+	for _, m := range marks {
+		if _, ok := g.tests[m.NotificationID]; !ok && !m.At.Before(seeded) {
+			g.tests[m.NotificationID] = m.At
+			add = append(add, m.At)
+		}
+	}
+	g.mu.Unlock()
+	for _, t := range add {
+		g.record(t)
+	}
 }
 
 func (g *governor) trim(now time.Time) {

@@ -66,6 +66,7 @@ func (e *Engine) TestSend(ctx context.Context, a db.Actor, robot db.Robot, ruleI
 	if err != nil {
 		return TestSendResult{}, err
 	}
+	g.knowTest(id, answered) // counted already (by release): the worker must not count it again
 	e.obs.Outcome(robot.Platform, robot.ID, string(out.Class), out.Latency)
 	e.Wake() // the robot's worker may have been waiting for this slot
 	return TestSendResult{Sent: true, Prepared: prep, Outcome: out, NotificationID: id}, nil

@@ -37,6 +37,16 @@ func (e *Engine) runRobot(id int64) time.Time {
 			return r.ThrottledUntil
 		}
 		lim, g := limitOf(r), e.governor(id)
+		if e.opts.Fence.Holder != "" {
+			// Several consoles: a test-send made on a console without the delivery role
+			// used the robot's budget too. Count the ones recorded since the window began.
+			marks, err := e.db.TestSendsSince(ctx, id, now.Add(-minuteWindow))
+			if err != nil {
+				e.log.Error("outbox: reading the robot's recent test-sends failed", "robot_id", id, "error", err)
+				return now.Add(5 * time.Second)
+			}
+			g.learnTests(marks, now, e.seeded)
+		}
 		budget := g.budget(now, lim)
 		due, waitUntil, err := e.db.DueForRobot(ctx, id, now, min(budget+1, e.opts.ScanBatch))
 		if err != nil {

@@ -48,6 +48,9 @@ func (s *Server) dashboard(c echo.Context) error {
 	if d.OnCall, err = s.scheduleRows(c); err != nil {
 		return err
 	}
+	if d.Consoles, err = s.consolesCard(c); err != nil {
+		return err
+	}
 	fr, err := s.deps.DB.FirstRunState(ctx, scope(c))
 	if err != nil {
 		return err

@@ -143,7 +143,7 @@ func New(d Deps) *Server {
 	if d.Explainer == nil {
 		d.Explainer = pipeline.NewExplainer(d.DB, nil)
 	}
-	s := &Server{Echo: e, deps: d, store: store, throttle: newLoginThrottle(), now: d.Clock, roles: map[string]role{}}
+	s := &Server{Echo: e, deps: d, store: store, throttle: newLoginThrottle(d.DB), now: d.Clock, roles: map[string]role{}}
 	s.throttle.now = d.Clock
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(middleware.RequestID())

@@ -193,3 +193,26 @@ func TestThrottleClientAddressFromTrustedProxyOnly(t *testing.T) {
 		t.Fatalf("login audit = %+v, %v; want the client's address from X-Forwarded-For", rows, err)
 	}
 }
+
+// Two consoles on one database share the throttle: failures counted on one delay the
+// next attempt on the other (a load balancer sends each attempt anywhere), and a
+// restarted console remembers them. The owner still signs in from another address.
+func TestThrottleSharedBetweenConsoles(t *testing.T) {
+	ts := newThrottleServer(t)
+	other := *ts
+	other.Server = handlers.New(ts.deps) // a second console on the same database
+	for range 4 {
+		if code := tryLogin(t, from(ts, "198.51.100.20"), "admin", "wrong guess"); code != http.StatusUnprocessableEntity {
+			t.Fatalf("wrong password on console 1: status %d, want 422", code)
+		}
+	}
+	if code := tryLogin(t, from(ts, "198.51.100.20"), "admin", "wrong guess"); code != http.StatusTooManyRequests {
+		t.Fatalf("fifth attempt on console 1: status %d, want 429", code)
+	}
+	if code := tryLogin(t, from(&other, "198.51.100.20"), "admin", testPassword); code != http.StatusTooManyRequests {
+		t.Fatalf("the same address on console 2 during the delay: status %d, want 429", code)
+	}
+	from(&other, "203.0.113.20").signIn(t, "admin", testPassword)
+	ts.Clock.Advance(time.Hour)
+	from(&other, "198.51.100.20").signIn(t, "admin", testPassword)
+}

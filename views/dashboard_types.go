@@ -53,6 +53,8 @@ type DashboardData struct {
 	FirstRun []FirstRunStep
 	// RobotCount is every robot in scope: "every robot is fine" only when there are some.
 	RobotCount int
+	// Consoles lists the live consoles (administrators only; nil hides the card).
+	Consoles *ConsolesCard
 }
 
 // FirstRunStep is one step of the dashboard's first-run checklist; it is ticked off from
