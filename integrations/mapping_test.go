@@ -90,6 +90,7 @@ func TestConvertRefusesBadPayloadsNamingTheField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.runTimeout = time.Minute // these refusals are about the payload, never about time
 	tests := []struct {
 		name, body, wantField, wantText string
 	}{
