@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // contactsSandboxMsg is one entry of GET /sandbox/messages: what the emulated chat app received.
@@ -67,13 +68,20 @@ func contactsPickMention(b *browser, label string) string {
 
 // contactsRowID returns the data-contact-id of the row named name in the contacts table
 // the browser shows ("" when there is none).
+// contactsRowID waits a while for the row, since a loaded machine may still be swapping
+// the list in when the flash is already shown; "" when it never comes.
 func contactsRowID(b *browser, name string) string {
 	b.t.Helper()
-	return b.eval(`(() => {
+	expr := `(() => {
 		const r = [...document.querySelectorAll("[data-testid=contact-row]")]
-			.find(r => r.querySelector("td strong").textContent.trim() === ` + jsString(name) + `);
+			.find(r => { const s = r.querySelector("td strong"); return s && s.textContent.trim() === ` + jsString(name) + `; });
 		return r ? r.dataset.contactId : "";
-	})()`)
+	})()`
+	for deadline := time.Now().Add(stepTimeout); ; time.Sleep(100 * time.Millisecond) {
+		if id := b.eval(expr); id != "" || time.Now().After(deadline) {
+			return id
+		}
+	}
 }
 
 // TestContactsAndMentions: a colleague joins the demo team with an invite, fills in her own

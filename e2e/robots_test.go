@@ -23,6 +23,7 @@ func sandboxRobot(t *testing.T, b *browser, platform, name string, sign bool, ke
 	b.click("#sandbox-robot-form button[type=submit]")
 	b.waitText("#flash", "Sandbox robot "+name+" created")
 	sel := `[data-testid=sandbox-robot][data-name="` + name + `"]`
+	b.waitVisible(sel + ` [data-testid=sandbox-webhook]`) // the list may swap in after the flash
 	webhook = b.eval(`document.querySelector(` + jsString(sel+` [data-testid=sandbox-webhook]`) + `).value`)
 	if sign {
 		secret = b.textOf(sel + ` [data-testid=sandbox-secret]`)
